@@ -1,0 +1,311 @@
+//! What every backend client shares: one connection pool, timeouts, bounded retries that honour
+//! `Retry-After`, and errors that name the service and say what to check. Nothing here knows MCP.
+
+use std::{fmt, sync::Once, time::Duration};
+
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde::de::DeserializeOwned;
+
+/// Retries after the first attempt for 429/502/503/504.
+pub const MAX_RETRIES: u32 = 3;
+/// Longest single wait we accept from `Retry-After`; a server asking for more gets a clear error
+/// instead of a tool call that hangs for minutes.
+pub const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
+const BACKOFF_BASE: Duration = Duration::from_millis(250);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    Plex,
+    Discover,
+}
+
+impl Service {
+    pub fn name(self) -> &'static str {
+        match self {
+            Service::Plex => "Plex",
+            Service::Discover => "Plex Discover",
+        }
+    }
+
+    fn url_var(self) -> &'static str {
+        match self {
+            Service::Plex => "PLEX_URL",
+            Service::Discover => "PLEX_DISCOVER_URL",
+        }
+    }
+
+    fn credential_hint(self) -> &'static str {
+        match self {
+            Service::Plex => {
+                "Check PLEX_TOKEN: it must be an X-Plex-Token accepted by this server \
+                 (https://support.plex.tv/articles/204059436-finding-an-authentication-token-x-plex-token/)."
+            }
+            Service::Discover => {
+                "The watchlist needs a plex.tv account token, not a server-only token: check PLEX_TOKEN."
+            }
+        }
+    }
+}
+
+#[derive(Debug)]
+pub enum ErrorKind {
+    Unauthorized(u16),
+    NotFound,
+    RateLimited { retry_after: Option<Duration> },
+    Status(u16),
+    Timeout(Duration),
+    Connect(String),
+    Malformed(String),
+    Transport(String),
+}
+
+/// A failed backend call. Its message is written for the person (or agent) who has to fix it, and
+/// never contains a credential: requests carry them in headers, and only the path is quoted.
+#[derive(Debug)]
+pub struct BackendError {
+    pub service: Service,
+    pub base: String,
+    pub path: String,
+    pub kind: ErrorKind,
+}
+
+impl BackendError {
+    pub fn is_not_found(&self) -> bool {
+        matches!(self.kind, ErrorKind::NotFound)
+    }
+}
+
+impl fmt::Display for BackendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let svc = self.service.name();
+        let path = &self.path;
+        match &self.kind {
+            ErrorKind::Unauthorized(code) => write!(
+                f,
+                "{svc} rejected the credentials (HTTP {code}) for {path}. {}",
+                self.service.credential_hint()
+            ),
+            ErrorKind::NotFound => write!(
+                f,
+                "{svc} has nothing at {path} (HTTP 404). Check the id you passed; if every call fails \
+                 like this, check that {} ({}) points at the right server.",
+                self.service.url_var(),
+                self.base
+            ),
+            ErrorKind::RateLimited { retry_after } => {
+                write!(f, "{svc} is rate limiting requests (HTTP 429) for {path}")?;
+                match retry_after {
+                    Some(wait) if *wait > MAX_RETRY_WAIT => write!(
+                        f,
+                        " and asked us to wait {} s; try again later.",
+                        wait.as_secs()
+                    ),
+                    _ => write!(f, " and still refused after {MAX_RETRIES} retries; wait a minute and try again."),
+                }
+            }
+            ErrorKind::Status(code) if *code >= 500 => write!(
+                f,
+                "{svc} failed with HTTP {code} for {path}. The server had a problem: check that it is \
+                 healthy (its logs, disk space), then try again."
+            ),
+            ErrorKind::Status(code) => write!(
+                f,
+                "{svc} refused {path} with HTTP {code}. Check the arguments (ids, sort keys, filters)."
+            ),
+            ErrorKind::Timeout(t) => write!(
+                f,
+                "{svc} did not answer {path} within {} s. Check that the server at {} ({}) is up and \
+                 reachable; a slow server can be given more time with PLEX_MCP_HTTP_TIMEOUT.",
+                t.as_secs_f64(),
+                self.service.url_var(),
+                self.base
+            ),
+            ErrorKind::Connect(reason) => write!(
+                f,
+                "Cannot connect to {svc} at {} ({reason}). Is it running, and is {} right?",
+                self.base,
+                self.service.url_var()
+            ),
+            ErrorKind::Malformed(detail) => write!(
+                f,
+                "{svc} answered {path} with data that is not the expected JSON ({detail}). Check that \
+                 {} ({}) points at {svc} and not at another service or a proxy page.",
+                self.service.url_var(),
+                self.base
+            ),
+            ErrorKind::Transport(reason) => {
+                write!(f, "The request to {svc} for {path} failed: {reason}.")
+            }
+        }
+    }
+}
+
+impl std::error::Error for BackendError {}
+
+/// The process-wide HTTP client: one connection pool shared by every backend.
+pub fn http_client(timeout: Duration) -> reqwest::Client {
+    static PROVIDER: Once = Once::new();
+    PROVIDER.call_once(|| {
+        // reqwest is built without a bundled crypto provider; ring is the lighter one to compile.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+    reqwest::Client::builder()
+        .user_agent(concat!("plex-mcp/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(Duration::from_secs(10).min(timeout))
+        .timeout(timeout)
+        .pool_idle_timeout(Duration::from_secs(60))
+        .build()
+        .expect("the HTTP client configuration is static and valid")
+}
+
+/// One backend endpoint family (a base URL) reached through the shared client.
+#[derive(Clone)]
+pub struct Backend {
+    pub service: Service,
+    pub base: String,
+    http: reqwest::Client,
+    timeout: Duration,
+}
+
+impl Backend {
+    pub fn new(service: Service, base: String, http: reqwest::Client, timeout: Duration) -> Self {
+        Self {
+            service,
+            base,
+            http,
+            timeout,
+        }
+    }
+
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http.request(method, format!("{}{}", self.base, path))
+    }
+
+    fn error(&self, path: &str, kind: ErrorKind) -> BackendError {
+        BackendError {
+            service: self.service,
+            base: self.base.clone(),
+            path: path.to_string(),
+            kind,
+        }
+    }
+
+    /// Sends the request built by `build` (called again for each retry) and decodes a JSON body.
+    pub async fn json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        build: impl Fn() -> RequestBuilder,
+    ) -> Result<T, BackendError> {
+        let body = self.send(path, build).await?;
+        serde_json::from_slice(&body).map_err(|e| self.error(path, ErrorKind::Malformed(e.to_string())))
+    }
+
+    /// Sends with bounded retries on 429/502/503/504 and returns the body of a 2xx answer.
+    pub async fn send(
+        &self,
+        path: &str,
+        build: impl Fn() -> RequestBuilder,
+    ) -> Result<Vec<u8>, BackendError> {
+        let mut attempt = 0;
+        loop {
+            let response = build().send().await.map_err(|e| self.transport_error(path, &e))?;
+            let status = response.status();
+            if status.is_success() {
+                let body = response.bytes().await.map_err(|e| self.transport_error(path, &e))?;
+                return Ok(body.to_vec());
+            }
+            let retry_after = retry_after(response.headers());
+            let retryable = matches!(
+                status,
+                StatusCode::TOO_MANY_REQUESTS
+                    | StatusCode::BAD_GATEWAY
+                    | StatusCode::SERVICE_UNAVAILABLE
+                    | StatusCode::GATEWAY_TIMEOUT
+            );
+            let too_long = retry_after.is_some_and(|w| w > MAX_RETRY_WAIT);
+            if retryable && attempt < MAX_RETRIES && !too_long {
+                let wait = retry_after.unwrap_or(BACKOFF_BASE * 2u32.pow(attempt));
+                tracing::debug!(service = self.service.name(), path, %status, ?wait, "retrying");
+                tokio::time::sleep(wait).await;
+                attempt += 1;
+                continue;
+            }
+            let kind = match status {
+                StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => ErrorKind::Unauthorized(status.as_u16()),
+                StatusCode::NOT_FOUND => ErrorKind::NotFound,
+                StatusCode::TOO_MANY_REQUESTS => ErrorKind::RateLimited { retry_after },
+                other => ErrorKind::Status(other.as_u16()),
+            };
+            return Err(self.error(path, kind));
+        }
+    }
+
+    fn transport_error(&self, path: &str, e: &reqwest::Error) -> BackendError {
+        let kind = if e.is_timeout() {
+            ErrorKind::Timeout(self.timeout)
+        } else if e.is_connect() {
+            ErrorKind::Connect(root_cause(e))
+        } else if e.is_decode() || e.is_body() {
+            ErrorKind::Malformed(root_cause(e))
+        } else {
+            ErrorKind::Transport(root_cause(e))
+        };
+        self.error(path, kind)
+    }
+}
+
+/// The innermost cause, which says what happened ("Connection refused") without reqwest's
+/// wrapper text, which quotes the full URL.
+fn root_cause(e: &reqwest::Error) -> String {
+    let mut cause: &dyn std::error::Error = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}
+
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let secs = (when.timestamp() - chrono::Utc::now().timestamp()).max(0);
+    Some(Duration::from_secs(secs as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert("retry-after", "7".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
+        let future = chrono::Utc::now() + chrono::Duration::seconds(120);
+        h.insert("retry-after", future.to_rfc2822().parse().unwrap());
+        let wait = retry_after(&h).unwrap();
+        assert!(wait <= Duration::from_secs(120) && wait >= Duration::from_secs(115), "{wait:?}");
+        h.insert("retry-after", "soon".parse().unwrap());
+        assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn messages_name_the_service_and_the_fix() {
+        let e = BackendError {
+            service: Service::Plex,
+            base: "http://nas:32400".into(),
+            path: "/library/sections".into(),
+            kind: ErrorKind::Unauthorized(401),
+        };
+        let msg = e.to_string();
+        assert!(msg.contains("Plex") && msg.contains("PLEX_TOKEN") && msg.contains("401"), "{msg}");
+        let e = BackendError {
+            kind: ErrorKind::Connect("Connection refused".into()),
+            ..e
+        };
+        let msg = e.to_string();
+        assert!(msg.contains("http://nas:32400") && msg.contains("PLEX_URL"), "{msg}");
+    }
+}

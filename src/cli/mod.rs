@@ -1,0 +1,143 @@
+//! The command line: parsing, start-up (configuration, demo stack, logging) and dispatch to the
+//! commands, one file each.
+
+mod call;
+mod serve;
+mod tools;
+
+use std::{process::ExitCode, sync::Arc};
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::{
+    backend::http_client,
+    config::{Config, Secret},
+    fake::{FakeStack, Scale},
+    mcp::server::Context,
+    plex::client::PlexClient,
+};
+
+/// The seed of the `--demo` sample stack; fixed so the demo shows the same library every time.
+pub const DEMO_SEED: u64 = 2026;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "plex-mcp",
+    version,
+    about = "MCP server for a home media stack: Plex Media Server and the Plex watchlist.",
+    long_about = "MCP server for a home media stack: Plex Media Server and the Plex watchlist.\n\n\
+Configure with PLEX_URL and PLEX_TOKEN (environment or a .env file), or try it with --demo, \
+which serves a built-in sample stack on 127.0.0.1.",
+    after_help = "Examples:\n  plex-mcp --demo call search_media query=night\n  plex-mcp --demo tools\n  \
+PLEX_TOKEN=... plex-mcp serve --transport http --port 3000"
+)]
+pub struct Cli {
+    /// Run against the built-in sample stack instead of a real server (no configuration needed).
+    #[arg(long, global = true)]
+    pub demo: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve MCP over stdio (the default) or streamable HTTP.
+    Serve(serve::ServeArgs),
+    /// List the tools available under the current configuration, one per line.
+    Tools,
+    /// Run one tool as an MCP client would and print its structured result as JSON.
+    Call(call::CallArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Transport {
+    Stdio,
+    Http,
+}
+
+const TOKEN_HELP: &str = "PLEX_TOKEN is not set. Set it to your X-Plex-Token \
+(https://support.plex.tv/articles/204059436-finding-an-authentication-token-x-plex-token/) in the \
+environment or a .env file, or try the sample stack with --demo.";
+
+/// Runs the parsed command line to completion and gives the process exit code.
+pub async fn run(cli: Cli) -> ExitCode {
+    let mut config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => return usage_error(&e),
+    };
+    // Serving logs what it does; one-shot commands stay quiet unless something goes wrong.
+    let serving = matches!(cli.command, None | Some(Command::Serve(_)));
+    let default_filter = if serving { "info,rmcp=warn" } else { "warn" };
+    init_logging(config.log_filter.as_deref().unwrap_or(default_filter));
+    // The demo stack must outlive every request, so it lives here.
+    let mut demo_stack = None;
+    if cli.demo {
+        match FakeStack::start(Scale::DEMO, DEMO_SEED).await {
+            Ok(stack) => {
+                config.plex_url = stack.plex.url.clone();
+                config.discover_url = stack.discover.url.clone();
+                config.plex_token = Some(Secret::new(stack.token.clone()));
+                tracing::info!("demo stack: Plex at {}", stack.plex.url);
+                demo_stack = Some(stack);
+            }
+            Err(e) => {
+                eprintln!("plex-mcp: cannot start the demo stack: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let Some(token) = config.plex_token.clone() else {
+        return usage_error(TOKEN_HELP);
+    };
+    let plex = match PlexClient::new(&config, &token, http_client(config.http_timeout)) {
+        Ok(p) => p,
+        Err(e) => return usage_error(&e),
+    };
+    let ctx = Arc::new(Context { config, plex });
+    let code = match cli.command.unwrap_or(Command::Serve(serve::ServeArgs::default())) {
+        Command::Serve(args) => serve::run(ctx, args).await,
+        Command::Tools => tools::run(ctx),
+        Command::Call(args) => call::run(ctx, args).await,
+    };
+    drop(demo_stack);
+    code
+}
+
+fn usage_error(message: &str) -> ExitCode {
+    eprintln!("plex-mcp: {message}");
+    ExitCode::from(2)
+}
+
+/// Logs go to stderr: in stdio mode stdout carries only the MCP stream.
+fn init_logging(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .try_init();
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -1,0 +1,85 @@
+//! `plex-mcp serve`: MCP over stdio or streamable HTTP.
+
+use std::{process::ExitCode, sync::Arc};
+
+use clap::Args;
+use rmcp::ServiceExt;
+
+use super::Transport;
+use crate::{
+    config::Secret,
+    mcp::{
+        http::{self, HttpOptions, MAX_SESSIONS, SESSION_IDLE},
+        server::{Context, PlexMcp},
+    },
+};
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// stdio for clients that start the server (Claude Desktop), http for a long-running service.
+    #[arg(long, value_enum, default_value = "stdio")]
+    pub transport: Transport,
+    /// Address to listen on (http). A non-loopback address requires an auth token.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port to listen on (http) [default: MCP_PORT, else 3000].
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Bearer token clients must send (http) [default: PLEX_MCP_AUTH_TOKEN].
+    #[arg(long)]
+    pub auth_token: Option<String>,
+}
+
+impl Default for ServeArgs {
+    fn default() -> Self {
+        Self {
+            transport: Transport::Stdio,
+            host: "127.0.0.1".into(),
+            port: None,
+            auth_token: None,
+        }
+    }
+}
+
+pub async fn run(ctx: Arc<Context>, args: ServeArgs) -> ExitCode {
+    match args.transport {
+        Transport::Stdio => serve_stdio(ctx).await,
+        Transport::Http => {
+            let opts = HttpOptions {
+                host: args.host,
+                // An explicit flag wins over MCP_PORT (the reference let the variable win silently).
+                port: args.port.or(ctx.config.mcp_port).unwrap_or(3000),
+                auth_token: args.auth_token.map(Secret::new).or_else(|| ctx.config.auth_token.clone()),
+                max_sessions: MAX_SESSIONS,
+                session_idle: SESSION_IDLE,
+            };
+            match http::serve(ctx, opts).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("plex-mcp: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+    }
+}
+
+async fn serve_stdio(ctx: Arc<Context>) -> ExitCode {
+    tracing::info!("plex-mcp {} serving MCP on stdio", env!("CARGO_PKG_VERSION"));
+    let service = match PlexMcp::new(ctx).serve(rmcp::transport::stdio()).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("plex-mcp: MCP start-up failed: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    tokio::select! {
+        quit = service.waiting() => {
+            if let Err(e) = quit {
+                tracing::warn!("stdio session ended: {e}");
+            }
+        }
+        _ = super::shutdown_signal() => {}
+    }
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,17 @@
+//! `plex-mcp tools`: the tools on offer, one line each.
+
+use std::{process::ExitCode, sync::Arc};
+
+use crate::mcp::server::{Context, PlexMcp};
+
+pub fn run(ctx: Arc<Context>) -> ExitCode {
+    let tools = PlexMcp::new(ctx).tools();
+    let width = tools.iter().map(|t| t.name.len()).max().unwrap_or(0);
+    for tool in tools {
+        let description = tool.description.as_deref().unwrap_or("");
+        // The first sentence is the tool's purpose; the rest is guidance for agents.
+        let first = description.split(". ").next().unwrap_or(description).trim_end_matches('.');
+        println!("{:width$}  {first}", tool.name);
+    }
+    ExitCode::SUCCESS
+}

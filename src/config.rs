@@ -1,0 +1,168 @@
+//! Configuration from the environment (and `.env`), with the reference server's variable names.
+
+use std::{fmt, path::PathBuf, time::Duration};
+
+/// A credential. Its `Debug` and `Display` never show the value, so a stray `{:?}` in a log line
+/// or a panic message cannot leak it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+pub const DEFAULT_PLEX_URL: &str = "http://localhost:32400";
+pub const DEFAULT_DISCOVER_URL: &str = "https://discover.provider.plex.tv";
+pub const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub plex_url: String,
+    pub plex_token: Option<Secret>,
+    pub discover_url: String,
+    pub data_dir: PathBuf,
+    /// Per-request timeout for every backend call.
+    pub http_timeout: Duration,
+    pub auth_token: Option<Secret>,
+    pub mcp_port: Option<u16>,
+    /// `PLEX_MCP_LOG`; when unset each command picks its own default.
+    pub log_filter: Option<String>,
+}
+
+impl Config {
+    /// Reads the configuration through `get`, so tests can supply an environment without touching
+    /// the process's own.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let non_empty = |name: &str| get(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let data_dir = match non_empty("PLEX_MCP_DATA_DIR") {
+            Some(dir) => PathBuf::from(dir),
+            None => default_data_dir(non_empty("XDG_DATA_HOME"), non_empty("HOME"))?,
+        };
+        let http_timeout = match non_empty("PLEX_MCP_HTTP_TIMEOUT") {
+            Some(raw) => match raw.parse::<f64>() {
+                Ok(secs) if secs > 0.0 && secs <= 600.0 => Duration::from_secs_f64(secs),
+                _ => {
+                    return Err(format!(
+                        "PLEX_MCP_HTTP_TIMEOUT must be a number of seconds between 0 and 600 (got {raw:?})"
+                    ));
+                }
+            },
+            None => DEFAULT_HTTP_TIMEOUT,
+        };
+        let mcp_port = match non_empty("MCP_PORT") {
+            Some(raw) => Some(
+                raw.parse::<u16>()
+                    .ok()
+                    .filter(|p| *p > 0)
+                    .ok_or_else(|| format!("MCP_PORT must be a port number 1-65535 (got {raw:?})"))?,
+            ),
+            None => None,
+        };
+        Ok(Self {
+            plex_url: trim_base(non_empty("PLEX_URL").as_deref().unwrap_or(DEFAULT_PLEX_URL)),
+            plex_token: non_empty("PLEX_TOKEN").map(Secret::new),
+            discover_url: trim_base(
+                non_empty("PLEX_DISCOVER_URL")
+                    .as_deref()
+                    .unwrap_or(DEFAULT_DISCOVER_URL),
+            ),
+            data_dir,
+            http_timeout,
+            auth_token: non_empty("PLEX_MCP_AUTH_TOKEN").map(Secret::new),
+            mcp_port,
+            log_filter: non_empty("PLEX_MCP_LOG"),
+        })
+    }
+
+    /// The process environment, after `.env` in the working directory has filled in what the real
+    /// environment leaves unset.
+    pub fn from_env() -> Result<Self, String> {
+        // A missing .env is the normal case; a malformed one is reported by the caller's logs.
+        let _ = dotenvy::dotenv();
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub fn exports_dir(&self) -> PathBuf {
+        self.data_dir.join("exports")
+    }
+}
+
+fn trim_base(url: &str) -> String {
+    url.trim_end_matches('/').to_string()
+}
+
+fn default_data_dir(xdg: Option<String>, home: Option<String>) -> Result<PathBuf, String> {
+    if let Some(xdg) = xdg {
+        return Ok(PathBuf::from(xdg).join("plex-mcp"));
+    }
+    home.map(|h| PathBuf::from(h).join(".local/share/plex-mcp"))
+        .ok_or_else(|| "cannot find a data directory: set PLEX_MCP_DATA_DIR or HOME".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, String> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_match_the_reference() {
+        let c = config(&[("HOME", "/home/u")]).unwrap();
+        assert_eq!(c.plex_url, "http://localhost:32400");
+        assert_eq!(c.discover_url, "https://discover.provider.plex.tv");
+        assert_eq!(c.data_dir, PathBuf::from("/home/u/.local/share/plex-mcp"));
+        assert!(c.plex_token.is_none());
+        assert_eq!(c.http_timeout, DEFAULT_HTTP_TIMEOUT);
+    }
+
+    #[test]
+    fn trailing_slashes_and_xdg_are_honoured() {
+        let c = config(&[
+            ("PLEX_URL", "http://plex:32400//"),
+            ("XDG_DATA_HOME", "/xdg"),
+            ("PLEX_TOKEN", "abc"),
+        ])
+        .unwrap();
+        assert_eq!(c.plex_url, "http://plex:32400");
+        assert_eq!(c.data_dir, PathBuf::from("/xdg/plex-mcp"));
+        assert_eq!(c.plex_token.unwrap().expose(), "abc");
+    }
+
+    #[test]
+    fn bad_numbers_are_clear_errors() {
+        let err = config(&[("HOME", "/h"), ("MCP_PORT", "99999")]).unwrap_err();
+        assert!(err.contains("MCP_PORT"), "{err}");
+        let err = config(&[("HOME", "/h"), ("PLEX_MCP_HTTP_TIMEOUT", "-1")]).unwrap_err();
+        assert!(err.contains("PLEX_MCP_HTTP_TIMEOUT"), "{err}");
+    }
+
+    #[test]
+    fn secrets_never_format() {
+        let s = Secret::new("hunter2");
+        assert!(!format!("{s:?} {s}").contains("hunter2"));
+    }
+}

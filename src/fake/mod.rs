@@ -1,0 +1,214 @@
+//! Fake backends: real HTTP servers on 127.0.0.1 serving a generated sample stack. They back the
+//! `--demo` mode and every test, and their responses are checked against the published OpenAPI
+//! specifications so they cannot drift from the real services.
+//!
+//! Each service gets its own server (as in a real home stack), sharing one [`Control`] through
+//! which tests inject faults and read the requests that arrived.
+
+pub mod data;
+mod discover;
+mod plex;
+
+use std::{
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use axum::{
+    Router,
+    extract::{Request, State},
+    http::{HeaderValue, StatusCode},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+
+pub use data::{Dataset, Scale};
+
+/// The token the fake Plex and Discover accept. Not a secret: it only opens the sample stack.
+pub const DEMO_PLEX_TOKEN: &str = "demo-plex-token";
+
+/// A failure the fake should produce for requests whose path starts with a prefix.
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// Answer with this HTTP status and a small HTML body, as Plex does.
+    Status(u16),
+    /// Answer 429 with `Retry-After: secs`.
+    RateLimited { retry_after_secs: u64 },
+    /// Wait this long before answering normally (to trigger client timeouts).
+    Delay(Duration),
+    /// Answer 200 with a body that is not valid JSON.
+    Malformed,
+}
+
+#[derive(Debug)]
+struct FaultRule {
+    path_prefix: String,
+    fault: Fault,
+    remaining: usize,
+}
+
+#[derive(Default)]
+struct ControlInner {
+    faults: Mutex<Vec<FaultRule>>,
+    requests: Mutex<Vec<String>>,
+}
+
+/// Test-side handle on the fakes: fault injection and a log of the requests served.
+#[derive(Clone, Default)]
+pub struct Control(Arc<ControlInner>);
+
+impl Control {
+    /// The next `times` requests whose path starts with `path_prefix` get `fault`.
+    pub fn inject(&self, path_prefix: &str, fault: Fault, times: usize) {
+        lock(&self.0.faults).push(FaultRule {
+            path_prefix: path_prefix.to_string(),
+            fault,
+            remaining: times,
+        });
+    }
+
+    pub fn clear_faults(&self) {
+        lock(&self.0.faults).clear();
+    }
+
+    /// Every request served so far, as `METHOD /path?query`.
+    pub fn requests(&self) -> Vec<String> {
+        lock(&self.0.requests).clone()
+    }
+
+    pub fn clear_requests(&self) {
+        lock(&self.0.requests).clear();
+    }
+
+    fn take_fault(&self, path: &str) -> Option<Fault> {
+        let mut faults = lock(&self.0.faults);
+        let rule = faults
+            .iter_mut()
+            .find(|r| r.remaining > 0 && path.starts_with(&r.path_prefix))?;
+        rule.remaining -= 1;
+        Some(rule.fault.clone())
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panicking test thread must not wedge the fake for the others.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+async fn control_layer(State(control): State<Control>, req: Request, next: Next) -> Response {
+    let uri = req.uri();
+    let line = format!(
+        "{} {}{}",
+        req.method(),
+        uri.path(),
+        uri.query().map(|q| format!("?{q}")).unwrap_or_default()
+    );
+    let path = uri.path().to_string();
+    lock(&control.0.requests).push(line);
+    match control.take_fault(&path) {
+        None => next.run(req).await,
+        Some(Fault::Delay(d)) => {
+            tokio::time::sleep(d).await;
+            next.run(req).await
+        }
+        Some(Fault::Status(code)) => {
+            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            html_status(status)
+        }
+        Some(Fault::RateLimited { retry_after_secs }) => {
+            let mut resp = html_status(StatusCode::TOO_MANY_REQUESTS);
+            resp.headers_mut()
+                .insert("retry-after", HeaderValue::from(retry_after_secs));
+            resp
+        }
+        Some(Fault::Malformed) => (
+            [("content-type", "application/json")],
+            "{\"MediaContainer\": {\"size\": 1, \"Metadata\": [",
+        )
+            .into_response(),
+    }
+}
+
+/// The small HTML error page Plex answers with for failures.
+fn html_status(status: StatusCode) -> Response {
+    let reason = status.canonical_reason().unwrap_or("Error");
+    (
+        status,
+        [("content-type", "text/html")],
+        format!(
+            "<html><head><title>{reason}</title></head><body><h1>{} {reason}</h1></body></html>",
+            status.as_u16()
+        ),
+    )
+        .into_response()
+}
+
+/// A running fake server.
+pub struct FakeServer {
+    pub url: String,
+    shutdown: tokio_util::sync::CancellationToken,
+}
+
+impl Drop for FakeServer {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+async fn spawn(router: Router, control: Control) -> std::io::Result<FakeServer> {
+    let router = router.layer(axum::middleware::from_fn_with_state(control, control_layer));
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let stop = shutdown.clone();
+    tokio::spawn(async move {
+        let served = axum::serve(listener, router)
+            .with_graceful_shutdown(async move { stop.cancelled().await })
+            .await;
+        if let Err(e) = served {
+            tracing::warn!("fake server stopped: {e}");
+        }
+    });
+    Ok(FakeServer { url, shutdown })
+}
+
+/// The whole sample stack: fake Plex Media Server and Plex Discover.
+pub struct FakeStack {
+    pub data: Arc<Dataset>,
+    pub control: Control,
+    pub plex: FakeServer,
+    pub discover: FakeServer,
+    pub token: String,
+}
+
+impl FakeStack {
+    /// Generates the data set for `scale` and `seed` (times relative to now) and starts the servers.
+    pub async fn start(scale: Scale, seed: u64) -> std::io::Result<FakeStack> {
+        let now = chrono::Utc::now().timestamp();
+        Self::start_with(Arc::new(Dataset::generate(scale, seed, now))).await
+    }
+
+    pub async fn start_with(data: Arc<Dataset>) -> std::io::Result<FakeStack> {
+        let control = Control::default();
+        let token = DEMO_PLEX_TOKEN.to_string();
+        let plex = spawn(plex::router(data.clone(), token.clone()), control.clone()).await?;
+        let discover = spawn(discover::router(data.clone(), token.clone()), control.clone()).await?;
+        Ok(FakeStack {
+            data,
+            control,
+            plex,
+            discover,
+            token,
+        })
+    }
+
+    /// The environment that points plex-mcp at this stack.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("PLEX_URL", self.plex.url.clone()),
+            ("PLEX_TOKEN", self.token.clone()),
+            ("PLEX_DISCOVER_URL", self.discover.url.clone()),
+        ]
+    }
+}

@@ -1,0 +1,12 @@
+//! plex-mcp: an MCP server for a home media stack.
+//!
+//! Layout: `backend` (HTTP plumbing shared by every service client), `plex` (the Plex client,
+//! models and tools), `mcp` (the server and its transports), `cli` (commands), `fake` (the
+//! sample stack behind `--demo` and the tests), `config`.
+
+pub mod backend;
+pub mod cli;
+pub mod config;
+pub mod fake;
+pub mod mcp;
+pub mod plex;

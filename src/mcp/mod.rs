@@ -1,0 +1,5 @@
+//! The MCP side: the server that assembles the tool families, and its transports.
+
+pub mod error;
+pub mod http;
+pub mod server;

@@ -1,0 +1,85 @@
+//! The MCP server: one struct holding the shared context and the router of every tool family.
+
+use std::sync::Arc;
+
+use rmcp::{
+    ErrorData, RoleServer, ServerHandler,
+    handler::server::{router::tool::ToolRouter, tool::ToolCallContext},
+    model::{CallToolRequestParams, CallToolResponse, Implementation, ServerCapabilities, ServerConfig},
+    service::RequestContext,
+    tool_handler,
+};
+
+use crate::{config::Config, plex::client::PlexClient};
+
+/// What every tool call can reach: configuration and backend clients.
+pub struct Context {
+    pub config: Config,
+    pub plex: PlexClient,
+}
+
+#[derive(Clone)]
+pub struct PlexMcp {
+    pub(crate) ctx: Arc<Context>,
+    tool_router: ToolRouter<Self>,
+}
+
+const INSTRUCTIONS: &str = "Tools for a home media stack: a Plex Media Server (libraries, search, \
+history, playlists, sessions) and the Plex account watchlist. Start with get_libraries to learn the \
+library keys; ids (ratingKey, libraryKey, playlistId) are numeric strings taken from earlier results. \
+List tools page through Plex completely and take limit/offset.";
+
+impl PlexMcp {
+    pub fn new(ctx: Arc<Context>) -> Self {
+        Self {
+            ctx,
+            tool_router: Self::library_tools()
+                + Self::search_tools()
+                + Self::history_tools()
+                + Self::playlist_tools()
+                + Self::watchlist_tools(),
+        }
+    }
+
+    /// Every tool this server offers, for `plex-mcp tools` and the tests.
+    pub fn tools(&self) -> Vec<rmcp::model::Tool> {
+        self.tool_router.list_all()
+    }
+}
+
+#[tool_handler(router = self.tool_router)]
+impl ServerHandler for PlexMcp {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(Implementation::new("plex-mcp", env!("CARGO_PKG_VERSION")))
+            .with_instructions(INSTRUCTIONS)
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let name = request.name.clone();
+        let started = std::time::Instant::now();
+        let result = self
+            .tool_router
+            .call(ToolCallContext::new(self, request, context))
+            .await;
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        match &result {
+            Ok(CallToolResponse::Complete(r)) if r.is_error == Some(true) => {
+                let message = r
+                    .content
+                    .first()
+                    .and_then(|c| c.as_text())
+                    .map(|t| t.text.as_str())
+                    .unwrap_or("");
+                tracing::warn!(tool = %name, elapsed_ms, "tool error: {message}");
+            }
+            Ok(_) => tracing::info!(tool = %name, elapsed_ms, "tool ok"),
+            Err(e) => tracing::warn!(tool = %name, "protocol error: {}", e.message),
+        }
+        result
+    }
+}

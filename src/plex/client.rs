@@ -1,0 +1,207 @@
+//! The Plex Media Server and Plex Discover client: authenticated requests, typed decoding and the
+//! one paging helper every collection read goes through, so no tool stops at the first page.
+
+use futures::{Stream, StreamExt, TryStreamExt};
+use reqwest::{Method, RequestBuilder, header::HeaderValue};
+use serde::de::DeserializeOwned;
+
+use super::models::{Envelope, Item, MetadataPage};
+use crate::{
+    backend::{Backend, BackendError, Service},
+    config::{Config, Secret},
+};
+
+/// Rows per request when walking a collection (Plex's own default container size).
+pub const PAGE_SIZE: usize = 1000;
+/// Pages fetched at once: enough to hide latency, few enough not to load a small NAS.
+pub const PAGE_CONCURRENCY: usize = 4;
+/// Items per batched `/library/metadata/{id,id,...}` request.
+pub const METADATA_BATCH: usize = 100;
+
+const CLIENT_IDENTIFIER: &str = "plex-mcp";
+
+pub type Query = Vec<(&'static str, String)>;
+
+#[derive(Clone)]
+pub struct PlexClient {
+    pms: Backend,
+    discover: Backend,
+    token: HeaderValue,
+}
+
+/// One page of a collection and the collection's size when Plex reports it.
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: Option<usize>,
+}
+
+/// A window of a collection, read completely.
+pub struct Collected<T> {
+    pub items: Vec<T>,
+    pub total: usize,
+}
+
+impl PlexClient {
+    pub fn new(config: &Config, token: &Secret, http: reqwest::Client) -> Result<Self, String> {
+        let mut token = HeaderValue::from_str(token.expose())
+            .map_err(|_| "PLEX_TOKEN contains characters that cannot be sent in an HTTP header".to_string())?;
+        token.set_sensitive(true);
+        Ok(Self {
+            pms: Backend::new(Service::Plex, config.plex_url.clone(), http.clone(), config.http_timeout),
+            discover: Backend::new(
+                Service::Discover,
+                config.discover_url.clone(),
+                http,
+                config.http_timeout,
+            ),
+            token,
+        })
+    }
+
+    pub fn pms(&self) -> &Backend {
+        &self.pms
+    }
+
+    pub fn discover(&self) -> &Backend {
+        &self.discover
+    }
+
+    fn build(&self, backend: &Backend, method: Method, path: &str, query: &[(&str, String)]) -> RequestBuilder {
+        backend
+            .request(method, path)
+            .header("X-Plex-Token", self.token.clone())
+            .header("Accept", "application/json")
+            .header("X-Plex-Client-Identifier", CLIENT_IDENTIFIER)
+            .header("X-Plex-Product", CLIENT_IDENTIFIER)
+            .query(query)
+    }
+
+    /// GETs `path` and decodes the `MediaContainer` as `T`.
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        backend: &Backend,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<T, BackendError> {
+        let envelope: Envelope<T> = backend
+            .json(path, || self.build(backend, Method::GET, path, query))
+            .await?;
+        Ok(envelope.container)
+    }
+
+    /// One page: `size` rows from `start`.
+    pub async fn page<T: DeserializeOwned>(
+        &self,
+        backend: &Backend,
+        path: &str,
+        query: &[(&str, String)],
+        start: usize,
+        size: usize,
+    ) -> Result<Page<T>, BackendError> {
+        let mut q: Vec<(&str, String)> = query.to_vec();
+        q.push(("X-Plex-Container-Start", start.to_string()));
+        q.push(("X-Plex-Container-Size", size.to_string()));
+        let page: MetadataPage<T> = self.get(backend, path, &q).await?;
+        Ok(Page {
+            items: page.metadata,
+            total: page.total_size,
+        })
+    }
+
+    /// Pages `[from, end)` of a collection, `step` rows each, fetched `PAGE_CONCURRENCY` at a time
+    /// and yielded in order, so callers can stream them (to a file, into an aggregate).
+    pub fn pages<'a, T: DeserializeOwned + Send + 'a>(
+        &'a self,
+        backend: &'a Backend,
+        path: &'a str,
+        query: &'a [(&'a str, String)],
+        from: usize,
+        end: usize,
+        step: usize,
+    ) -> impl Stream<Item = Result<Vec<T>, BackendError>> + Send + 'a {
+        let step = step.max(1);
+        futures::stream::iter((from..end).step_by(step))
+            .map(move |start| async move {
+                self.page::<T>(backend, path, query, start, step.min(end - start))
+                    .await
+                    .map(|p| p.items)
+            })
+            .buffered(PAGE_CONCURRENCY)
+    }
+
+    /// Reads `limit` rows from `offset` (or to the end), however many pages that takes.
+    pub async fn collect<T: DeserializeOwned + Send>(
+        &self,
+        backend: &Backend,
+        path: &str,
+        query: &[(&str, String)],
+        offset: usize,
+        limit: usize,
+    ) -> Result<Collected<T>, BackendError> {
+        let size = limit.clamp(1, PAGE_SIZE);
+        let first = self.page::<T>(backend, path, query, offset, size).await?;
+        let got = first.items.len();
+        let mut items = first.items;
+        match first.total {
+            Some(total) => {
+                let end = total.min(offset.saturating_add(limit));
+                // A server that caps the container size below what we asked for sets the step.
+                if got > 0 && offset + got < end {
+                    let rest: Vec<Vec<T>> = self
+                        .pages(backend, path, query, offset + got, end, got)
+                        .try_collect()
+                        .await?;
+                    items.extend(rest.into_iter().flatten());
+                }
+                items.truncate(limit);
+                Ok(Collected { items, total })
+            }
+            None => {
+                // Without totalSize the only end marker is a short page.
+                let mut last = got;
+                while last == size && items.len() < limit {
+                    let next = self
+                        .page::<T>(backend, path, query, offset + items.len(), size)
+                        .await?;
+                    last = next.items.len();
+                    items.extend(next.items);
+                }
+                items.truncate(limit);
+                let total = offset + items.len();
+                Ok(Collected { items, total })
+            }
+        }
+    }
+
+    /// Reads a whole collection.
+    pub async fn collect_all<T: DeserializeOwned + Send>(
+        &self,
+        backend: &Backend,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<Vec<T>, BackendError> {
+        Ok(self.collect(backend, path, query, 0, usize::MAX).await?.items)
+    }
+
+    /// Full metadata of many items, `METADATA_BATCH` per request, a few requests at a time.
+    /// Keys Plex no longer knows are simply absent from the answer.
+    pub async fn metadata_batch(&self, keys: &[String]) -> Result<Vec<Item>, BackendError> {
+        let pms = &self.pms;
+        let paths = keys
+            .chunks(METADATA_BATCH)
+            .map(|chunk| format!("/library/metadata/{}", chunk.join(",")))
+            .collect::<Vec<_>>();
+        let batches: Vec<Vec<Item>> = futures::stream::iter(paths)
+            .map(|path| async move {
+                match self.get::<MetadataPage<Item>>(pms, &path, &[]).await {
+                    Ok(page) => Ok(page.metadata),
+                    Err(e) if e.is_not_found() => Ok(Vec::new()),
+                    Err(e) => Err(e),
+                }
+            })
+            .buffer_unordered(PAGE_CONCURRENCY)
+            .try_collect()
+            .await?;
+        Ok(batches.into_iter().flatten().collect())
+    }
+}

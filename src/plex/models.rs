@@ -1,0 +1,346 @@
+//! Typed views of the Plex responses plex-mcp reads. Plex omits fields freely (a finished item has
+//! no `viewOffset`, a show no `duration`), so everything defaults; and it is loose about types
+//! (`librarySectionID` is a number in metadata but a string in history), so a few fields accept
+//! either.
+
+use serde::{Deserialize, Deserializer};
+
+/// Every Plex JSON answer wraps its payload in `MediaContainer`.
+#[derive(Debug, Deserialize)]
+pub struct Envelope<T> {
+    #[serde(rename = "MediaContainer")]
+    pub container: T,
+}
+
+/// A page of `Metadata` rows with Plex's paging fields.
+#[derive(Debug, Deserialize)]
+#[serde(bound = "T: Deserialize<'de>")]
+pub struct MetadataPage<T> {
+    #[serde(rename = "totalSize", default)]
+    pub total_size: Option<usize>,
+    #[serde(rename = "Metadata", default = "Vec::new")]
+    pub metadata: Vec<T>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SectionsContainer {
+    #[serde(rename = "Directory")]
+    pub directory: Vec<LibrarySection>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct LibrarySection {
+    #[serde(deserialize_with = "string_or_number")]
+    pub key: String,
+    pub title: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub agent: Option<String>,
+    pub scanned_at: Option<i64>,
+    pub updated_at: Option<i64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Tag {
+    pub tag: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct GuidRef {
+    pub id: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Media {
+    pub video_resolution: Option<String>,
+    pub video_codec: Option<String>,
+    pub audio_codec: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SessionUser {
+    pub title: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Player {
+    pub title: Option<String>,
+    pub state: Option<String>,
+    pub platform: Option<String>,
+    pub product: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PlaybackSession {
+    pub location: Option<String>,
+    pub bandwidth: Option<i64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct TranscodeSession {
+    pub video_decision: Option<String>,
+    pub audio_decision: Option<String>,
+    pub progress: Option<f64>,
+}
+
+/// A metadata item as Plex lists or details it (movie, show, season, episode, playlist, ...).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Item {
+    #[serde(deserialize_with = "string_or_number")]
+    pub rating_key: String,
+    pub key: Option<String>,
+    pub guid: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub original_title: Option<String>,
+    pub edition_title: Option<String>,
+    pub summary: Option<String>,
+    pub year: Option<i32>,
+    pub rating: Option<f64>,
+    pub user_rating: Option<f64>,
+    pub content_rating: Option<String>,
+    pub studio: Option<String>,
+    pub duration: Option<i64>,
+    pub added_at: Option<i64>,
+    pub updated_at: Option<i64>,
+    pub view_count: Option<u32>,
+    pub last_viewed_at: Option<i64>,
+    pub view_offset: Option<i64>,
+    #[serde(rename = "librarySectionID", deserialize_with = "opt_string_or_number")]
+    pub library_section_id: Option<String>,
+    pub library_section_title: Option<String>,
+    pub parent_title: Option<String>,
+    pub parent_index: Option<u32>,
+    pub grandparent_title: Option<String>,
+    pub index: Option<u32>,
+    pub leaf_count: Option<u32>,
+    pub viewed_leaf_count: Option<u32>,
+    pub child_count: Option<u32>,
+    #[serde(deserialize_with = "flexible_bool")]
+    pub smart: Option<bool>,
+    pub playlist_type: Option<String>,
+    #[serde(rename = "playlistItemID", deserialize_with = "opt_string_or_number")]
+    pub playlist_item_id: Option<String>,
+    pub watchlisted_at: Option<i64>,
+    pub session_key: Option<String>,
+    #[serde(rename = "Genre")]
+    pub genres: Vec<Tag>,
+    #[serde(rename = "Director")]
+    pub directors: Vec<Tag>,
+    #[serde(rename = "Writer")]
+    pub writers: Vec<Tag>,
+    #[serde(rename = "Role")]
+    pub roles: Vec<Tag>,
+    #[serde(rename = "Studio")]
+    pub studios: Vec<Tag>,
+    #[serde(rename = "Collection")]
+    pub collections: Vec<Tag>,
+    #[serde(rename = "Guid")]
+    pub guids: Vec<GuidRef>,
+    #[serde(rename = "Media")]
+    pub media: Vec<Media>,
+    #[serde(rename = "User")]
+    pub user: Option<SessionUser>,
+    #[serde(rename = "Player")]
+    pub player: Option<Player>,
+    #[serde(rename = "Session")]
+    pub session: Option<PlaybackSession>,
+    #[serde(rename = "TranscodeSession")]
+    pub transcode_session: Option<TranscodeSession>,
+}
+
+impl Item {
+    /// External ids from the modern `Guid` array (`imdb://tt…`, `tmdb://…`, `tvdb://…`), falling
+    /// back to a legacy agent `guid` (`com.plexapp.agents.imdb://tt…?lang=en`).
+    pub fn external_ids(&self) -> ExternalIds {
+        let mut ids = ExternalIds::default();
+        let legacy = self.guid.iter().filter(|g| g.starts_with("com.plexapp.agents."));
+        for raw in self.guids.iter().map(|g| g.id.as_str()).chain(legacy.map(String::as_str)) {
+            let raw = raw.trim_start_matches("com.plexapp.agents.");
+            let Some((scheme, rest)) = raw.split_once("://") else {
+                continue;
+            };
+            let value = rest.split(['?', '/']).next().unwrap_or("").to_string();
+            if value.is_empty() {
+                continue;
+            }
+            let slot = match scheme {
+                "imdb" => &mut ids.imdb,
+                "tmdb" | "themoviedb" => &mut ids.tmdb,
+                "tvdb" | "thetvdb" => &mut ids.tvdb,
+                _ => continue,
+            };
+            slot.get_or_insert(value);
+        }
+        ids
+    }
+}
+
+/// An item's ids in the big public catalogues.
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+pub struct ExternalIds {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub imdb: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tmdb: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tvdb: Option<String>,
+}
+
+impl ExternalIds {
+    pub fn is_empty(&self) -> bool {
+        self.imdb.is_none() && self.tmdb.is_none() && self.tvdb.is_none()
+    }
+}
+
+/// One row of `/status/sessions/history/all`. Plex returns only these fields: no user name, no
+/// device name, no duration — those are joined in from `/accounts`, `/devices` and the metadata.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct HistoryRow {
+    #[serde(deserialize_with = "string_or_number")]
+    pub rating_key: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub grandparent_title: Option<String>,
+    pub parent_index: Option<u32>,
+    pub index: Option<u32>,
+    pub viewed_at: i64,
+    #[serde(rename = "accountID")]
+    pub account_id: Option<i64>,
+    #[serde(rename = "deviceID")]
+    pub device_id: Option<i64>,
+    #[serde(rename = "librarySectionID", deserialize_with = "opt_string_or_number")]
+    pub library_section_id: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct AccountsContainer {
+    #[serde(rename = "Account")]
+    pub accounts: Vec<Account>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Account {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DevicesContainer {
+    #[serde(rename = "Device")]
+    pub devices: Vec<Device>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Device {
+    pub id: i64,
+    pub name: String,
+    pub platform: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum StringOrNumber {
+    S(String),
+    I(i64),
+    F(f64),
+}
+
+impl StringOrNumber {
+    fn into_string(self) -> String {
+        match self {
+            StringOrNumber::S(s) => s,
+            StringOrNumber::I(i) => i.to_string(),
+            StringOrNumber::F(f) => f.to_string(),
+        }
+    }
+}
+
+fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(StringOrNumber::deserialize(d)?.into_string())
+}
+
+fn opt_string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(Option::<StringOrNumber>::deserialize(d)?.map(StringOrNumber::into_string))
+}
+
+fn flexible_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum B {
+        B(bool),
+        I(i64),
+        S(String),
+    }
+    Ok(Option::<B>::deserialize(d)?.map(|b| match b {
+        B::B(b) => b,
+        B::I(i) => i != 0,
+        B::S(s) => s == "1" || s.eq_ignore_ascii_case("true"),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loose_plex_types_decode() {
+        let page: Envelope<MetadataPage<Item>> = serde_json::from_str(
+            r#"{"MediaContainer":{"size":1,"totalSize":9,"Metadata":[
+                {"ratingKey":"5","type":"movie","title":"A","librarySectionID":3,"smart":1,"Genre":[{"tag":"Drama"}]}]}}"#,
+        )
+        .unwrap();
+        let item = &page.container.metadata[0];
+        assert_eq!(page.container.total_size, Some(9));
+        assert_eq!(item.library_section_id.as_deref(), Some("3"));
+        assert_eq!(item.smart, Some(true));
+        assert_eq!(item.genres[0].tag, "Drama");
+        let rows: Envelope<MetadataPage<HistoryRow>> = serde_json::from_str(
+            r#"{"MediaContainer":{"Metadata":[{"ratingKey":7,"type":"episode","title":"E","viewedAt":10,"librarySectionID":"2"}]}}"#,
+        )
+        .unwrap();
+        assert_eq!(rows.container.metadata[0].rating_key, "7");
+        assert_eq!(rows.container.metadata[0].library_section_id.as_deref(), Some("2"));
+        let empty: Envelope<MetadataPage<Item>> = serde_json::from_str(r#"{"MediaContainer":{"size":0}}"#).unwrap();
+        assert!(empty.container.metadata.is_empty());
+    }
+
+    #[test]
+    fn external_ids_from_modern_and_legacy_guids() {
+        let modern = Item {
+            guid: Some("plex://movie/5d77".into()),
+            guids: vec![
+                GuidRef { id: "imdb://tt0111161".into() },
+                GuidRef { id: "tmdb://278".into() },
+            ],
+            ..Default::default()
+        };
+        let ids = modern.external_ids();
+        assert_eq!(ids.imdb.as_deref(), Some("tt0111161"));
+        assert_eq!(ids.tmdb.as_deref(), Some("278"));
+        assert_eq!(ids.tvdb, None);
+        let legacy = Item {
+            guid: Some("com.plexapp.agents.thetvdb://81189/1/2?lang=en".into()),
+            ..Default::default()
+        };
+        assert_eq!(legacy.external_ids().tvdb.as_deref(), Some("81189"));
+        assert!(Item::default().external_ids().is_empty());
+    }
+}

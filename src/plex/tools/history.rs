@@ -1,0 +1,380 @@
+//! Watch history and what is playing now.
+//!
+//! Plex's history rows carry only ids (item, account, device) and a timestamp, so the rows are
+//! joined with `/accounts`, `/devices` and the items' metadata (fetched in batches) to give the
+//! names, years and durations a person expects.
+
+use std::collections::{HashMap, HashSet};
+
+use rmcp::{Json, handler::server::wrapper::Parameters, tool, tool_router};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{NoArgs, bounded, plex_id, preview, progress};
+use crate::{
+    mcp::{error::ToolError, server::PlexMcp},
+    plex::{
+        client::PAGE_SIZE,
+        models::{AccountsContainer, DevicesContainer, HistoryRow, Item, MetadataPage},
+    },
+};
+
+const HISTORY_PATH: &str = "/status/sessions/history/all";
+const MAX_HISTORY: usize = 10_000;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum HistoryMediaType {
+    Movie,
+    /// Episodes of shows (history records episodes, never whole shows).
+    Show,
+    Episode,
+    #[default]
+    All,
+}
+
+impl HistoryMediaType {
+    fn keeps(self, kind: &str) -> bool {
+        match self {
+            HistoryMediaType::All => true,
+            HistoryMediaType::Movie => kind == "movie",
+            HistoryMediaType::Show | HistoryMediaType::Episode => kind == "episode",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct WatchHistoryArgs {
+    /// Maximum plays, newest first (1-10000, default 500).
+    #[schemars(range(min = 1, max = 10000))]
+    pub limit: Option<u32>,
+    /// Only this Plex account (numeric account id, as in the `userId` of earlier results).
+    #[schemars(regex(pattern = r"^\d+$"))]
+    pub user_id: Option<String>,
+    /// movie, episode, show (= episodes) or all (default).
+    pub media_type: Option<HistoryMediaType>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RecentlyWatchedArgs {
+    /// Maximum plays, newest first (1-10000, default 100).
+    #[schemars(range(min = 1, max = 10000))]
+    pub limit: Option<u32>,
+    /// movie, episode, show (= episodes) or all (default).
+    pub media_type: Option<HistoryMediaType>,
+}
+
+/// One play.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Play {
+    pub rating_key: String,
+    pub title: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Show title, for episodes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub show: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub season: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub episode: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
+    /// When it was watched, unix seconds.
+    pub viewed_at: i64,
+    /// Account name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// Device (player) name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    /// Item length, milliseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration: Option<i64>,
+    /// Library name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub library: Option<String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WatchHistoryOutput {
+    pub watch_history: Vec<Play>,
+    /// Plays returned.
+    pub total_sessions: usize,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RecentlyWatchedOutput {
+    pub recently_watched: Vec<Play>,
+    pub total_count: usize,
+    pub note: &'static str,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct SessionPlayer {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// playing, paused or buffering.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct SessionLocation {
+    /// lan or wan.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionTranscode {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub video_decision: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audio_decision: Option<String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionMedia {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub video_resolution: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub video_codec: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audio_codec: Option<String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ActiveSession {
+    pub rating_key: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_key: Option<String>,
+    pub title: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grandparent_title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub view_offset: Option<i64>,
+    /// Percent played.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub progress: Option<u8>,
+    /// Account name of the viewer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub player: Option<SessionPlayer>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session: Option<SessionLocation>,
+    /// Present only while Plex transcodes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transcode: Option<SessionTranscode>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media: Option<SessionMedia>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ActiveSessionsOutput {
+    pub active_sessions: Vec<ActiveSession>,
+    pub session_count: usize,
+}
+
+#[tool_router(router = history_tools, vis = "pub(crate)")]
+impl PlexMcp {
+    #[tool(
+        description = "Plays recorded by the server, newest first, across all accounts or one (`userId`), optionally \
+only movies or episodes. Each play names the item (with show, season and episode), the account, the device and \
+platform, the library, the year and the length. Pages through all of Plex's history; use get_recently_watched for \
+a short recent list, get_on_deck for unfinished items. Read-only.",
+        annotations(title = "Get Watch History", read_only_hint = true, open_world_hint = true)
+    )]
+    pub async fn get_watch_history(
+        &self,
+        Parameters(args): Parameters<WatchHistoryArgs>,
+    ) -> Result<Json<WatchHistoryOutput>, ToolError> {
+        let limit = bounded("limit", args.limit, 500, MAX_HISTORY)?;
+        let user = args.user_id.as_deref().map(|u| plex_id("userId", u)).transpose()?;
+        let plays = self.plays(limit, user, args.media_type.unwrap_or_default()).await?;
+        Ok(Json(WatchHistoryOutput {
+            total_sessions: plays.len(),
+            watch_history: plays,
+        }))
+    }
+
+    #[tool(
+        description = "The most recent plays on the server (default 100), newest first, with the same detail as \
+get_watch_history (item, account, device, library). Use to answer \"what has been watched lately?\". Read-only.",
+        annotations(title = "Get Recently Watched", read_only_hint = true, open_world_hint = true)
+    )]
+    pub async fn get_recently_watched(
+        &self,
+        Parameters(args): Parameters<RecentlyWatchedArgs>,
+    ) -> Result<Json<RecentlyWatchedOutput>, ToolError> {
+        let limit = bounded("limit", args.limit, 100, MAX_HISTORY)?;
+        let plays = self.plays(limit, None, args.media_type.unwrap_or_default()).await?;
+        Ok(Json(RecentlyWatchedOutput {
+            total_count: plays.len(),
+            recently_watched: plays,
+            note: "Retrieved from watch history data",
+        }))
+    }
+
+    #[tool(
+        description = "What is playing on the server right now: item, viewer, player and its state, LAN or WAN, \
+progress, and whether Plex is transcoding (with the media's resolution and codecs). Empty when nothing plays. Read-only.",
+        annotations(title = "Get Active Sessions", read_only_hint = true, open_world_hint = true)
+    )]
+    pub async fn get_active_sessions(
+        &self,
+        _args: Parameters<NoArgs>,
+    ) -> Result<Json<ActiveSessionsOutput>, ToolError> {
+        let plex = &self.ctx.plex;
+        let page: MetadataPage<Item> = plex.get(plex.pms(), "/status/sessions", &[]).await?;
+        let active_sessions: Vec<ActiveSession> = page
+            .metadata
+            .into_iter()
+            .map(|s| ActiveSession {
+                progress: progress(s.view_offset, s.duration),
+                summary: preview(&s.summary),
+                user: s.user.and_then(|u| u.title),
+                player: s.player.map(|p| SessionPlayer {
+                    title: p.title,
+                    state: p.state,
+                    platform: p.platform,
+                }),
+                session: s.session.map(|l| SessionLocation { location: l.location }),
+                transcode: s.transcode_session.map(|t| SessionTranscode {
+                    video_decision: t.video_decision,
+                    audio_decision: t.audio_decision,
+                }),
+                media: s.media.into_iter().next().map(|m| SessionMedia {
+                    video_resolution: m.video_resolution,
+                    video_codec: m.video_codec,
+                    audio_codec: m.audio_codec,
+                }),
+                rating_key: s.rating_key,
+                session_key: s.session_key,
+                title: s.title,
+                kind: s.kind,
+                grandparent_title: s.grandparent_title,
+                parent_title: s.parent_title,
+                duration: s.duration,
+                view_offset: s.view_offset,
+            })
+            .collect();
+        Ok(Json(ActiveSessionsOutput {
+            session_count: active_sessions.len(),
+            active_sessions,
+        }))
+    }
+}
+
+impl PlexMcp {
+    /// The newest `limit` plays matching `media`, joined with account, device and item details.
+    async fn plays(
+        &self,
+        limit: usize,
+        user: Option<String>,
+        media: HistoryMediaType,
+    ) -> Result<Vec<Play>, ToolError> {
+        let plex = &self.ctx.plex;
+        let mut query = vec![("sort", "viewedAt:desc".to_string())];
+        if let Some(user) = user {
+            query.push(("accountID", user));
+        }
+        let rows: Vec<HistoryRow> = if media == HistoryMediaType::All {
+            plex.collect(plex.pms(), HISTORY_PATH, &query, 0, limit).await?.items
+        } else {
+            // History cannot be filtered by type on the server, so page until enough match.
+            let mut kept = Vec::new();
+            let mut start = 0;
+            loop {
+                let page = plex
+                    .page::<HistoryRow>(plex.pms(), HISTORY_PATH, &query, start, PAGE_SIZE)
+                    .await?;
+                let n = page.items.len();
+                kept.extend(page.items.into_iter().filter(|r| media.keeps(&r.kind)));
+                start += n;
+                let exhausted = n == 0 || page.total.is_some_and(|t| start >= t);
+                if kept.len() >= limit || exhausted {
+                    break;
+                }
+            }
+            kept.truncate(limit);
+            kept
+        };
+        let keys: Vec<String> = {
+            let mut seen = HashSet::new();
+            rows.iter()
+                .filter(|r| seen.insert(r.rating_key.as_str()))
+                .map(|r| r.rating_key.clone())
+                .collect()
+        };
+        let (accounts, devices, items) = tokio::join!(
+            plex.get::<AccountsContainer>(plex.pms(), "/accounts", &[]),
+            plex.get::<DevicesContainer>(plex.pms(), "/devices", &[]),
+            plex.metadata_batch(&keys),
+        );
+        // Names are a courtesy: without them plays still carry their ids.
+        let accounts: HashMap<i64, String> = match accounts {
+            Ok(a) => a.accounts.into_iter().map(|a| (a.id, a.name)).collect(),
+            Err(e) => {
+                tracing::warn!("account names unavailable: {e}");
+                HashMap::new()
+            }
+        };
+        let devices: HashMap<i64, (String, Option<String>)> = match devices {
+            Ok(d) => d.devices.into_iter().map(|d| (d.id, (d.name, d.platform))).collect(),
+            Err(e) => {
+                tracing::warn!("device names unavailable: {e}");
+                HashMap::new()
+            }
+        };
+        let items: HashMap<String, Item> = items?.into_iter().map(|it| (it.rating_key.clone(), it)).collect();
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let item = items.get(&r.rating_key);
+                let device = r.device_id.and_then(|d| devices.get(&d));
+                let episode = r.kind == "episode";
+                Play {
+                    year: item.and_then(|i| i.year),
+                    duration: item.and_then(|i| i.duration),
+                    library: item.and_then(|i| i.library_section_title.clone()),
+                    show: r.grandparent_title,
+                    season: r.parent_index.filter(|_| episode),
+                    episode: r.index.filter(|_| episode),
+                    user: r.account_id.and_then(|a| accounts.get(&a).cloned()),
+                    user_id: r.account_id.map(|a| a.to_string()),
+                    device: device.map(|d| d.0.clone()),
+                    platform: device.and_then(|d| d.1.clone()),
+                    rating_key: r.rating_key,
+                    title: r.title,
+                    kind: r.kind,
+                    viewed_at: r.viewed_at,
+                }
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,802 @@
+//! Library browsing: libraries, their items, recently added, on deck, item details, editable
+//! fields, and the streaming library export.
+
+use std::path::{Component, Path, PathBuf};
+
+use futures::{StreamExt, TryStreamExt};
+use rmcp::{Json, handler::server::wrapper::Parameters, tool, tool_router};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use tokio::io::AsyncWriteExt;
+
+use super::{ItemType, NoArgs, bounded, plex_id, preview, progress};
+use crate::{
+    mcp::{error::ToolError, server::PlexMcp},
+    plex::{
+        client::PAGE_CONCURRENCY,
+        models::{ExternalIds, Item, MetadataPage, SectionsContainer},
+    },
+};
+
+const MAX_ITEMS: usize = 100_000;
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Library {
+    /// Library key, the `libraryKey` other tools take.
+    pub key: String,
+    pub title: String,
+    /// movie, show, artist or photo.
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
+    /// Unix seconds of the last scan.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scanned_at: Option<i64>,
+    /// Top-level items in the library (movies, shows, artists); absent if Plex did not say.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<usize>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct LibrariesOutput {
+    pub libraries: Vec<Library>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct LibraryItemsArgs {
+    /// Library key from get_libraries, e.g. "1".
+    #[schemars(regex(pattern = r"^\d+$"))]
+    pub library_key: String,
+    /// Item type to list; default is the library's own type (movies, or shows in a TV library).
+    #[serde(rename = "type")]
+    pub kind: Option<ItemType>,
+    /// Maximum items to return (1-100000, default 1000).
+    #[schemars(range(min = 1, max = 100000))]
+    pub limit: Option<u32>,
+    /// Items to skip first (default 0).
+    pub offset: Option<u32>,
+    /// Plex sort, `field` or `field:asc|desc`, comma-separated, e.g. "titleSort:asc",
+    /// "addedAt:desc", "lastViewedAt:desc", "year:desc,titleSort".
+    #[schemars(regex(pattern = r"^[A-Za-z]+(:(asc|desc))?(,[A-Za-z]+(:(asc|desc))?)*$"))]
+    pub sort: Option<String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemSummary {
+    pub rating_key: String,
+    pub title: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub original_title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub edition_title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guid: Option<String>,
+}
+
+impl From<Item> for ItemSummary {
+    fn from(it: Item) -> Self {
+        ItemSummary {
+            rating_key: it.rating_key,
+            title: it.title,
+            kind: it.kind,
+            year: it.year,
+            original_title: it.original_title,
+            edition_title: it.edition_title,
+            guid: it.guid,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LibraryItemsOutput {
+    pub library_key: String,
+    pub offset: usize,
+    pub limit: usize,
+    /// Items in the library matching the type filter.
+    pub total_size: usize,
+    pub returned: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
+    pub items: Vec<ItemSummary>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecentlyAddedArgs {
+    /// Maximum items (1-1000, default 50).
+    #[schemars(range(min = 1, max = 1000))]
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RecentItem {
+    pub rating_key: String,
+    pub title: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Show title, for episodes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub show: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub season: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub episode: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
+    /// Unix seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub added_at: Option<i64>,
+    /// First 500 characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RecentlyAddedOutput {
+    pub recently_added: Vec<RecentItem>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OnDeckItem {
+    pub rating_key: String,
+    pub title: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub show: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub season: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub episode: Option<u32>,
+    /// Resume position, milliseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub view_offset: Option<i64>,
+    /// Length, milliseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration: Option<i64>,
+    /// Percent watched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub progress: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_viewed_at: Option<i64>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OnDeckOutput {
+    pub on_deck: Vec<OnDeckItem>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RatingKeyArgs {
+    /// The item's ratingKey (numeric string) from a list or search result.
+    #[schemars(regex(pattern = r"^\d+$"))]
+    pub rating_key: String,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MediaDetails {
+    pub rating_key: String,
+    pub title: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub show: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub season: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub episode: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
+    /// Full summary, not truncated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// Critic rating, 0-10.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rating: Option<f64>,
+    /// The owner's own rating, 0-10.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_rating: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_rating: Option<String>,
+    /// Milliseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration: Option<i64>,
+    pub genres: Vec<String>,
+    pub actors: Vec<String>,
+    pub directors: Vec<String>,
+    pub writers: Vec<String>,
+    pub studios: Vec<String>,
+    pub collections: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub added_at: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<i64>,
+    /// Times the token's owner watched it (absent: never).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub view_count: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_viewed_at: Option<i64>,
+    /// Episodes in a show or season, and how many are watched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub leaf_count: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub viewed_leaf_count: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guid: Option<String>,
+    #[serde(skip_serializing_if = "ExternalIds::is_empty")]
+    pub external_ids: ExternalIds,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct MediaDetailsOutput {
+    pub details: MediaDetails,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct AvailableTags {
+    pub genres: Vec<String>,
+    pub collections: Vec<String>,
+    pub roles: Vec<String>,
+    pub directors: Vec<String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EditableFieldsOutput {
+    pub rating_key: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    #[serde(rename = "librarySectionID", skip_serializing_if = "Option::is_none")]
+    pub library_section_id: Option<String>,
+    /// Scalar fields update_metadata can set.
+    pub editable_fields: Vec<&'static str>,
+    /// Tag kinds that currently hold values (and so can be edited).
+    pub editable_tags: Vec<&'static str>,
+    pub available_tags: AvailableTags,
+    pub notes: Vec<&'static str>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ExportArgs {
+    /// Library key from get_libraries, e.g. "1".
+    #[schemars(regex(pattern = r"^\d+$"))]
+    pub library_key: String,
+    /// Item type to export; default is the library's own type.
+    #[serde(rename = "type")]
+    pub kind: Option<ItemType>,
+    /// File to write, relative to the exports directory (PLEX_MCP_DATA_DIR/exports), e.g.
+    /// "movies.json" or "2026/movies.json". Absolute paths and ".." are refused. Default:
+    /// library_<key>_<unix ms>.json.
+    pub output_path: Option<String>,
+    /// Items per Plex request (1-1000, default 500).
+    #[schemars(range(min = 1, max = 1000))]
+    pub page_size: Option<u32>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportOutput {
+    pub exported: bool,
+    pub library_key: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Absolute path of the written file.
+    pub output_path: String,
+    pub total_exported: usize,
+    pub total_size: usize,
+}
+
+/// One line of an export file, in the reference's key order.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ExportRecord {
+    rating_key: String,
+    title: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    year: Option<i32>,
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    guid: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    original_title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    edition_title: Option<String>,
+}
+
+fn tags(tags: Vec<crate::plex::models::Tag>) -> Vec<String> {
+    tags.into_iter().map(|t| t.tag).collect()
+}
+
+fn valid_sort(sort: &str) -> Result<String, ToolError> {
+    let ok = !sort.is_empty()
+        && sort.split(',').all(|part| {
+            let (field, dir) = part.split_once(':').unwrap_or((part, "asc"));
+            !field.is_empty() && field.bytes().all(|b| b.is_ascii_alphabetic()) && matches!(dir, "asc" | "desc")
+        });
+    if ok {
+        Ok(sort.to_string())
+    } else {
+        Err(ToolError::invalid(
+            "sort",
+            format!("must look like \"titleSort:asc\" or \"addedAt:desc,titleSort\" (got {sort:?})"),
+        ))
+    }
+}
+
+/// Resolves `requested` under `root`, refusing anything that could land outside it: absolute
+/// paths, `..`, and symlinked directories pointing elsewhere.
+async fn export_target(root: &Path, requested: Option<&str>, default_name: String) -> Result<PathBuf, ToolError> {
+    let relative = match requested.map(str::trim) {
+        None => PathBuf::from(default_name),
+        Some("") => return Err(ToolError::invalid("outputPath", "must not be empty")),
+        Some(p) => {
+            let path = PathBuf::from(p);
+            if path.is_absolute() {
+                return Err(ToolError::invalid(
+                    "outputPath",
+                    "must be relative to the exports directory; absolute paths are not allowed",
+                ));
+            }
+            if path.components().any(|c| !matches!(c, Component::Normal(_) | Component::CurDir)) {
+                return Err(ToolError::invalid(
+                    "outputPath",
+                    "must stay inside the exports directory (no \"..\")",
+                ));
+            }
+            path
+        }
+    };
+    let target = root.join(&relative);
+    if target.file_name().is_none() {
+        return Err(ToolError::invalid("outputPath", "must name a file"));
+    }
+    let parent = target.parent().unwrap_or(root);
+    tokio::fs::create_dir_all(parent)
+        .await
+        .map_err(|e| ToolError::Local(format!("Cannot create {}: {e}", parent.display())))?;
+    let (real_root, real_parent) = match (tokio::fs::canonicalize(root).await, tokio::fs::canonicalize(parent).await) {
+        (Ok(r), Ok(p)) => (r, p),
+        (Err(e), _) | (_, Err(e)) => return Err(ToolError::Local(format!("Cannot resolve the exports directory: {e}"))),
+    };
+    if !real_parent.starts_with(&real_root) {
+        return Err(ToolError::invalid(
+            "outputPath",
+            "resolves outside the exports directory (through a symbolic link)",
+        ));
+    }
+    let target = real_parent.join(target.file_name().unwrap_or_default());
+    if tokio::fs::symlink_metadata(&target).await.is_ok() {
+        return Err(ToolError::invalid(
+            "outputPath",
+            format!("{} already exists; choose another name", target.display()),
+        ));
+    }
+    Ok(target)
+}
+
+fn local_io(path: &Path) -> impl Fn(std::io::Error) -> ToolError + '_ {
+    move |e| ToolError::Local(format!("Cannot write {}: {e}", path.display()))
+}
+
+#[tool_router(router = library_tools, vis = "pub(crate)")]
+impl PlexMcp {
+    #[tool(
+        description = "List the Plex libraries (sections) with their key, type, agent, last scan time and item count. \
+Call this first: every other library tool takes a `libraryKey` from here. Read-only.",
+        annotations(title = "Get Libraries", read_only_hint = true, open_world_hint = true)
+    )]
+    pub async fn get_libraries(&self, _args: Parameters<NoArgs>) -> Result<Json<LibrariesOutput>, ToolError> {
+        let plex = &self.ctx.plex;
+        let sections: SectionsContainer = plex.get(plex.pms(), "/library/sections", &[]).await?;
+        let paths: Vec<String> = sections
+            .directory
+            .iter()
+            .map(|s| format!("/library/sections/{}/all", s.key))
+            .collect();
+        let counts: Vec<Option<usize>> = futures::stream::iter(paths)
+            .map(|path| async move {
+                match plex.page::<serde::de::IgnoredAny>(plex.pms(), &path, &[], 0, 0).await {
+                    Ok(page) => page.total,
+                    Err(e) => {
+                        tracing::warn!("counting {path}: {e}");
+                        None
+                    }
+                }
+            })
+            .buffered(PAGE_CONCURRENCY)
+            .collect()
+            .await;
+        let libraries = sections
+            .directory
+            .into_iter()
+            .zip(counts)
+            .map(|(s, count)| Library {
+                key: s.key,
+                title: s.title,
+                kind: s.kind,
+                agent: s.agent,
+                scanned_at: s.scanned_at,
+                count,
+            })
+            .collect();
+        Ok(Json(LibrariesOutput { libraries }))
+    }
+
+    #[tool(
+        description = "List the items of one library, paging through Plex so every requested item comes back \
+(up to 100000 per call). Returns ratingKey, title, type, year and guid per item, plus totalSize. \
+Use for browsing or counting a whole library; use search_media to find titles, get_media_details for one item. Read-only.",
+        annotations(title = "Get Library Items", read_only_hint = true, open_world_hint = true)
+    )]
+    pub async fn get_library_items(
+        &self,
+        Parameters(args): Parameters<LibraryItemsArgs>,
+    ) -> Result<Json<LibraryItemsOutput>, ToolError> {
+        let key = plex_id("libraryKey", &args.library_key)?;
+        let limit = bounded("limit", args.limit, 1000, MAX_ITEMS)?;
+        let offset = args.offset.unwrap_or(0) as usize;
+        let mut query = vec![("includeGuids", "1".to_string())];
+        if let Some(kind) = args.kind {
+            query.push(("type", kind.plex_id().to_string()));
+        }
+        if let Some(sort) = &args.sort {
+            query.push(("sort", valid_sort(sort)?));
+        }
+        let plex = &self.ctx.plex;
+        let path = format!("/library/sections/{key}/all");
+        let got = plex.collect::<Item>(plex.pms(), &path, &query, offset, limit).await.map_err(|e| {
+            if e.is_not_found() {
+                ToolError::NotFound(format!("No Plex library has key {key}. Call get_libraries for the valid keys."))
+            } else {
+                e.into()
+            }
+        })?;
+        let warning = (offset > got.total)
+            .then(|| format!("offset ({offset}) exceeds total size ({}); returning empty results", got.total));
+        let items: Vec<ItemSummary> = got.items.into_iter().map(ItemSummary::from).collect();
+        Ok(Json(LibraryItemsOutput {
+            library_key: key,
+            offset,
+            limit,
+            total_size: got.total,
+            returned: items.len(),
+            warning,
+            items,
+        }))
+    }
+
+    #[tool(
+        description = "Newest additions across all libraries (movies and episodes), newest first, with a 500-character \
+summary preview. Use get_library_items with sort \"addedAt:desc\" for one library only. Read-only.",
+        annotations(title = "Get Recently Added", read_only_hint = true, open_world_hint = true)
+    )]
+    pub async fn get_recently_added(
+        &self,
+        Parameters(args): Parameters<RecentlyAddedArgs>,
+    ) -> Result<Json<RecentlyAddedOutput>, ToolError> {
+        let limit = bounded("limit", args.limit, 50, 1000)?;
+        let plex = &self.ctx.plex;
+        let got = plex
+            .collect::<Item>(plex.pms(), "/library/recentlyAdded", &[], 0, limit)
+            .await?;
+        let recently_added = got
+            .items
+            .into_iter()
+            .map(|it| RecentItem {
+                summary: preview(&it.summary),
+                show: it.grandparent_title,
+                season: it.parent_index.filter(|_| it.kind == "episode"),
+                episode: it.index.filter(|_| it.kind == "episode"),
+                rating_key: it.rating_key,
+                title: it.title,
+                kind: it.kind,
+                year: it.year,
+                added_at: it.added_at,
+            })
+            .collect();
+        Ok(Json(RecentlyAddedOutput { recently_added }))
+    }
+
+    #[tool(
+        description = "The token owner's On Deck: items started but not finished, and next episodes, with resume \
+position and percent watched. Use to answer \"what was I watching?\"; for past plays use get_watch_history. Read-only.",
+        annotations(title = "Get On Deck", read_only_hint = true, open_world_hint = true)
+    )]
+    pub async fn get_on_deck(&self, _args: Parameters<NoArgs>) -> Result<Json<OnDeckOutput>, ToolError> {
+        let plex = &self.ctx.plex;
+        let items: Vec<Item> = plex.collect_all(plex.pms(), "/library/onDeck", &[]).await?;
+        let on_deck = items
+            .into_iter()
+            .map(|it| OnDeckItem {
+                progress: progress(it.view_offset, it.duration),
+                show: it.grandparent_title,
+                season: it.parent_index.filter(|_| it.kind == "episode"),
+                episode: it.index.filter(|_| it.kind == "episode"),
+                rating_key: it.rating_key,
+                title: it.title,
+                kind: it.kind,
+                view_offset: it.view_offset,
+                duration: it.duration,
+                last_viewed_at: it.last_viewed_at,
+            })
+            .collect();
+        Ok(Json(OnDeckOutput { on_deck }))
+    }
+
+    #[tool(
+        description = "Everything about one item by ratingKey: full summary, ratings, duration, genres, cast, \
+directors, writers, studios, collections, view state, and external ids (imdb/tmdb/tvdb). Use after a list or \
+search gave you the ratingKey. Read-only.",
+        annotations(title = "Get Media Details", read_only_hint = true, open_world_hint = true)
+    )]
+    pub async fn get_media_details(
+        &self,
+        Parameters(args): Parameters<RatingKeyArgs>,
+    ) -> Result<Json<MediaDetailsOutput>, ToolError> {
+        let it = self.fetch_item(&args.rating_key).await?;
+        let external_ids = it.external_ids();
+        let mut studios = tags(it.studios);
+        if studios.is_empty() {
+            studios.extend(it.studio);
+        }
+        let episode = it.kind == "episode";
+        Ok(Json(MediaDetailsOutput {
+            details: MediaDetails {
+                rating_key: it.rating_key,
+                title: it.title,
+                kind: it.kind,
+                show: it.grandparent_title,
+                season: it.parent_index.filter(|_| episode),
+                episode: it.index.filter(|_| episode),
+                year: it.year,
+                summary: it.summary,
+                rating: it.rating,
+                user_rating: it.user_rating,
+                content_rating: it.content_rating,
+                duration: it.duration,
+                genres: tags(it.genres),
+                actors: tags(it.roles),
+                directors: tags(it.directors),
+                writers: tags(it.writers),
+                studios,
+                collections: tags(it.collections),
+                added_at: it.added_at,
+                updated_at: it.updated_at,
+                view_count: it.view_count,
+                last_viewed_at: it.last_viewed_at,
+                leaf_count: it.leaf_count,
+                viewed_leaf_count: it.viewed_leaf_count,
+                guid: it.guid,
+                external_ids,
+            },
+        }))
+    }
+
+    #[tool(
+        description = "Which metadata fields and tags of one item can be edited, with the tag values it has now \
+(genres, collections, roles, directors). Call before update_metadata to see what is there. Read-only.",
+        annotations(title = "Get Editable Fields", read_only_hint = true, open_world_hint = true)
+    )]
+    pub async fn get_editable_fields(
+        &self,
+        Parameters(args): Parameters<RatingKeyArgs>,
+    ) -> Result<Json<EditableFieldsOutput>, ToolError> {
+        let it = self.fetch_item(&args.rating_key).await?;
+        let available_tags = AvailableTags {
+            genres: tags(it.genres),
+            collections: tags(it.collections),
+            roles: tags(it.roles),
+            directors: tags(it.directors),
+        };
+        let editable_tags = [
+            ("genres", &available_tags.genres),
+            ("collections", &available_tags.collections),
+            ("roles", &available_tags.roles),
+            ("directors", &available_tags.directors),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, _)| k)
+        .collect();
+        Ok(Json(EditableFieldsOutput {
+            rating_key: it.rating_key,
+            kind: it.kind,
+            title: it.title,
+            library_section_id: it.library_section_id,
+            editable_fields: vec![
+                "title",
+                "sortTitle",
+                "originalTitle",
+                "summary",
+                "year",
+                "contentRating",
+                "rating",
+                "tagline",
+                "studio",
+            ],
+            editable_tags,
+            available_tags,
+            notes: vec![
+                "Roles/directors availability depends on agent/library type.",
+                "If a tag array is empty, Plex likely won't accept edits for that tag type.",
+            ],
+        }))
+    }
+
+    #[tool(
+        description = "Write a whole library to a JSON file (one object per item: ratingKey, title, year, type, guid, \
+originalTitle, editionTitle), streaming page by page so any size works. Writes under PLEX_MCP_DATA_DIR/exports \
+(or outputPath relative to it); never overwrites an existing file; a failed export leaves no partial file. \
+Returns the absolute path and counts. Use get_library_items instead to read items into the conversation.",
+        annotations(
+            title = "Export Library",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false,
+            open_world_hint = true
+        )
+    )]
+    pub async fn export_library(
+        &self,
+        Parameters(args): Parameters<ExportArgs>,
+    ) -> Result<Json<ExportOutput>, ToolError> {
+        let key = plex_id("libraryKey", &args.library_key)?;
+        let page_size = bounded("pageSize", args.page_size, 500, 1000)?;
+        let default_name = format!("library_{key}_{}.json", chrono::Utc::now().timestamp_millis());
+        let target = export_target(&self.ctx.config.exports_dir(), args.output_path.as_deref(), default_name).await?;
+        let partial = target.with_extension("json.partial");
+        let written = self.write_export(&key, args.kind, page_size, &partial).await;
+        match written {
+            Ok((total_exported, total_size)) => {
+                tokio::fs::rename(&partial, &target).await.map_err(local_io(&target))?;
+                Ok(Json(ExportOutput {
+                    exported: true,
+                    library_key: key,
+                    kind: args.kind.map_or("all", ItemType::as_str).to_string(),
+                    output_path: target.display().to_string(),
+                    total_exported,
+                    total_size,
+                }))
+            }
+            Err(e) => {
+                let _ = tokio::fs::remove_file(&partial).await;
+                Err(e)
+            }
+        }
+    }
+}
+
+impl PlexMcp {
+    /// The full metadata of one item, with a not-found error that names the argument.
+    pub(crate) async fn fetch_item(&self, rating_key: &str) -> Result<Item, ToolError> {
+        let key = plex_id("ratingKey", rating_key)?;
+        let plex = &self.ctx.plex;
+        let not_found = || ToolError::NotFound(format!("No Plex item has ratingKey {key}. Take ratingKeys from list or search results."));
+        let page: MetadataPage<Item> = plex
+            .get(plex.pms(), &format!("/library/metadata/{key}"), &[])
+            .await
+            .map_err(|e| if e.is_not_found() { not_found() } else { e.into() })?;
+        page.metadata.into_iter().next().ok_or_else(not_found)
+    }
+
+    /// Streams the library into `path`; returns (items written, library size).
+    async fn write_export(
+        &self,
+        key: &str,
+        kind: Option<ItemType>,
+        page_size: usize,
+        path: &Path,
+    ) -> Result<(usize, usize), ToolError> {
+        let plex = &self.ctx.plex;
+        let lib_path = format!("/library/sections/{key}/all");
+        let mut query = vec![("includeGuids", "1".to_string())];
+        if let Some(kind) = kind {
+            query.push(("type", kind.plex_id().to_string()));
+        }
+        let first = plex
+            .page::<Item>(plex.pms(), &lib_path, &query, 0, page_size)
+            .await
+            .map_err(|e| {
+                if e.is_not_found() {
+                    ToolError::NotFound(format!("No Plex library has key {key}. Call get_libraries for the valid keys."))
+                } else {
+                    e.into()
+                }
+            })?;
+        let total = first.total.unwrap_or(first.items.len());
+        let file = tokio::fs::File::create(path).await.map_err(local_io(path))?;
+        let mut out = tokio::io::BufWriter::new(file);
+        let mut written = 0usize;
+        out.write_all(b"[\n").await.map_err(local_io(path))?;
+        let step = first.items.len();
+        let mut write_page = async |items: Vec<Item>, out: &mut tokio::io::BufWriter<tokio::fs::File>| {
+            for it in items {
+                let record = ExportRecord {
+                    rating_key: it.rating_key,
+                    title: it.title,
+                    year: it.year,
+                    kind: it.kind,
+                    guid: it.guid,
+                    original_title: it.original_title,
+                    edition_title: it.edition_title,
+                };
+                let line = serde_json::to_vec(&record).map_err(|e| ToolError::Local(e.to_string()))?;
+                if written > 0 {
+                    out.write_all(b",\n").await.map_err(local_io(path))?;
+                }
+                out.write_all(&line).await.map_err(local_io(path))?;
+                written += 1;
+            }
+            Ok::<(), ToolError>(())
+        };
+        write_page(first.items, &mut out).await?;
+        if step > 0 && step < total {
+            let mut pages = std::pin::pin!(plex.pages::<Item>(plex.pms(), &lib_path, &query, step, total, step));
+            while let Some(items) = pages.try_next().await? {
+                write_page(items, &mut out).await?;
+            }
+        }
+        out.write_all(b"\n]\n").await.map_err(local_io(path))?;
+        out.flush().await.map_err(local_io(path))?;
+        Ok((written, total))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sort_syntax() {
+        assert!(valid_sort("titleSort:asc").is_ok());
+        assert!(valid_sort("year:desc,titleSort").is_ok());
+        for bad in ["", "title;drop", "title:up", ",", "a:asc,"] {
+            assert!(valid_sort(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[tokio::test]
+    async fn export_paths_stay_inside() {
+        let root = std::env::temp_dir().join(format!("plex-mcp-export-test-{}", std::process::id()));
+        tokio::fs::create_dir_all(&root).await.unwrap();
+        let ok = export_target(&root, Some("sub/a.json"), "x".into()).await.unwrap();
+        assert!(ok.starts_with(tokio::fs::canonicalize(&root).await.unwrap()));
+        for bad in ["/etc/passwd", "../x.json", "sub/../../x.json", ""] {
+            let err = export_target(&root, Some(bad), "x".into()).await.unwrap_err().to_string();
+            assert!(err.contains("outputPath"), "{bad}: {err}");
+        }
+        #[cfg(unix)]
+        {
+            let outside = std::env::temp_dir().join(format!("plex-mcp-outside-{}", std::process::id()));
+            tokio::fs::create_dir_all(&outside).await.unwrap();
+            let link = root.join("escape");
+            let _ = tokio::fs::remove_file(&link).await;
+            tokio::fs::symlink(&outside, &link).await.unwrap();
+            let err = export_target(&root, Some("escape/x.json"), "x".into()).await.unwrap_err().to_string();
+            assert!(err.contains("symbolic link"), "{err}");
+            let _ = tokio::fs::remove_dir_all(&outside).await;
+        }
+        tokio::fs::write(root.join("taken.json"), b"[]").await.unwrap();
+        let err = export_target(&root, Some("taken.json"), "x".into()).await.unwrap_err().to_string();
+        assert!(err.contains("already exists"), "{err}");
+        let _ = tokio::fs::remove_dir_all(&root).await;
+    }
+}

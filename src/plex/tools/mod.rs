@@ -1,0 +1,142 @@
+//! The Plex tools, one file per family. Each `#[tool_router]` block adds its tools to the server;
+//! `crate::mcp::server` puts the families together.
+
+pub mod history;
+pub mod library;
+pub mod playlists;
+pub mod search;
+pub mod watchlist;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use crate::mcp::error::ToolError;
+
+/// Longest summary preview in list results (the reference's `SUMMARY_PREVIEW_LENGTH`).
+pub const SUMMARY_PREVIEW: usize = 500;
+
+/// Arguments of a tool that takes none; unknown keys are refused.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoArgs {}
+
+/// Plex library item types, as the `type` filter takes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ItemType {
+    Movie,
+    Show,
+    Season,
+    Episode,
+    Artist,
+    Album,
+    Track,
+}
+
+impl ItemType {
+    /// Plex's numeric type id for the `type=` query parameter.
+    pub fn plex_id(self) -> u8 {
+        match self {
+            ItemType::Movie => 1,
+            ItemType::Show => 2,
+            ItemType::Season => 3,
+            ItemType::Episode => 4,
+            ItemType::Artist => 8,
+            ItemType::Album => 9,
+            ItemType::Track => 10,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemType::Movie => "movie",
+            ItemType::Show => "show",
+            ItemType::Season => "season",
+            ItemType::Episode => "episode",
+            ItemType::Artist => "artist",
+            ItemType::Album => "album",
+            ItemType::Track => "track",
+        }
+    }
+}
+
+/// A Plex id (ratingKey, library key, playlist id): digits only, so it can never change the path
+/// it is put into.
+pub fn plex_id(name: &'static str, value: &str) -> Result<String, ToolError> {
+    let v = value.trim();
+    if v.is_empty() || v.len() > 20 || !v.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ToolError::invalid(
+            name,
+            format!("must be a numeric Plex id such as \"12345\" (got {value:?})"),
+        ));
+    }
+    Ok(v.to_string())
+}
+
+/// A count argument: absent means `default`, otherwise it must lie in `1..=max`.
+pub fn bounded(name: &'static str, value: Option<u32>, default: usize, max: usize) -> Result<usize, ToolError> {
+    match value {
+        None => Ok(default),
+        Some(v) if v >= 1 && (v as usize) <= max => Ok(v as usize),
+        Some(v) => Err(ToolError::invalid(name, format!("must be between 1 and {max} (got {v})"))),
+    }
+}
+
+/// Cuts `s` to at most `max` characters, marking the cut with "...".
+pub fn truncate(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        None => s.to_string(),
+        Some((byte, _)) => format!("{}...", &s[..byte]),
+    }
+}
+
+pub fn preview(summary: &Option<String>) -> Option<String> {
+    summary
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|s| truncate(s, SUMMARY_PREVIEW))
+}
+
+/// `viewOffset` as a percentage of `duration`, when both are known.
+pub fn progress(view_offset: Option<i64>, duration: Option<i64>) -> Option<u8> {
+    match (view_offset, duration) {
+        (Some(o), Some(d)) if d > 0 => Some(((o as f64 / d as f64) * 100.0).round().clamp(0.0, 100.0) as u8),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_must_be_digits() {
+        assert_eq!(plex_id("ratingKey", " 42 ").unwrap(), "42");
+        for bad in ["", "abc", "1/../2", "12 34", "-1", "123456789012345678901"] {
+            let err = plex_id("ratingKey", bad).unwrap_err().to_string();
+            assert!(err.contains("ratingKey") && err.contains("numeric"), "{err}");
+        }
+    }
+
+    #[test]
+    fn bounded_counts() {
+        assert_eq!(bounded("limit", None, 50, 100).unwrap(), 50);
+        assert_eq!(bounded("limit", Some(100), 50, 100).unwrap(), 100);
+        assert!(bounded("limit", Some(0), 50, 100).unwrap_err().to_string().contains("between 1 and 100"));
+        assert!(bounded("limit", Some(101), 50, 100).is_err());
+    }
+
+    #[test]
+    fn truncation_is_char_safe() {
+        assert_eq!(truncate("héllo", 10), "héllo");
+        assert_eq!(truncate("héllo", 2), "hé...");
+        assert_eq!(truncate("abc", 0), "...");
+    }
+
+    #[test]
+    fn progress_rounds() {
+        assert_eq!(progress(Some(50), Some(200)), Some(25));
+        assert_eq!(progress(None, Some(200)), None);
+        assert_eq!(progress(Some(5), Some(0)), None);
+    }
+}

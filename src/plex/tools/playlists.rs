@@ -1,0 +1,158 @@
+//! Reading playlists and their items.
+
+use rmcp::{Json, handler::server::wrapper::Parameters, tool, tool_router};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{NoArgs, bounded, plex_id, preview};
+use crate::{
+    mcp::{error::ToolError, server::PlexMcp},
+    plex::models::Item,
+};
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Playlist {
+    /// The playlistId other playlist tools take.
+    pub rating_key: String,
+    pub title: String,
+    /// video, audio or photo.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub playlist_type: Option<String>,
+    pub smart: bool,
+    /// Number of items.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub leaf_count: Option<u32>,
+    /// Total length, milliseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub added_at: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<i64>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct PlaylistsOutput {
+    pub playlists: Vec<Playlist>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PlaylistItemsArgs {
+    /// Playlist id (its ratingKey from get_playlists).
+    #[schemars(regex(pattern = r"^\d+$"))]
+    pub playlist_id: String,
+    /// Maximum items (1-100000, default 1000).
+    #[schemars(range(min = 1, max = 100000))]
+    pub limit: Option<u32>,
+    /// Items to skip first (default 0).
+    pub offset: Option<u32>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PlaylistItem {
+    /// This entry's id within the playlist (what remove_from_playlist takes).
+    #[serde(rename = "playlistItemID", skip_serializing_if = "Option::is_none")]
+    pub playlist_item_id: Option<String>,
+    pub rating_key: String,
+    pub title: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub show: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PlaylistItemsOutput {
+    pub playlist_id: String,
+    pub offset: usize,
+    /// Items in the whole playlist.
+    pub total_size: usize,
+    pub returned: usize,
+    pub items: Vec<PlaylistItem>,
+}
+
+#[tool_router(router = playlist_tools, vis = "pub(crate)")]
+impl PlexMcp {
+    #[tool(
+        description = "All playlists on the server (regular and smart) with id, type, item count, total duration and \
+summary. Use the ratingKey as playlistId for get_playlist_items. Read-only.",
+        annotations(title = "Get Playlists", read_only_hint = true, open_world_hint = true)
+    )]
+    pub async fn get_playlists(&self, _args: Parameters<NoArgs>) -> Result<Json<PlaylistsOutput>, ToolError> {
+        let plex = &self.ctx.plex;
+        let items: Vec<Item> = plex.collect_all(plex.pms(), "/playlists", &[]).await?;
+        let playlists = items
+            .into_iter()
+            .map(|p| Playlist {
+                summary: preview(&p.summary),
+                rating_key: p.rating_key,
+                title: p.title,
+                playlist_type: p.playlist_type,
+                smart: p.smart.unwrap_or(false),
+                leaf_count: p.leaf_count,
+                duration: p.duration,
+                added_at: p.added_at,
+                updated_at: p.updated_at,
+            })
+            .collect();
+        Ok(Json(PlaylistsOutput { playlists }))
+    }
+
+    #[tool(
+        description = "The items of one playlist in playlist order, paging through Plex (default first 1000; \
+totalSize tells how many there are). Each entry has its playlistItemID (for removal) and the item's ratingKey. Read-only.",
+        annotations(title = "Get Playlist Items", read_only_hint = true, open_world_hint = true)
+    )]
+    pub async fn get_playlist_items(
+        &self,
+        Parameters(args): Parameters<PlaylistItemsArgs>,
+    ) -> Result<Json<PlaylistItemsOutput>, ToolError> {
+        let id = plex_id("playlistId", &args.playlist_id)?;
+        let limit = bounded("limit", args.limit, 1000, 100_000)?;
+        let offset = args.offset.unwrap_or(0) as usize;
+        let plex = &self.ctx.plex;
+        let got = plex
+            .collect::<Item>(plex.pms(), &format!("/playlists/{id}/items"), &[], offset, limit)
+            .await
+            .map_err(|e| {
+                if e.is_not_found() {
+                    ToolError::NotFound(format!("No playlist has id {id}. Call get_playlists for the valid ids."))
+                } else {
+                    e.into()
+                }
+            })?;
+        let items: Vec<PlaylistItem> = got
+            .items
+            .into_iter()
+            .map(|it| PlaylistItem {
+                summary: preview(&it.summary),
+                playlist_item_id: it.playlist_item_id,
+                rating_key: it.rating_key,
+                title: it.title,
+                kind: it.kind,
+                show: it.grandparent_title,
+                year: it.year,
+                duration: it.duration,
+            })
+            .collect();
+        Ok(Json(PlaylistItemsOutput {
+            playlist_id: id,
+            offset,
+            total_size: got.total,
+            returned: items.len(),
+            items,
+        }))
+    }
+}

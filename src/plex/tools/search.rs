@@ -1,0 +1,157 @@
+//! Title search across all libraries or within one.
+
+use rmcp::{Json, handler::server::wrapper::Parameters, tool, tool_router};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{ItemType, bounded, plex_id, preview};
+use crate::{
+    mcp::{error::ToolError, server::PlexMcp},
+    plex::models::Item,
+};
+
+const MAX_QUERY: usize = 500;
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SearchArgs {
+    /// Words to find in titles (1-500 characters; control characters are treated as spaces).
+    #[schemars(length(min = 1, max = 500))]
+    pub query: String,
+    /// Only this item type.
+    #[serde(rename = "type")]
+    pub kind: Option<ItemType>,
+    /// Search only this library (key from get_libraries); default all libraries.
+    #[schemars(regex(pattern = r"^\d+$"))]
+    pub library_key: Option<String>,
+    /// Maximum results (1-1000, default 500).
+    #[schemars(range(min = 1, max = 1000))]
+    pub limit: Option<u32>,
+    /// Results to skip first (default 0).
+    pub offset: Option<u32>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchResult {
+    pub rating_key: String,
+    pub title: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Show title, for episodes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub show: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
+    /// First 500 characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// Critic rating, 0-10.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rating: Option<f64>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchOutput {
+    /// The query as sent to Plex, after cleaning.
+    pub query: String,
+    /// The library searched, or "all".
+    pub library_key: String,
+    pub offset: usize,
+    pub limit: usize,
+    /// All matches Plex found.
+    pub total_size: usize,
+    pub results: Vec<SearchResult>,
+}
+
+/// Control characters become spaces (they would corrupt the query string); the result must be
+/// non-empty and at most 500 characters.
+pub fn sanitize_query(raw: &str) -> Result<String, ToolError> {
+    let cleaned: String = raw.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let cleaned = cleaned.trim().to_string();
+    if cleaned.is_empty() {
+        return Err(ToolError::invalid(
+            "query",
+            "cannot be empty or contain only control characters",
+        ));
+    }
+    let len = cleaned.chars().count();
+    if len > MAX_QUERY {
+        return Err(ToolError::invalid(
+            "query",
+            format!("exceeds maximum length of {MAX_QUERY} characters (got {len})"),
+        ));
+    }
+    Ok(cleaned)
+}
+
+#[tool_router(router = search_tools, vis = "pub(crate)")]
+impl PlexMcp {
+    #[tool(
+        description = "Find movies, shows and episodes whose title matches `query`, in all libraries or one \
+(`libraryKey`), optionally of one `type`. Returns ratingKey, title, type, year, rating and a 500-character summary \
+per match, plus totalSize. Use get_media_details on a result for the full record. Read-only.",
+        annotations(title = "Search Media", read_only_hint = true, open_world_hint = true)
+    )]
+    pub async fn search_media(&self, Parameters(args): Parameters<SearchArgs>) -> Result<Json<SearchOutput>, ToolError> {
+        let query = sanitize_query(&args.query)?;
+        let limit = bounded("limit", args.limit, 500, 1000)?;
+        let offset = args.offset.unwrap_or(0) as usize;
+        let library = args.library_key.as_deref().map(|k| plex_id("libraryKey", k)).transpose()?;
+        let path = match &library {
+            Some(key) => format!("/library/sections/{key}/search"),
+            None => "/search".to_string(),
+        };
+        let mut q = vec![("query", query.clone()), ("includeGuids", "1".to_string())];
+        if let Some(kind) = args.kind {
+            q.push(("type", kind.plex_id().to_string()));
+        }
+        let plex = &self.ctx.plex;
+        let got = plex.collect::<Item>(plex.pms(), &path, &q, offset, limit).await.map_err(|e| {
+            if e.is_not_found() && library.is_some() {
+                ToolError::NotFound(format!(
+                    "No Plex library has key {}. Call get_libraries for the valid keys.",
+                    library.clone().unwrap_or_default()
+                ))
+            } else {
+                e.into()
+            }
+        })?;
+        let results = got
+            .items
+            .into_iter()
+            .map(|it| SearchResult {
+                summary: preview(&it.summary),
+                show: it.grandparent_title,
+                rating_key: it.rating_key,
+                title: it.title,
+                kind: it.kind,
+                year: it.year,
+                rating: it.rating,
+            })
+            .collect();
+        Ok(Json(SearchOutput {
+            query,
+            library_key: library.unwrap_or_else(|| "all".to_string()),
+            offset,
+            limit,
+            total_size: got.total,
+            results,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_are_cleaned() {
+        assert_eq!(sanitize_query("hello\u{0}world\u{1F}\u{7F}").unwrap(), "hello world");
+        assert_eq!(sanitize_query("  night \n").unwrap(), "night");
+        assert!(sanitize_query("\n\t").unwrap_err().to_string().contains("cannot be empty"));
+        assert!(sanitize_query(&"a".repeat(501)).unwrap_err().to_string().contains("501"));
+        assert!(sanitize_query(&"a".repeat(500)).is_ok());
+    }
+}
