@@ -186,12 +186,13 @@ impl FakeStack {
     /// Generates the data set for `scale` and `seed` (times relative to now) and starts the servers.
     pub async fn start(scale: Scale, seed: u64) -> std::io::Result<FakeStack> {
         let now = chrono::Utc::now().timestamp();
-        Self::start_with(Arc::new(Dataset::generate(scale, seed, now))).await
+        Self::start_with(Arc::new(Dataset::generate(scale, seed, now)), DEMO_PLEX_TOKEN).await
     }
 
-    pub async fn start_with(data: Arc<Dataset>) -> std::io::Result<FakeStack> {
+    /// Serves `data`, accepting only `token`.
+    pub async fn start_with(data: Arc<Dataset>, token: &str) -> std::io::Result<FakeStack> {
         let control = Control::default();
-        let token = DEMO_PLEX_TOKEN.to_string();
+        let token = token.to_string();
         let plex = spawn(plex::router(data.clone(), token.clone()), control.clone()).await?;
         let discover = spawn(discover::router(data.clone(), token.clone()), control.clone()).await?;
         Ok(FakeStack {

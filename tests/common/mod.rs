@@ -1,0 +1,165 @@
+//! Shared test harness: a fake stack in the test process, the real plex-mcp binary as a child,
+//! and rmcp's client talking to it.
+#![allow(dead_code)]
+
+use std::{
+    path::{Path, PathBuf},
+    process::Stdio,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+};
+
+use plex_mcp::fake::{Dataset, FakeStack, Scale};
+use rmcp::{
+    RoleClient, ServiceExt,
+    model::{CallToolRequestParams, CallToolResult, Tool},
+    service::RunningService,
+    transport::TokioChildProcess,
+};
+use serde_json::Value;
+
+/// The token the test stacks accept; distinctive so a leak is easy to find in any output.
+pub const TEST_TOKEN: &str = "tok-Zq8rX2vLm4Wp9Ks7";
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_plex-mcp");
+
+/// A medium stack: the Movies library (2,600) and one playlist (2,500) span several Plex pages.
+pub const MEDIUM: Scale = Scale {
+    movies: 2_600,
+    documentaries: 20,
+    shows: 12,
+    seasons_per_show: (1, 3),
+    episodes_per_season: (3, 6),
+    plays: 3_000,
+    accounts: 4,
+    devices: 5,
+};
+
+pub async fn stack(scale: Scale, seed: u64) -> FakeStack {
+    let data = Dataset::generate(scale, seed, chrono::Utc::now().timestamp());
+    FakeStack::start_with(Arc::new(data), TEST_TOKEN)
+        .await
+        .expect("fake stack starts")
+}
+
+/// A fresh, empty directory for one test.
+pub fn temp_dir(label: &str) -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "plex-mcp-test-{label}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// The binary with a clean environment pointing at `stack`, run from `dir` (which also holds its
+/// data directory), so no developer `.env` or variable leaks in.
+pub fn command(stack: &FakeStack, dir: &Path, extra: &[(&str, &str)]) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(BIN);
+    cmd.env_clear()
+        .current_dir(dir)
+        .env("HOME", dir)
+        .env("PLEX_MCP_DATA_DIR", dir.join("data"))
+        .env("PLEX_MCP_LOG", "debug");
+    for (k, v) in stack.env() {
+        cmd.env(k, v);
+    }
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+pub struct Session {
+    pub client: RunningService<RoleClient, ()>,
+    pub stderr: PathBuf,
+    pub dir: PathBuf,
+}
+
+/// Spawns `plex-mcp serve` (stdio) and connects rmcp's client to it.
+pub async fn connect(stack: &FakeStack, extra: &[(&str, &str)]) -> Session {
+    let dir = temp_dir("stdio");
+    let stderr = dir.join("stderr.log");
+    let mut cmd = command(stack, &dir, extra);
+    cmd.arg("serve");
+    let (transport, _) = TokioChildProcess::builder(cmd)
+        .stderr(Stdio::from(std::fs::File::create(&stderr).expect("stderr file")))
+        .spawn()
+        .expect("spawn plex-mcp");
+    let client = ().serve(transport).await.expect("MCP initialize");
+    Session { client, stderr, dir }
+}
+
+impl Session {
+    pub async fn tools(&self) -> Vec<Tool> {
+        self.client.list_all_tools().await.expect("tools/list")
+    }
+
+    pub async fn call(&self, name: &str, args: Value) -> CallToolResult {
+        let Value::Object(args) = args else {
+            panic!("arguments must be an object")
+        };
+        self.client
+            .call_tool(CallToolRequestParams::new(name.to_string()).with_arguments(args))
+            .await
+            .unwrap_or_else(|e| panic!("{name}: protocol error {e}"))
+    }
+
+    /// Calls a tool that must succeed, checks its structured result against the tool's declared
+    /// output schema, and returns it.
+    pub async fn ok(&self, name: &str, args: Value) -> Value {
+        let result = self.call(name, args).await;
+        assert_ne!(result.is_error, Some(true), "{name} failed: {}", text(&result));
+        let structured = result.structured_content.clone().expect("structuredContent");
+        let tool = self
+            .tools()
+            .await
+            .into_iter()
+            .find(|t| t.name == name)
+            .expect("tool listed");
+        assert_matches_schema(&tool, &structured);
+        let mirrored: Value = serde_json::from_str(&text(&result)).expect("text block is JSON");
+        assert_eq!(mirrored, structured, "{name}: text content mirrors structuredContent");
+        structured
+    }
+
+    /// Calls a tool that must fail as a tool error, and returns the message.
+    pub async fn err(&self, name: &str, args: Value) -> String {
+        let result = self.call(name, args).await;
+        assert_eq!(result.is_error, Some(true), "{name} should fail, got {}", text(&result));
+        text(&result)
+    }
+
+    pub async fn close(self) -> String {
+        let _ = self.client.cancel().await;
+        let log = std::fs::read_to_string(&self.stderr).unwrap_or_default();
+        let _ = std::fs::remove_dir_all(&self.dir);
+        log
+    }
+}
+
+pub fn text(result: &CallToolResult) -> String {
+    result
+        .content
+        .iter()
+        .filter_map(|c| c.as_text().map(|t| t.text.clone()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub fn assert_matches_schema(tool: &Tool, value: &Value) {
+    let schema = Value::Object((*tool.output_schema.clone().expect("output schema")).clone());
+    let validator = jsonschema::validator_for(&schema).expect("output schema compiles");
+    let errors: Vec<String> = validator.iter_errors(value).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{}: output violates its schema: {errors:?}", tool.name);
+}
+
+/// The plays the fake serves, newest first.
+pub fn plays(stack: &FakeStack) -> &[plex_mcp::fake::data::Play] {
+    &stack.data.history
+}
