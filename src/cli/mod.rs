@@ -68,7 +68,7 @@ pub async fn run(cli: Cli) -> ExitCode {
     };
     // Serving logs what it does; one-shot commands stay quiet unless something goes wrong.
     let serving = matches!(cli.command, None | Some(Command::Serve(_)));
-    let default_filter = if serving { "info,rmcp=warn" } else { "warn" };
+    let default_filter = if serving { "info,rmcp=warn" } else { "error" };
     init_logging(config.log_filter.as_deref().unwrap_or(default_filter));
     // The demo stack must outlive every request, so it lives here.
     let mut demo_stack = None;

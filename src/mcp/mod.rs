@@ -2,4 +2,5 @@
 
 pub mod error;
 pub mod http;
+pub mod params;
 pub mod server;

@@ -5,11 +5,15 @@ use std::sync::Arc;
 use rmcp::{
     ErrorData, RoleServer, ServerHandler,
     handler::server::{router::tool::ToolRouter, tool::ToolCallContext},
-    model::{CallToolRequestParams, CallToolResponse, Implementation, ServerCapabilities, ServerConfig},
+    model::{
+        CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
+        ServerCapabilities, ServerConfig,
+    },
     service::RequestContext,
     tool_handler,
 };
 
+use super::params::ARGUMENT_ERROR_PREFIX;
 use crate::{config::Config, plex::client::PlexClient};
 
 /// What every tool call can reach: configuration and backend clients.
@@ -47,6 +51,19 @@ impl PlexMcp {
     }
 }
 
+/// rmcp words argument errors for programmers; say which tool and what to fix instead.
+fn reword_argument_error(tool: &str, result: &mut CallToolResult) {
+    for block in &mut result.content {
+        if let Some(text) = block.as_text()
+            && let Some(detail) = text.text.strip_prefix(ARGUMENT_ERROR_PREFIX)
+        {
+            *block = ContentBlock::text(format!(
+                "Invalid arguments for {tool}: {detail}. Check the tool's input schema."
+            ));
+        }
+    }
+}
+
 #[tool_handler(router = self.tool_router)]
 impl ServerHandler for PlexMcp {
     fn get_info(&self) -> ServerConfig {
@@ -62,10 +79,15 @@ impl ServerHandler for PlexMcp {
     ) -> Result<CallToolResponse, ErrorData> {
         let name = request.name.clone();
         let started = std::time::Instant::now();
-        let result = self
+        let mut result = self
             .tool_router
             .call(ToolCallContext::new(self, request, context))
             .await;
+        if let Ok(CallToolResponse::Complete(r)) = &mut result
+            && r.is_error == Some(true)
+        {
+            reword_argument_error(&name, r);
+        }
         let elapsed_ms = started.elapsed().as_millis() as u64;
         match &result {
             Ok(CallToolResponse::Complete(r)) if r.is_error == Some(true) => {

@@ -6,13 +6,13 @@
 
 use std::collections::{HashMap, HashSet};
 
-use rmcp::{Json, handler::server::wrapper::Parameters, tool, tool_router};
+use rmcp::{Json, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{NoArgs, bounded, plex_id, preview, progress};
 use crate::{
-    mcp::{error::ToolError, server::PlexMcp},
+    mcp::{error::ToolError, params::Parameters, server::PlexMcp},
     plex::{
         client::PAGE_SIZE,
         models::{AccountsContainer, DevicesContainer, HistoryRow, Item, MetadataPage},

@@ -4,14 +4,14 @@
 use std::path::{Component, Path, PathBuf};
 
 use futures::{StreamExt, TryStreamExt};
-use rmcp::{Json, handler::server::wrapper::Parameters, tool, tool_router};
+use rmcp::{Json, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tokio::io::AsyncWriteExt;
 
 use super::{ItemType, NoArgs, bounded, plex_id, preview, progress};
 use crate::{
-    mcp::{error::ToolError, server::PlexMcp},
+    mcp::{error::ToolError, params::Parameters, server::PlexMcp},
     plex::{
         client::PAGE_CONCURRENCY,
         models::{ExternalIds, Item, MetadataPage, SectionsContainer},

@@ -1,12 +1,12 @@
 //! Title search across all libraries or within one.
 
-use rmcp::{Json, handler::server::wrapper::Parameters, tool, tool_router};
+use rmcp::{Json, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{ItemType, bounded, plex_id, preview};
 use crate::{
-    mcp::{error::ToolError, server::PlexMcp},
+    mcp::{error::ToolError, params::Parameters, server::PlexMcp},
     plex::models::Item,
 };
 

@@ -1,12 +1,12 @@
 //! The plex.tv account watchlist, read through Plex Discover.
 
-use rmcp::{Json, handler::server::wrapper::Parameters, tool, tool_router};
+use rmcp::{Json, tool, tool_router};
 use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::{NoArgs, preview};
 use crate::{
-    mcp::{error::ToolError, server::PlexMcp},
+    mcp::{error::ToolError, params::Parameters, server::PlexMcp},
     plex::models::Item,
 };
 
