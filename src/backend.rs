@@ -142,13 +142,18 @@ impl fmt::Display for BackendError {
 
 impl std::error::Error for BackendError {}
 
-/// The process-wide HTTP client: one connection pool shared by every backend.
-pub fn http_client(timeout: Duration) -> reqwest::Client {
+/// Makes ring the process's TLS crypto provider. reqwest is built without a bundled provider
+/// (ring compiles far faster than aws-lc), so this must run before any client is built.
+pub fn install_crypto_provider() {
     static PROVIDER: Once = Once::new();
     PROVIDER.call_once(|| {
-        // reqwest is built without a bundled crypto provider; ring is the lighter one to compile.
         let _ = rustls::crypto::ring::default_provider().install_default();
     });
+}
+
+/// The process-wide HTTP client: one connection pool shared by every backend.
+pub fn http_client(timeout: Duration) -> reqwest::Client {
+    install_crypto_provider();
     reqwest::Client::builder()
         .user_agent(concat!("plex-mcp/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(Duration::from_secs(10).min(timeout))
