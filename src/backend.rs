@@ -100,7 +100,10 @@ impl fmt::Display for BackendError {
                         " and asked us to wait {} s; try again later.",
                         wait.as_secs()
                     ),
-                    _ => write!(f, " and still refused after {MAX_RETRIES} retries; wait a minute and try again."),
+                    _ => write!(
+                        f,
+                        " and still refused after {MAX_RETRIES} retries; wait a minute and try again."
+                    ),
                 }
             }
             ErrorKind::Status(code) if *code >= 500 => write!(
@@ -202,7 +205,8 @@ impl Backend {
         build: impl Fn() -> RequestBuilder,
     ) -> Result<T, BackendError> {
         let body = self.send(path, build).await?;
-        serde_json::from_slice(&body).map_err(|e| self.error(path, ErrorKind::Malformed(e.to_string())))
+        serde_json::from_slice(&body)
+            .map_err(|e| self.error(path, ErrorKind::Malformed(e.to_string())))
     }
 
     /// Sends with bounded retries on 429/502/503/504 and returns the body of a 2xx answer.
@@ -213,10 +217,16 @@ impl Backend {
     ) -> Result<Vec<u8>, BackendError> {
         let mut attempt = 0;
         loop {
-            let response = build().send().await.map_err(|e| self.transport_error(path, &e))?;
+            let response = build()
+                .send()
+                .await
+                .map_err(|e| self.transport_error(path, &e))?;
             let status = response.status();
             if status.is_success() {
-                let body = response.bytes().await.map_err(|e| self.transport_error(path, &e))?;
+                let body = response
+                    .bytes()
+                    .await
+                    .map_err(|e| self.transport_error(path, &e))?;
                 return Ok(body.to_vec());
             }
             let retry_after = retry_after(response.headers());
@@ -236,7 +246,9 @@ impl Backend {
                 continue;
             }
             let kind = match status {
-                StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => ErrorKind::Unauthorized(status.as_u16()),
+                StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+                    ErrorKind::Unauthorized(status.as_u16())
+                }
                 StatusCode::NOT_FOUND => ErrorKind::NotFound,
                 StatusCode::TOO_MANY_REQUESTS => ErrorKind::RateLimited { retry_after },
                 other => ErrorKind::Status(other.as_u16()),
@@ -270,7 +282,11 @@ fn root_cause(e: &reqwest::Error) -> String {
 }
 
 fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    let value = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
@@ -291,7 +307,10 @@ mod tests {
         let future = chrono::Utc::now() + chrono::Duration::seconds(120);
         h.insert("retry-after", future.to_rfc2822().parse().unwrap());
         let wait = retry_after(&h).unwrap();
-        assert!(wait <= Duration::from_secs(120) && wait >= Duration::from_secs(115), "{wait:?}");
+        assert!(
+            wait <= Duration::from_secs(120) && wait >= Duration::from_secs(115),
+            "{wait:?}"
+        );
         h.insert("retry-after", "soon".parse().unwrap());
         assert_eq!(retry_after(&h), None);
     }
@@ -305,12 +324,18 @@ mod tests {
             kind: ErrorKind::Unauthorized(401),
         };
         let msg = e.to_string();
-        assert!(msg.contains("Plex") && msg.contains("PLEX_TOKEN") && msg.contains("401"), "{msg}");
+        assert!(
+            msg.contains("Plex") && msg.contains("PLEX_TOKEN") && msg.contains("401"),
+            "{msg}"
+        );
         let e = BackendError {
             kind: ErrorKind::Connect("Connection refused".into()),
             ..e
         };
         let msg = e.to_string();
-        assert!(msg.contains("http://nas:32400") && msg.contains("PLEX_URL"), "{msg}");
+        assert!(
+            msg.contains("http://nas:32400") && msg.contains("PLEX_URL"),
+            "{msg}"
+        );
     }
 }

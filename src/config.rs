@@ -50,7 +50,11 @@ impl Config {
     /// Reads the configuration through `get`, so tests can supply an environment without touching
     /// the process's own.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
-        let non_empty = |name: &str| get(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let non_empty = |name: &str| {
+            get(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
         let data_dir = match non_empty("PLEX_MCP_DATA_DIR") {
             Some(dir) => PathBuf::from(dir),
             None => default_data_dir(non_empty("XDG_DATA_HOME"), non_empty("HOME"))?,
@@ -66,15 +70,13 @@ impl Config {
             },
             None => DEFAULT_HTTP_TIMEOUT,
         };
-        let mcp_port = match non_empty("MCP_PORT") {
-            Some(raw) => Some(
-                raw.parse::<u16>()
-                    .ok()
-                    .filter(|p| *p > 0)
-                    .ok_or_else(|| format!("MCP_PORT must be a port number 1-65535 (got {raw:?})"))?,
-            ),
-            None => None,
-        };
+        let mcp_port =
+            match non_empty("MCP_PORT") {
+                Some(raw) => Some(raw.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| {
+                    format!("MCP_PORT must be a port number 1-65535 (got {raw:?})")
+                })?),
+                None => None,
+            };
         Ok(Self {
             plex_url: trim_base(non_empty("PLEX_URL").as_deref().unwrap_or(DEFAULT_PLEX_URL)),
             plex_token: non_empty("PLEX_TOKEN").map(Secret::new),

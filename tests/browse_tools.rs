@@ -51,16 +51,32 @@ async fn lists_the_fourteen_tools_with_full_definitions() {
     names.sort();
     assert_eq!(names, BROWSE_TOOLS);
     for t in &tools {
-        let ann = t.annotations.as_ref().unwrap_or_else(|| panic!("{} has annotations", t.name));
-        assert!(ann.title.as_deref().is_some_and(|s| !s.is_empty()), "{} title", t.name);
+        let ann = t
+            .annotations
+            .as_ref()
+            .unwrap_or_else(|| panic!("{} has annotations", t.name));
+        assert!(
+            ann.title.as_deref().is_some_and(|s| !s.is_empty()),
+            "{} title",
+            t.name
+        );
         assert_eq!(ann.open_world_hint, Some(true), "{}", t.name);
         let read_only = t.name != "export_library";
-        assert_eq!(ann.read_only_hint, Some(read_only), "{} readOnlyHint", t.name);
+        assert_eq!(
+            ann.read_only_hint,
+            Some(read_only),
+            "{} readOnlyHint",
+            t.name
+        );
         if !read_only {
             assert_eq!(ann.destructive_hint, Some(false));
             assert_eq!(ann.idempotent_hint, Some(false));
         }
-        assert!(t.description.as_deref().is_some_and(|d| d.len() > 80), "{} description", t.name);
+        assert!(
+            t.description.as_deref().is_some_and(|d| d.len() > 80),
+            "{} description",
+            t.name
+        );
         assert!(t.output_schema.is_some(), "{} output schema", t.name);
         assert_eq!(t.input_schema.get("type"), Some(&json!("object")));
         assert_eq!(
@@ -70,10 +86,21 @@ async fn lists_the_fourteen_tools_with_full_definitions() {
             t.name
         );
     }
-    let items = tools.iter().find(|t| t.name == "get_library_items").unwrap();
+    let items = tools
+        .iter()
+        .find(|t| t.name == "get_library_items")
+        .unwrap();
     let props = &items.input_schema["properties"];
-    assert!(props["limit"]["type"].to_string().contains("integer"), "limit is an integer: {}", props["limit"]);
-    assert!(props["type"].to_string().contains("movie"), "type is an enum: {}", props["type"]);
+    assert!(
+        props["limit"]["type"].to_string().contains("integer"),
+        "limit is an integer: {}",
+        props["limit"]
+    );
+    assert!(
+        props["type"].to_string().contains("movie"),
+        "type is an enum: {}",
+        props["type"]
+    );
     s.close().await;
 }
 
@@ -102,24 +129,43 @@ async fn library_items_page_through_a_large_library() {
     assert!(movies.len() > 2 * plex_mcp::plex::client::PAGE_SIZE);
     stack.control.clear_requests();
     let out = s
-        .ok("get_library_items", json!({"libraryKey": "1", "limit": 100000}))
+        .ok(
+            "get_library_items",
+            json!({"libraryKey": "1", "limit": 100000}),
+        )
         .await;
     assert_eq!(out["totalSize"], json!(movies.len()));
     assert_eq!(out["returned"], json!(movies.len()));
     let expected: Vec<String> = movies.iter().map(|m| m.rating_key.clone()).collect();
-    assert_eq!(keys(&out, "items"), expected, "every movie, in Plex's order");
+    assert_eq!(
+        keys(&out, "items"),
+        expected,
+        "every movie, in Plex's order"
+    );
     let pages = stack
         .control
         .requests()
         .iter()
         .filter(|r| r.starts_with("GET /library/sections/1/all"))
         .count();
-    assert_eq!(pages, movies.len().div_ceil(plex_mcp::plex::client::PAGE_SIZE));
-    assert!(stack.control.requests().iter().all(|r| !r.starts_with("GET /library/sections/1/all") || r.contains("includeGuids=1")));
+    assert_eq!(
+        pages,
+        movies.len().div_ceil(plex_mcp::plex::client::PAGE_SIZE)
+    );
+    assert!(
+        stack
+            .control
+            .requests()
+            .iter()
+            .all(|r| !r.starts_with("GET /library/sections/1/all") || r.contains("includeGuids=1"))
+    );
 
     // A window that straddles a page boundary.
     let out = s
-        .ok("get_library_items", json!({"libraryKey": "1", "offset": 990, "limit": 25}))
+        .ok(
+            "get_library_items",
+            json!({"libraryKey": "1", "offset": 990, "limit": 25}),
+        )
         .await;
     assert_eq!(keys(&out, "items"), expected[990..1015].to_vec());
     s.close().await;
@@ -130,25 +176,53 @@ async fn library_items_sort_type_and_offset_past_the_end() {
     let stack = stack(Scale::DEMO, 4).await;
     let s = connect(&stack, &[]).await;
     let out = s
-        .ok("get_library_items", json!({"libraryKey": "1", "sort": "titleSort:desc", "limit": 10}))
+        .ok(
+            "get_library_items",
+            json!({"libraryKey": "1", "sort": "titleSort:desc", "limit": 10}),
+        )
         .await;
     let mut titles: Vec<&FakeItem> = section_items(&stack.data.items, 1, "movie");
-    titles.sort_by(|a, b| b.title_sort.to_lowercase().cmp(&a.title_sort.to_lowercase()));
-    let expected: Vec<String> = titles.iter().take(10).map(|m| m.rating_key.clone()).collect();
+    titles.sort_by(|a, b| {
+        b.title_sort
+            .to_lowercase()
+            .cmp(&a.title_sort.to_lowercase())
+    });
+    let expected: Vec<String> = titles
+        .iter()
+        .take(10)
+        .map(|m| m.rating_key.clone())
+        .collect();
     assert_eq!(keys(&out, "items"), expected);
 
     let out = s
-        .ok("get_library_items", json!({"libraryKey": "2", "type": "episode", "limit": 1000}))
+        .ok(
+            "get_library_items",
+            json!({"libraryKey": "2", "type": "episode", "limit": 1000}),
+        )
         .await;
     let episodes = section_items(&stack.data.items, 2, "episode");
     assert_eq!(out["totalSize"], json!(episodes.len()));
-    assert!(out["items"].as_array().unwrap().iter().all(|i| i["type"] == "episode"));
+    assert!(
+        out["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["type"] == "episode")
+    );
 
     let out = s
-        .ok("get_library_items", json!({"libraryKey": "1", "offset": 5000}))
+        .ok(
+            "get_library_items",
+            json!({"libraryKey": "1", "offset": 5000}),
+        )
         .await;
     assert_eq!(out["returned"], json!(0));
-    assert!(out["warning"].as_str().unwrap().contains("exceeds total size"));
+    assert!(
+        out["warning"]
+            .as_str()
+            .unwrap()
+            .contains("exceeds total size")
+    );
     s.close().await;
 }
 
@@ -170,15 +244,28 @@ async fn search_finds_titles_everywhere_or_in_one_library() {
     assert_eq!(keys(&out, "results"), expected);
     for r in out["results"].as_array().unwrap() {
         assert!(r.get("thumb").is_none());
-        assert!(r["summary"].as_str().is_none_or(|s| s.chars().count() <= 503));
+        assert!(
+            r["summary"]
+                .as_str()
+                .is_none_or(|s| s.chars().count() <= 503)
+        );
     }
     let out = s
-        .ok("search_media", json!({"query": "Night\u{0}", "libraryKey": "1", "type": "movie", "limit": 2}))
+        .ok(
+            "search_media",
+            json!({"query": "Night\u{0}", "libraryKey": "1", "type": "movie", "limit": 2}),
+        )
         .await;
     assert_eq!(out["query"], json!("Night"));
     assert_eq!(out["libraryKey"], json!("1"));
     assert!(out["results"].as_array().unwrap().len() <= 2);
-    assert!(out["results"].as_array().unwrap().iter().all(|r| r["type"] == "movie"));
+    assert!(
+        out["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["type"] == "movie")
+    );
     s.close().await;
 }
 
@@ -198,11 +285,22 @@ async fn recently_added_and_on_deck() {
     assert_eq!(keys(&out, "recentlyAdded"), expected);
 
     let out = s.ok("get_on_deck", json!({})).await;
-    let deck: Vec<&FakeItem> = stack.data.on_deck.iter().map(|&i| &stack.data.items[i]).collect();
-    assert_eq!(keys(&out, "onDeck"), deck.iter().map(|i| i.rating_key.clone()).collect::<Vec<_>>());
+    let deck: Vec<&FakeItem> = stack
+        .data
+        .on_deck
+        .iter()
+        .map(|&i| &stack.data.items[i])
+        .collect();
+    assert_eq!(
+        keys(&out, "onDeck"),
+        deck.iter()
+            .map(|i| i.rating_key.clone())
+            .collect::<Vec<_>>()
+    );
     for (row, item) in out["onDeck"].as_array().unwrap().iter().zip(&deck) {
         assert!(row.get("summary").is_none());
-        let pct = (item.view_offset.unwrap() as f64 / item.duration.unwrap() as f64 * 100.0).round();
+        let pct =
+            (item.view_offset.unwrap() as f64 / item.duration.unwrap() as f64 * 100.0).round();
         assert_eq!(row["progress"], json!(pct as u64));
     }
     s.close().await;
@@ -217,16 +315,31 @@ async fn media_details_carry_the_full_record() {
         .items
         .iter()
         .find(|i| i.kind == "movie" && i.genres.len() > 2 && i.summary.len() > 600)
-        .or_else(|| stack.data.items.iter().find(|i| i.kind == "movie" && i.genres.len() > 2))
+        .or_else(|| {
+            stack
+                .data
+                .items
+                .iter()
+                .find(|i| i.kind == "movie" && i.genres.len() > 2)
+        })
         .expect("a movie with several genres");
     let out = s
         .ok("get_media_details", json!({"ratingKey": movie.rating_key}))
         .await;
     let d = &out["details"];
     assert_eq!(d["title"], json!(movie.title));
-    assert_eq!(d["summary"], json!(movie.summary), "summary is not truncated");
-    let tags = |v: &[plex_mcp::fake::data::Tag]| v.iter().map(|t| t.tag.clone()).collect::<Vec<_>>();
-    assert_eq!(d["genres"], json!(tags(&movie.genres)), "all genres, not the list view's first two");
+    assert_eq!(
+        d["summary"],
+        json!(movie.summary),
+        "summary is not truncated"
+    );
+    let tags =
+        |v: &[plex_mcp::fake::data::Tag]| v.iter().map(|t| t.tag.clone()).collect::<Vec<_>>();
+    assert_eq!(
+        d["genres"],
+        json!(tags(&movie.genres)),
+        "all genres, not the list view's first two"
+    );
     assert_eq!(d["actors"], json!(tags(&movie.roles)));
     assert_eq!(d["directors"], json!(tags(&movie.directors)));
     assert_eq!(d["studios"], json!([movie.studio.unwrap()]));
@@ -234,16 +347,40 @@ async fn media_details_carry_the_full_record() {
     assert_eq!(d["externalIds"]["imdb"], json!(imdb));
 
     let fields = s
-        .ok("get_editable_fields", json!({"ratingKey": movie.rating_key}))
+        .ok(
+            "get_editable_fields",
+            json!({"ratingKey": movie.rating_key}),
+        )
         .await;
-    assert_eq!(fields["availableTags"]["genres"], json!(tags(&movie.genres)));
-    assert!(fields["editableTags"].as_array().unwrap().contains(&json!("genres")));
+    assert_eq!(
+        fields["availableTags"]["genres"],
+        json!(tags(&movie.genres))
+    );
+    assert!(
+        fields["editableTags"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("genres"))
+    );
     assert_eq!(fields["librarySectionID"], json!("1"));
-    assert!(fields["editableFields"].as_array().unwrap().contains(&json!("title")));
+    assert!(
+        fields["editableFields"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("title"))
+    );
 
-    let episode = stack.data.items.iter().find(|i| i.kind == "episode").unwrap();
+    let episode = stack
+        .data
+        .items
+        .iter()
+        .find(|i| i.kind == "episode")
+        .unwrap();
     let out = s
-        .ok("get_media_details", json!({"ratingKey": episode.rating_key}))
+        .ok(
+            "get_media_details",
+            json!({"ratingKey": episode.rating_key}),
+        )
         .await;
     assert_eq!(out["details"]["show"], json!(episode.grandparent_title));
     assert_eq!(out["details"]["season"], json!(episode.parent_index));
@@ -266,7 +403,10 @@ async fn playlists_and_their_items_across_pages() {
     let big = &stack.data.playlists[0];
     assert!(big.entries.len() > plex_mcp::plex::client::PAGE_SIZE);
     let out = s
-        .ok("get_playlist_items", json!({"playlistId": big.rating_key, "limit": 100000}))
+        .ok(
+            "get_playlist_items",
+            json!({"playlistId": big.rating_key, "limit": 100000}),
+        )
         .await;
     assert_eq!(out["totalSize"], json!(big.entries.len()));
     let got: Vec<String> = out["items"]
@@ -297,8 +437,16 @@ async fn watchlist_comes_from_discover_only() {
         assert_eq!(row["addedAt"], json!(w.watchlisted_at));
     }
     let requests = stack.control.requests();
-    assert!(requests.iter().all(|r| r.starts_with("GET /library/sections/watchlist/all")), "{requests:?}");
-    assert!(requests[0].contains("includeCollections=1") && requests[0].contains("includeExternalMedia=1"));
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.starts_with("GET /library/sections/watchlist/all")),
+        "{requests:?}"
+    );
+    assert!(
+        requests[0].contains("includeCollections=1")
+            && requests[0].contains("includeExternalMedia=1")
+    );
     s.close().await;
 }
 
@@ -307,7 +455,11 @@ async fn watch_history_is_joined_with_names_devices_and_metadata() {
     let stack = stack(MEDIUM, 10).await;
     let s = connect(&stack, &[]).await;
     let data = &stack.data;
-    let accounts: HashMap<u32, &str> = data.accounts.iter().map(|a| (a.id, a.name.as_str())).collect();
+    let accounts: HashMap<u32, &str> = data
+        .accounts
+        .iter()
+        .map(|a| (a.id, a.name.as_str()))
+        .collect();
     let out = s.ok("get_watch_history", json!({"limit": 1500})).await;
     let rows = out["watchHistory"].as_array().unwrap();
     assert_eq!(rows.len(), 1500);
@@ -330,12 +482,22 @@ async fn watch_history_is_joined_with_names_devices_and_metadata() {
         .iter()
         .filter(|r| r.starts_with("GET /library/metadata/"))
         .count();
-    let distinct: std::collections::HashSet<usize> = data.history[..1500].iter().map(|p| p.item).collect();
-    assert_eq!(metadata_requests, distinct.len().div_ceil(plex_mcp::plex::client::METADATA_BATCH), "batched metadata");
+    let distinct: std::collections::HashSet<usize> =
+        data.history[..1500].iter().map(|p| p.item).collect();
+    assert_eq!(
+        metadata_requests,
+        distinct
+            .len()
+            .div_ceil(plex_mcp::plex::client::METADATA_BATCH),
+        "batched metadata"
+    );
 
     let user = data.accounts[1].id;
     let out = s
-        .ok("get_watch_history", json!({"limit": 40, "userId": user.to_string(), "mediaType": "movie"}))
+        .ok(
+            "get_watch_history",
+            json!({"limit": 40, "userId": user.to_string(), "mediaType": "movie"}),
+        )
         .await;
     let expected: Vec<String> = data
         .history
@@ -346,7 +508,9 @@ async fn watch_history_is_joined_with_names_devices_and_metadata() {
         .collect();
     assert_eq!(keys(&out, "watchHistory"), expected);
 
-    let out = s.ok("get_recently_watched", json!({"mediaType": "show"})).await;
+    let out = s
+        .ok("get_recently_watched", json!({"mediaType": "show"}))
+        .await;
     let expected: Vec<String> = data
         .history
         .iter()
@@ -369,7 +533,10 @@ async fn active_sessions_describe_the_player() {
     let live = &stack.data.sessions[0];
     let item = &stack.data.items[live.item];
     assert_eq!(session["ratingKey"], json!(item.rating_key));
-    assert_eq!(session["user"], json!(stack.data.account(live.account_id).unwrap().name));
+    assert_eq!(
+        session["user"],
+        json!(stack.data.account(live.account_id).unwrap().name)
+    );
     assert_eq!(session["player"]["state"], json!("playing"));
     assert_eq!(session["transcode"]["videoDecision"], json!("transcode"));
     assert_eq!(session["media"]["videoCodec"], json!("hevc"));
@@ -382,7 +549,10 @@ async fn export_streams_the_library_to_a_file() {
     let stack = stack(MEDIUM, 12).await;
     let s = connect(&stack, &[]).await;
     let out = s
-        .ok("export_library", json!({"libraryKey": "1", "outputPath": "nested/movies.json", "pageSize": 700}))
+        .ok(
+            "export_library",
+            json!({"libraryKey": "1", "outputPath": "nested/movies.json", "pageSize": 700}),
+        )
         .await;
     let movies = section_items(&stack.data.items, 1, "movie");
     assert_eq!(out["totalExported"], json!(movies.len()));
@@ -394,12 +564,23 @@ async fn export_streams_the_library_to_a_file() {
     let rows: Vec<Value> = serde_json::from_str(&body).unwrap();
     assert_eq!(rows.len(), movies.len());
     assert_eq!(rows[1234]["ratingKey"], json!(movies[1234].rating_key));
-    assert!(body.starts_with("[\n{\"ratingKey\":"), "reference key order");
+    assert!(
+        body.starts_with("[\n{\"ratingKey\":"),
+        "reference key order"
+    );
     let again = s
-        .err("export_library", json!({"libraryKey": "1", "outputPath": "nested/movies.json"}))
+        .err(
+            "export_library",
+            json!({"libraryKey": "1", "outputPath": "nested/movies.json"}),
+        )
         .await;
     assert!(again.contains("already exists"), "{again}");
     let default = s.ok("export_library", json!({"libraryKey": "3"})).await;
-    assert!(default["outputPath"].as_str().unwrap().contains("library_3_"));
+    assert!(
+        default["outputPath"]
+            .as_str()
+            .unwrap()
+            .contains("library_3_")
+    );
     s.close().await;
 }

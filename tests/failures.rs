@@ -14,28 +14,79 @@ async fn bad_arguments_are_tool_errors_naming_the_argument() {
     let stack = stack(Scale::DEMO, 21).await;
     let s = connect(&stack, &[]).await;
     let cases = [
-        ("get_media_details", json!({"ratingKey": "abc"}), "ratingKey"),
-        ("get_media_details", json!({"ratingKey": "1/../2"}), "ratingKey"),
+        (
+            "get_media_details",
+            json!({"ratingKey": "abc"}),
+            "ratingKey",
+        ),
+        (
+            "get_media_details",
+            json!({"ratingKey": "1/../2"}),
+            "ratingKey",
+        ),
         ("get_media_details", json!({}), "ratingKey"),
-        ("get_media_details", json!({"ratingKey": "99999999"}), "No Plex item has ratingKey 99999999"),
-        ("get_library_items", json!({"libraryKey": "1", "limit": 0}), "limit"),
-        ("get_library_items", json!({"libraryKey": "1", "limit": "ten"}), "limit"),
-        ("get_library_items", json!({"libraryKey": "1", "color": "red"}), "color"),
-        ("get_library_items", json!({"libraryKey": "1", "type": "podcast"}), "podcast"),
-        ("get_library_items", json!({"libraryKey": "1", "sort": "title;drop"}), "sort"),
-        ("get_library_items", json!({"libraryKey": "77"}), "No Plex library has key 77"),
+        (
+            "get_media_details",
+            json!({"ratingKey": "99999999"}),
+            "No Plex item has ratingKey 99999999",
+        ),
+        (
+            "get_library_items",
+            json!({"libraryKey": "1", "limit": 0}),
+            "limit",
+        ),
+        (
+            "get_library_items",
+            json!({"libraryKey": "1", "limit": "ten"}),
+            "limit",
+        ),
+        (
+            "get_library_items",
+            json!({"libraryKey": "1", "color": "red"}),
+            "color",
+        ),
+        (
+            "get_library_items",
+            json!({"libraryKey": "1", "type": "podcast"}),
+            "podcast",
+        ),
+        (
+            "get_library_items",
+            json!({"libraryKey": "1", "sort": "title;drop"}),
+            "sort",
+        ),
+        (
+            "get_library_items",
+            json!({"libraryKey": "77"}),
+            "No Plex library has key 77",
+        ),
         ("search_media", json!({"query": "\n\t"}), "query"),
         ("search_media", json!({"query": "x".repeat(501)}), "501"),
-        ("get_playlist_items", json!({"playlistId": "424242"}), "No playlist has id 424242"),
+        (
+            "get_playlist_items",
+            json!({"playlistId": "424242"}),
+            "No playlist has id 424242",
+        ),
         ("get_watch_history", json!({"userId": "bob"}), "userId"),
         ("get_watch_history", json!({"mediaType": "music"}), "music"),
         ("get_libraries", json!({"verbose": true}), "verbose"),
-        ("export_library", json!({"libraryKey": "1", "outputPath": "../escape.json"}), "outputPath"),
-        ("export_library", json!({"libraryKey": "1", "outputPath": "/tmp/x.json"}), "outputPath"),
+        (
+            "export_library",
+            json!({"libraryKey": "1", "outputPath": "../escape.json"}),
+            "outputPath",
+        ),
+        (
+            "export_library",
+            json!({"libraryKey": "1", "outputPath": "/tmp/x.json"}),
+            "outputPath",
+        ),
     ];
     for (tool, args, needle) in cases {
         let msg = s.err(tool, args.clone()).await;
-        assert!(msg.contains(needle), "{tool} {args}: {msg:?} should mention {needle:?}");
+        assert!(
+            msg.contains(needle),
+            "{tool} {args}: {msg:?} should mention {needle:?}"
+        );
     }
     s.ok("get_libraries", json!({})).await;
     s.close().await;
@@ -49,7 +100,10 @@ async fn backend_failures_are_clear_and_the_server_keeps_serving() {
 
     c.inject("/library/sections", Fault::Status(401), 1);
     let msg = s.err("get_libraries", json!({})).await;
-    assert!(msg.contains("Plex") && msg.contains("401") && msg.contains("PLEX_TOKEN"), "{msg}");
+    assert!(
+        msg.contains("Plex") && msg.contains("401") && msg.contains("PLEX_TOKEN"),
+        "{msg}"
+    );
     s.ok("get_libraries", json!({})).await;
 
     c.inject("/status/sessions", Fault::Status(500), 1);
@@ -59,32 +113,64 @@ async fn backend_failures_are_clear_and_the_server_keeps_serving() {
 
     // 429 with Retry-After, then success: the call succeeds after waiting.
     c.clear_requests();
-    c.inject("/playlists", Fault::RateLimited { retry_after_secs: 1 }, 1);
+    c.inject(
+        "/playlists",
+        Fault::RateLimited {
+            retry_after_secs: 1,
+        },
+        1,
+    );
     let started = Instant::now();
     s.ok("get_playlists", json!({})).await;
-    assert!(started.elapsed() >= Duration::from_millis(900), "Retry-After honoured");
-    assert_eq!(c.requests().iter().filter(|r| r.starts_with("GET /playlists")).count(), 2);
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "Retry-After honoured"
+    );
+    assert_eq!(
+        c.requests()
+            .iter()
+            .filter(|r| r.starts_with("GET /playlists"))
+            .count(),
+        2
+    );
 
     // A 503 that never clears: bounded retries, then an error.
     c.clear_requests();
     c.inject("/library/onDeck", Fault::Status(503), 10);
     let msg = s.err("get_on_deck", json!({})).await;
     assert!(msg.contains("503"), "{msg}");
-    let attempts = c.requests().iter().filter(|r| r.starts_with("GET /library/onDeck")).count();
+    let attempts = c
+        .requests()
+        .iter()
+        .filter(|r| r.starts_with("GET /library/onDeck"))
+        .count();
     assert_eq!(attempts as u32, 1 + plex_mcp::backend::MAX_RETRIES);
     c.clear_faults();
 
     // A Retry-After beyond our patience fails at once instead of hanging.
-    c.inject("/playlists", Fault::RateLimited { retry_after_secs: 3600 }, 1);
+    c.inject(
+        "/playlists",
+        Fault::RateLimited {
+            retry_after_secs: 3600,
+        },
+        1,
+    );
     let started = Instant::now();
     let msg = s.err("get_playlists", json!({})).await;
     assert!(msg.contains("429") && msg.contains("3600"), "{msg}");
     assert!(started.elapsed() < Duration::from_secs(5));
 
-    c.inject("/library/recentlyAdded", Fault::Delay(Duration::from_secs(3)), 1);
+    c.inject(
+        "/library/recentlyAdded",
+        Fault::Delay(Duration::from_secs(3)),
+        1,
+    );
     let started = Instant::now();
     let msg = s.err("get_recently_added", json!({})).await;
-    assert!(msg.contains("did not answer") && msg.contains("PLEX_URL"), "{msg}");
+    assert!(
+        msg.contains("did not answer") && msg.contains("PLEX_URL"),
+        "{msg}"
+    );
     assert!(started.elapsed() < Duration::from_secs(3));
     s.ok("get_recently_added", json!({})).await;
 
@@ -95,7 +181,10 @@ async fn backend_failures_are_clear_and_the_server_keeps_serving() {
 
     c.inject("/library/sections/watchlist", Fault::Status(401), 1);
     let msg = s.err("get_watchlist", json!({})).await;
-    assert!(msg.contains("Plex Discover") && msg.contains("account token"), "{msg}");
+    assert!(
+        msg.contains("Plex Discover") && msg.contains("account token"),
+        "{msg}"
+    );
 
     let log = s.close().await;
     assert!(!log.contains(TEST_TOKEN), "token in the log");
@@ -113,7 +202,10 @@ async fn unreachable_server_and_wrong_token() {
     let url = format!("http://{closed}");
     let s = connect(&stack, &[("PLEX_URL", &url)]).await;
     let msg = s.err("get_libraries", json!({})).await;
-    assert!(msg.contains("Cannot connect to Plex") && msg.contains(&url), "{msg}");
+    assert!(
+        msg.contains("Cannot connect to Plex") && msg.contains(&url),
+        "{msg}"
+    );
     s.close().await;
 
     let s = connect(&stack, &[("PLEX_TOKEN", "wrong-token")]).await;
@@ -138,9 +230,14 @@ async fn the_token_never_appears_in_results_or_logs() {
     ] {
         seen.push_str(&s.ok(tool, json!({})).await.to_string());
     }
-    stack.control.inject("/", plex_mcp::fake::Fault::Status(401), 3);
+    stack
+        .control
+        .inject("/", plex_mcp::fake::Fault::Status(401), 3);
     seen.push_str(&s.err("get_libraries", json!({})).await);
-    seen.push_str(&s.err("get_media_details", json!({"ratingKey": "1001"})).await);
+    seen.push_str(
+        &s.err("get_media_details", json!({"ratingKey": "1001"}))
+            .await,
+    );
     let log = s.close().await;
     assert!(!seen.contains(TEST_TOKEN), "token in a result");
     assert!(!log.contains(TEST_TOKEN), "token in the log");

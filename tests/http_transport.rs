@@ -10,7 +10,9 @@ use plex_mcp::fake::{FakeStack, Scale};
 use rmcp::{
     ClientLifecycleMode, ClientServiceExt, ServiceExt,
     model::{CallToolRequestParams, ProtocolVersion},
-    transport::{StreamableHttpClientTransport, streamable_http_client::StreamableHttpClientTransportConfig},
+    transport::{
+        StreamableHttpClientTransport, streamable_http_client::StreamableHttpClientTransportConfig,
+    },
 };
 use serde_json::{Value, json};
 
@@ -84,10 +86,10 @@ async fn tools_over_the_initialize_and_the_stateless_lifecycle() {
     let server = start(&stack, &[], &[]).await;
     let url = format!("{}/mcp", server.base);
 
-    let client = ()
-        .serve(StreamableHttpClientTransport::from_uri(url.clone()))
-        .await
-        .expect("initialize over HTTP");
+    let client =
+        ().serve(StreamableHttpClientTransport::from_uri(url.clone()))
+            .await
+            .expect("initialize over HTTP");
     let tools = client.list_all_tools().await.unwrap();
     assert_eq!(tools.len(), 14);
     let result = client
@@ -98,7 +100,10 @@ async fn tools_over_the_initialize_and_the_stateless_lifecycle() {
     let tool = tools.iter().find(|t| t.name == "get_libraries").unwrap();
     assert_matches_schema(tool, result.structured_content.as_ref().unwrap());
     assert_eq!(
-        result.structured_content.unwrap()["libraries"].as_array().unwrap().len(),
+        result.structured_content.unwrap()["libraries"]
+            .as_array()
+            .unwrap()
+            .len(),
         stack.data.sections.len()
     );
     client.cancel().await.unwrap();
@@ -112,13 +117,20 @@ async fn tools_over_the_initialize_and_the_stateless_lifecycle() {
         )
         .await
         .expect("server/discover over HTTP");
-    let Value::Object(args) = json!({"query": "night"}) else { unreachable!() };
+    let Value::Object(args) = json!({"query": "night"}) else {
+        unreachable!()
+    };
     let result = stateless
         .call_tool(CallToolRequestParams::new("search_media").with_arguments(args))
         .await
         .unwrap();
     assert_ne!(result.is_error, Some(true));
-    assert!(result.structured_content.unwrap()["totalSize"].as_u64().unwrap() > 0);
+    assert!(
+        result.structured_content.unwrap()["totalSize"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
     stateless.cancel().await.unwrap();
 }
 
@@ -143,9 +155,23 @@ async fn bearer_token_origin_and_body_guards() {
     assert_eq!(ok.status(), 200);
     assert!(ok.headers().contains_key("mcp-session-id"));
 
-    let foreign = post_initialize(base, &[("authorization", &bearer), ("origin", "https://evil.example")]).await;
+    let foreign = post_initialize(
+        base,
+        &[
+            ("authorization", &bearer),
+            ("origin", "https://evil.example"),
+        ],
+    )
+    .await;
     assert_eq!(foreign.status(), 403);
-    let local = post_initialize(base, &[("authorization", &bearer), ("origin", "http://localhost:5173")]).await;
+    let local = post_initialize(
+        base,
+        &[
+            ("authorization", &bearer),
+            ("origin", "http://localhost:5173"),
+        ],
+    )
+    .await;
     assert_eq!(local.status(), 200);
 
     let huge = format!(
@@ -173,11 +199,12 @@ async fn bearer_token_origin_and_body_guards() {
     assert_eq!(missing.status(), 404);
 
     // rmcp's client with the token works end to end.
-    let config = StreamableHttpClientTransportConfig::with_uri(format!("{base}/mcp")).auth_header(AUTH);
-    let client = ()
-        .serve(StreamableHttpClientTransport::from_config(config))
-        .await
-        .expect("authenticated client");
+    let config =
+        StreamableHttpClientTransportConfig::with_uri(format!("{base}/mcp")).auth_header(AUTH);
+    let client =
+        ().serve(StreamableHttpClientTransport::from_config(config))
+            .await
+            .expect("authenticated client");
     let result = client
         .call_tool(CallToolRequestParams::new("get_active_sessions"))
         .await
@@ -195,12 +222,22 @@ async fn session_cap_answers_503_until_a_session_ends() {
     for _ in 0..plex_mcp::mcp::http::MAX_SESSIONS {
         let resp = post_initialize(base, &[]).await;
         assert_eq!(resp.status(), 200);
-        sessions.push(resp.headers()["mcp-session-id"].to_str().unwrap().to_string());
+        sessions.push(
+            resp.headers()["mcp-session-id"]
+                .to_str()
+                .unwrap()
+                .to_string(),
+        );
     }
     let over = post_initialize(base, &[]).await;
     assert_eq!(over.status(), 503);
     let body: Value = over.json().await.unwrap();
-    assert!(body["error"]["message"].as_str().unwrap().contains("capacity"));
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("capacity")
+    );
 
     let closed = reqwest::Client::new()
         .delete(format!("{base}/mcp"))
@@ -225,7 +262,15 @@ async fn non_loopback_bind_without_a_token_is_refused() {
     let stack = stack(Scale::DEMO, 34).await;
     let dir = temp_dir("bind");
     let out = command(&stack, &dir, &[])
-        .args(["serve", "--transport", "http", "--host", "0.0.0.0", "--port", &free_port().to_string()])
+        .args([
+            "serve",
+            "--transport",
+            "http",
+            "--host",
+            "0.0.0.0",
+            "--port",
+            &free_port().to_string(),
+        ])
         .output()
         .await
         .unwrap();

@@ -86,7 +86,11 @@ pub async fn run(ctx: Arc<Context>, args: CallArgs) -> ExitCode {
 
 /// Builds the argument object from `--json` and `key=value` pairs. A value is taken as a string
 /// when the schema says string, and parsed as JSON otherwise (`limit=5`, `smart=true`).
-fn parse_arguments(tool: &Tool, json: Option<&str>, pairs: &[String]) -> Result<JsonObject, String> {
+fn parse_arguments(
+    tool: &Tool,
+    json: Option<&str>,
+    pairs: &[String],
+) -> Result<JsonObject, String> {
     let mut args = match json {
         None => JsonObject::new(),
         Some(text) => match serde_json::from_str::<Value>(text) {
@@ -95,7 +99,10 @@ fn parse_arguments(tool: &Tool, json: Option<&str>, pairs: &[String]) -> Result<
             Err(e) => return Err(format!("--json is not valid JSON: {e}")),
         },
     };
-    let properties = tool.input_schema.get("properties").and_then(Value::as_object);
+    let properties = tool
+        .input_schema
+        .get("properties")
+        .and_then(Value::as_object);
     for pair in pairs {
         let Some((key, raw)) = pair.split_once('=') else {
             return Err(format!("argument {pair:?} is not key=value"));
@@ -133,7 +140,9 @@ mod tests {
                 "query": {"type": "string"}
             }
         });
-        let Value::Object(schema) = schema else { unreachable!() };
+        let Value::Object(schema) = schema else {
+            unreachable!()
+        };
         Tool::new("t", "test", StdArc::new(schema))
     }
 

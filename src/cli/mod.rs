@@ -95,7 +95,10 @@ pub async fn run(cli: Cli) -> ExitCode {
         Err(e) => return usage_error(&e),
     };
     let ctx = Arc::new(Context { config, plex });
-    let code = match cli.command.unwrap_or(Command::Serve(serve::ServeArgs::default())) {
+    let code = match cli
+        .command
+        .unwrap_or(Command::Serve(serve::ServeArgs::default()))
+    {
         Command::Serve(args) => serve::run(ctx, args).await,
         Command::Tools => tools::run(ctx),
         Command::Call(args) => call::run(ctx, args).await,

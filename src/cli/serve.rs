@@ -49,7 +49,10 @@ pub async fn run(ctx: Arc<Context>, args: ServeArgs) -> ExitCode {
                 host: args.host,
                 // An explicit flag wins over MCP_PORT (the reference let the variable win silently).
                 port: args.port.or(ctx.config.mcp_port).unwrap_or(3000),
-                auth_token: args.auth_token.map(Secret::new).or_else(|| ctx.config.auth_token.clone()),
+                auth_token: args
+                    .auth_token
+                    .map(Secret::new)
+                    .or_else(|| ctx.config.auth_token.clone()),
                 max_sessions: MAX_SESSIONS,
                 session_idle: SESSION_IDLE,
             };
@@ -65,7 +68,10 @@ pub async fn run(ctx: Arc<Context>, args: ServeArgs) -> ExitCode {
 }
 
 async fn serve_stdio(ctx: Arc<Context>) -> ExitCode {
-    tracing::info!("plex-mcp {} serving MCP on stdio", env!("CARGO_PKG_VERSION"));
+    tracing::info!(
+        "plex-mcp {} serving MCP on stdio",
+        env!("CARGO_PKG_VERSION")
+    );
     let service = match PlexMcp::new(ctx).serve(rmcp::transport::stdio()).await {
         Ok(s) => s,
         Err(e) => {

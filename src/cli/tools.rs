@@ -10,7 +10,11 @@ pub fn run(ctx: Arc<Context>) -> ExitCode {
     for tool in tools {
         let description = tool.description.as_deref().unwrap_or("");
         // The first sentence is the tool's purpose; the rest is guidance for agents.
-        let first = description.split(". ").next().unwrap_or(description).trim_end_matches('.');
+        let first = description
+            .split(". ")
+            .next()
+            .unwrap_or(description)
+            .trim_end_matches('.');
         println!("{:width$}  {first}", tool.name);
     }
     ExitCode::SUCCESS

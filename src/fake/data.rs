@@ -269,11 +269,32 @@ const NOUNS: &[&str] = &[
     "Voyage", "Storm", "Machine", "Summer", "Winter", "Island",
 ];
 const SHOW_NOUNS: &[&str] = &[
-    "Chronicles", "Files", "Diaries", "Squad", "Academy", "Heights", "Precinct", "Saga",
+    "Chronicles",
+    "Files",
+    "Diaries",
+    "Squad",
+    "Academy",
+    "Heights",
+    "Precinct",
+    "Saga",
 ];
 const GENRES: &[&str] = &[
-    "Action", "Adventure", "Animation", "Comedy", "Crime", "Documentary", "Drama", "Family",
-    "Fantasy", "History", "Horror", "Mystery", "Romance", "Science Fiction", "Thriller", "War",
+    "Action",
+    "Adventure",
+    "Animation",
+    "Comedy",
+    "Crime",
+    "Documentary",
+    "Drama",
+    "Family",
+    "Fantasy",
+    "History",
+    "Horror",
+    "Mystery",
+    "Romance",
+    "Science Fiction",
+    "Thriller",
+    "War",
     "Western",
 ];
 const FIRST_NAMES: &[&str] = &[
@@ -281,12 +302,32 @@ const FIRST_NAMES: &[&str] = &[
     "Ruth", "Ezra", "Cleo", "Jonas",
 ];
 const LAST_NAMES: &[&str] = &[
-    "Hart", "Okafor", "Lindqvist", "Moreau", "Tanaka", "Reyes", "Novak", "Abbott", "Castillo",
-    "Fischer", "Khan", "Osei", "Brennan", "Sato", "Varga", "Whitlock",
+    "Hart",
+    "Okafor",
+    "Lindqvist",
+    "Moreau",
+    "Tanaka",
+    "Reyes",
+    "Novak",
+    "Abbott",
+    "Castillo",
+    "Fischer",
+    "Khan",
+    "Osei",
+    "Brennan",
+    "Sato",
+    "Varga",
+    "Whitlock",
 ];
 const STUDIOS: &[&str] = &[
-    "Northlight Pictures", "Blue Harbor Films", "Ironwood Studios", "Paper Lantern", "Meridian",
+    "Northlight Pictures",
+    "Blue Harbor Films",
+    "Ironwood Studios",
+    "Paper Lantern",
+    "Meridian",
 ];
+const RESOLUTIONS: &[&str] = &["1080", "4k", "720"];
+const AUDIO_CODECS: &[&str] = &["aac", "eac3", "ac3"];
 const CONTENT_RATINGS: &[&str] = &["G", "PG", "PG-13", "R", "TV-14", "TV-MA"];
 const ACCOUNT_NAMES: &[&str] = &[
     "alex", "sam", "jordan", "casey", "riley", "morgan", "taylor", "jamie", "quinn", "avery",
@@ -331,7 +372,10 @@ fn people(rng: &mut Rng, count: usize) -> Vec<Tag> {
 }
 
 fn hex_id(rng: &mut Rng) -> String {
-    format!("{:024x}", (rng.next_u64() as u128) << 32 | rng.next_u64() as u128 & 0xffff_ffff)
+    format!(
+        "{:024x}",
+        (rng.next_u64() as u128) << 32 | rng.next_u64() as u128 & 0xffff_ffff
+    )
 }
 
 fn title_sort(title: &str) -> String {
@@ -397,10 +441,13 @@ impl Dataset {
                 }
                 let year = 1970 + rng.range(0, 55) as i32;
                 let duration = (rng.range(80, 170) as i64) * 60_000;
-                let added_at = now - rng.range(1, 1500) as i64 * day - rng.range(0, day as usize) as i64;
+                let added_at =
+                    now - rng.range(1, 1500) as i64 * day - rng.range(0, day as usize) as i64;
                 let imdb = 100_000 + rk;
                 let genres = if section_idx == 2 {
-                    let mut g = vec![Tag { tag: "Documentary".into() }];
+                    let mut g = vec![Tag {
+                        tag: "Documentary".into(),
+                    }];
                     g.extend(distinct_tags(&mut rng, &["History", "War", "Family"], 1));
                     g
                 } else {
@@ -422,7 +469,11 @@ impl Dataset {
                     content_rating: Some(*rng.pick(CONTENT_RATINGS)),
                     studio: Some(*rng.pick(STUDIOS)),
                     duration: Some(duration),
-                    originally_available_at: Some(format!("{year}-{:02}-{:02}", rng.range(1, 12), rng.range(1, 28))),
+                    originally_available_at: Some(format!(
+                        "{year}-{:02}-{:02}",
+                        rng.range(1, 12),
+                        rng.range(1, 28)
+                    )),
                     added_at,
                     updated_at: added_at + rng.range(0, 30) as i64 * day,
                     view_count: None,
@@ -454,18 +505,30 @@ impl Dataset {
                         let n = rng.range(4, 8);
                         people(&mut rng, n)
                     },
-                    countries: vec![Tag { tag: "United States of America".into() }],
-                    collections: if rng.chance(10) { vec![Tag { tag: "Favourites".into() }] } else { vec![] },
+                    countries: vec![Tag {
+                        tag: "United States of America".into(),
+                    }],
+                    collections: if rng.chance(10) {
+                        vec![Tag {
+                            tag: "Favourites".into(),
+                        }]
+                    } else {
+                        vec![]
+                    },
                     guids: vec![
-                        GuidTag { id: format!("imdb://tt{imdb:07}") },
-                        GuidTag { id: format!("tmdb://{}", 500 + rk) },
+                        GuidTag {
+                            id: format!("imdb://tt{imdb:07}"),
+                        },
+                        GuidTag {
+                            id: format!("tmdb://{}", 500 + rk),
+                        },
                     ],
                     media: vec![FakeMedia {
                         id: rk * 10,
                         duration,
-                        video_resolution: *rng.pick(&["1080", "4k", "720"]),
+                        video_resolution: RESOLUTIONS[rng.range(0, RESOLUTIONS.len() - 1)],
                         video_codec: "h264",
-                        audio_codec: *rng.pick(&["aac", "eac3", "ac3"]),
+                        audio_codec: AUDIO_CODECS[rng.range(0, AUDIO_CODECS.len() - 1)],
                         container: "mkv",
                     }],
                 });
@@ -477,7 +540,12 @@ impl Dataset {
             let show_title = if s % 3 == 0 {
                 format!("{} {}", rng.pick(NOUNS), rng.pick(SHOW_NOUNS))
             } else {
-                format!("The {} {} {}", rng.pick(ADJECTIVES), rng.pick(NOUNS), rng.pick(SHOW_NOUNS))
+                format!(
+                    "The {} {} {}",
+                    rng.pick(ADJECTIVES),
+                    rng.pick(NOUNS),
+                    rng.pick(SHOW_NOUNS)
+                )
             };
             let show_title = format!("{show_title} ({})", s + 1);
             let show_guid = format!("plex://show/{}", hex_id(&mut rng));
@@ -530,9 +598,15 @@ impl Dataset {
                 countries: vec![],
                 collections: vec![],
                 guids: vec![
-                    GuidTag { id: format!("imdb://tt{:07}", 900_000 + show_rk) },
-                    GuidTag { id: format!("tmdb://{}", 70_000 + show_rk) },
-                    GuidTag { id: format!("tvdb://{}", 300_000 + show_rk) },
+                    GuidTag {
+                        id: format!("imdb://tt{:07}", 900_000 + show_rk),
+                    },
+                    GuidTag {
+                        id: format!("tmdb://{}", 70_000 + show_rk),
+                    },
+                    GuidTag {
+                        id: format!("tvdb://{}", 300_000 + show_rk),
+                    },
                 ],
                 media: vec![],
             });
@@ -590,7 +664,9 @@ impl Dataset {
                     let rk = key();
                     let title = format!("{} {}", rng.pick(ADJECTIVES), rng.pick(NOUNS));
                     let duration = rng.range(22, 58) as i64 * 60_000;
-                    let aired = now - ((seasons - season_no) * 365 + (episodes - ep) * 7) as i64 * day - 400 * day;
+                    let aired = now
+                        - ((seasons - season_no) * 365 + (episodes - ep) * 7) as i64 * day
+                        - 400 * day;
                     items.push(FakeItem {
                         rating_key: rk.to_string(),
                         key: format!("/library/metadata/{rk}"),
@@ -632,9 +708,15 @@ impl Dataset {
                         countries: vec![],
                         collections: vec![],
                         guids: vec![
-                            GuidTag { id: format!("imdb://tt{:07}", 2_000_000 + rk) },
-                            GuidTag { id: format!("tmdb://{}", 1_000_000 + rk) },
-                            GuidTag { id: format!("tvdb://{}", 5_000_000 + rk) },
+                            GuidTag {
+                                id: format!("imdb://tt{:07}", 2_000_000 + rk),
+                            },
+                            GuidTag {
+                                id: format!("tmdb://{}", 1_000_000 + rk),
+                            },
+                            GuidTag {
+                                id: format!("tvdb://{}", 5_000_000 + rk),
+                            },
                         ],
                         media: vec![FakeMedia {
                             id: rk * 10,
@@ -655,9 +737,17 @@ impl Dataset {
 
         let accounts: Vec<Account> = (0..scale.accounts)
             .map(|i| Account {
-                id: if i == 0 { OWNER_ACCOUNT } else { 100 + i as u32 },
+                id: if i == 0 {
+                    OWNER_ACCOUNT
+                } else {
+                    100 + i as u32
+                },
                 name: ACCOUNT_NAMES[i % ACCOUNT_NAMES.len()].to_string()
-                    + &if i >= ACCOUNT_NAMES.len() { (i / ACCOUNT_NAMES.len()).to_string() } else { String::new() },
+                    + &if i >= ACCOUNT_NAMES.len() {
+                        (i / ACCOUNT_NAMES.len()).to_string()
+                    } else {
+                        String::new()
+                    },
             })
             .collect();
         let devices: Vec<Device> = (0..scale.devices)
@@ -665,7 +755,11 @@ impl Dataset {
                 let (name, platform) = DEVICES[i % DEVICES.len()];
                 Device {
                     id: 1 + i as u32,
-                    name: if i >= DEVICES.len() { format!("{name} {}", i / DEVICES.len() + 1) } else { name.to_string() },
+                    name: if i >= DEVICES.len() {
+                        format!("{name} {}", i / DEVICES.len() + 1)
+                    } else {
+                        name.to_string()
+                    },
                     platform,
                     client_identifier: format!("device-{:08x}", rng.next_u64() as u32),
                 }
@@ -682,7 +776,11 @@ impl Dataset {
         let span = 365 * day;
         let mut history: Vec<Play> = (0..scale.plays)
             .map(|n| {
-                let account = &accounts[if rng.chance(40) { 0 } else { rng.range(0, accounts.len() - 1) }];
+                let account = &accounts[if rng.chance(40) {
+                    0
+                } else {
+                    rng.range(0, accounts.len() - 1)
+                }];
                 let device = &devices[(account.id as usize + rng.range(0, 1)) % devices.len()];
                 // A skew towards a popular head so "top N" lists are meaningful.
                 let item = if rng.chance(30) {
@@ -710,12 +808,21 @@ impl Dataset {
         }
         // Roll episode view state up to seasons and shows, as Plex does.
         let mut watched_leaves: std::collections::HashMap<String, u32> = Default::default();
-        for it in items.iter().filter(|it| it.kind == "episode" && it.view_count.is_some()) {
-            for parent in [&it.parent_rating_key, &it.grandparent_rating_key].into_iter().flatten() {
+        for it in items
+            .iter()
+            .filter(|it| it.kind == "episode" && it.view_count.is_some())
+        {
+            for parent in [&it.parent_rating_key, &it.grandparent_rating_key]
+                .into_iter()
+                .flatten()
+            {
                 *watched_leaves.entry(parent.clone()).or_default() += 1;
             }
         }
-        for it in items.iter_mut().filter(|it| it.kind == "show" || it.kind == "season") {
+        for it in items
+            .iter_mut()
+            .filter(|it| it.kind == "show" || it.kind == "season")
+        {
             it.viewed_leaf_count = Some(watched_leaves.get(&it.rating_key).copied().unwrap_or(0));
         }
 
@@ -734,8 +841,16 @@ impl Dataset {
         }
         on_deck.sort_by_key(|&i| std::cmp::Reverse(items[i].last_viewed_at));
 
-        let movies: Vec<usize> = playable.iter().copied().filter(|&i| items[i].kind == "movie").collect();
-        let episodes: Vec<usize> = playable.iter().copied().filter(|&i| items[i].kind == "episode").collect();
+        let movies: Vec<usize> = playable
+            .iter()
+            .copied()
+            .filter(|&i| items[i].kind == "movie")
+            .collect();
+        let episodes: Vec<usize> = playable
+            .iter()
+            .copied()
+            .filter(|&i| items[i].kind == "episode")
+            .collect();
         let mut playlist_item_id = 5000;
         let mut entries_of = |rng: &mut Rng, pool: &[usize], n: usize| -> Vec<(u64, usize)> {
             let mut chosen: Vec<usize> = Vec::new();
@@ -790,7 +905,11 @@ impl Dataset {
                 let title = format!("{} {}", rng.pick(ADJECTIVES), rng.pick(NOUNS));
                 WatchlistEntry {
                     rating_key: format!("{:024x}", rng.next_u64()),
-                    guid: format!("plex://{}/{}", if movie { "movie" } else { "show" }, hex_id(&mut rng)),
+                    guid: format!(
+                        "plex://{}/{}",
+                        if movie { "movie" } else { "show" },
+                        hex_id(&mut rng)
+                    ),
                     kind: if movie { "movie" } else { "show" },
                     summary: summary(&mut rng, &title),
                     title,
@@ -816,7 +935,10 @@ impl Dataset {
             .unwrap_or_default();
 
         Dataset {
-            machine_identifier: format!("{:040x}", (rng.next_u64() as u128) << 64 | rng.next_u64() as u128),
+            machine_identifier: format!(
+                "{:040x}",
+                (rng.next_u64() as u128) << 64 | rng.next_u64() as u128
+            ),
             server_name: "Demo Plex".into(),
             sections,
             items,
@@ -902,9 +1024,21 @@ mod tests {
         assert_eq!(d.accounts.len(), 3);
         assert!(!d.on_deck.is_empty());
         assert_eq!(d.sessions.len(), 1);
-        assert!(d.items.iter().any(|i| i.title.to_lowercase().contains("night")));
-        assert!(d.history.windows(2).all(|w| w[0].viewed_at >= w[1].viewed_at));
-        let keys: Vec<u64> = d.items.iter().map(|i| i.rating_key.parse().unwrap()).collect();
+        assert!(
+            d.items
+                .iter()
+                .any(|i| i.title.to_lowercase().contains("night"))
+        );
+        assert!(
+            d.history
+                .windows(2)
+                .all(|w| w[0].viewed_at >= w[1].viewed_at)
+        );
+        let keys: Vec<u64> = d
+            .items
+            .iter()
+            .map(|i| i.rating_key.parse().unwrap())
+            .collect();
         assert!(keys.windows(2).all(|w| w[0] < w[1]));
         assert!(d.item_by_key(&d.items[17].rating_key).is_some());
     }

@@ -186,7 +186,11 @@ impl FakeStack {
     /// Generates the data set for `scale` and `seed` (times relative to now) and starts the servers.
     pub async fn start(scale: Scale, seed: u64) -> std::io::Result<FakeStack> {
         let now = chrono::Utc::now().timestamp();
-        Self::start_with(Arc::new(Dataset::generate(scale, seed, now)), DEMO_PLEX_TOKEN).await
+        Self::start_with(
+            Arc::new(Dataset::generate(scale, seed, now)),
+            DEMO_PLEX_TOKEN,
+        )
+        .await
     }
 
     /// Serves `data`, accepting only `token`.
@@ -194,7 +198,11 @@ impl FakeStack {
         let control = Control::default();
         let token = token.to_string();
         let plex = spawn(plex::router(data.clone(), token.clone()), control.clone()).await?;
-        let discover = spawn(discover::router(data.clone(), token.clone()), control.clone()).await?;
+        let discover = spawn(
+            discover::router(data.clone(), token.clone()),
+            control.clone(),
+        )
+        .await?;
         Ok(FakeStack {
             data,
             control,

@@ -178,8 +178,16 @@ fn sort_items(items: &mut [&FakeItem], spec: &str) -> Result<(), ()> {
         };
         if !matches!(
             field,
-            "titleSort" | "title" | "addedAt" | "updatedAt" | "lastViewedAt" | "viewCount" | "year"
-                | "rating" | "originallyAvailableAt" | "duration"
+            "titleSort"
+                | "title"
+                | "addedAt"
+                | "updatedAt"
+                | "lastViewedAt"
+                | "viewCount"
+                | "year"
+                | "rating"
+                | "originallyAvailableAt"
+                | "duration"
         ) {
             return Err(());
         }
@@ -188,14 +196,20 @@ fn sort_items(items: &mut [&FakeItem], spec: &str) -> Result<(), ()> {
     items.sort_by(|a, b| {
         for (field, desc) in &keys {
             let ord = match *field {
-                "titleSort" => a.title_sort.to_lowercase().cmp(&b.title_sort.to_lowercase()),
+                "titleSort" => a
+                    .title_sort
+                    .to_lowercase()
+                    .cmp(&b.title_sort.to_lowercase()),
                 "title" => a.title.to_lowercase().cmp(&b.title.to_lowercase()),
                 "addedAt" => a.added_at.cmp(&b.added_at),
                 "updatedAt" => a.updated_at.cmp(&b.updated_at),
                 "lastViewedAt" => a.last_viewed_at.cmp(&b.last_viewed_at),
                 "viewCount" => a.view_count.cmp(&b.view_count),
                 "year" => a.year.cmp(&b.year),
-                "rating" => a.rating.partial_cmp(&b.rating).unwrap_or(std::cmp::Ordering::Equal),
+                "rating" => a
+                    .rating
+                    .partial_cmp(&b.rating)
+                    .unwrap_or(std::cmp::Ordering::Equal),
                 "duration" => a.duration.cmp(&b.duration),
                 _ => a.originally_available_at.cmp(&b.originally_available_at),
             };
@@ -351,13 +365,19 @@ async fn section_search(
     let Some(section) = f.data.sections.iter().find(|s| s.key.to_string() == key) else {
         return not_found();
     };
-    let in_section = f.data.items.iter().filter(|i| i.library_section_id == section.key);
+    let in_section = f
+        .data
+        .items
+        .iter()
+        .filter(|i| i.library_section_id == section.key);
     match search_in(in_section, &q) {
         Err(()) => bad_request(),
         Ok(found) => paged(
             &found,
             &paging(&headers, &q),
-            obj(json!({"identifier": "com.plexapp.plugins.library", "librarySectionID": section.key})),
+            obj(
+                json!({"identifier": "com.plexapp.plugins.library", "librarySectionID": section.key}),
+            ),
             |it| list_view(it, wants_guids(&q)),
         ),
     }
@@ -407,28 +427,33 @@ async fn on_deck(State(f): State<Fake>, headers: HeaderMap, Query(q): Params) ->
 
 async fn playlists(State(f): State<Fake>, headers: HeaderMap, Query(q): Params) -> Response {
     let data = &f.data;
-    paged(&data.playlists, &paging(&headers, &q), obj(json!({})), |p| {
-        let duration: i64 = p
-            .entries
-            .iter()
-            .map(|&(_, i)| data.items[i].duration.unwrap_or(0))
-            .sum();
-        json!({
-            "ratingKey": p.rating_key,
-            "key": format!("/playlists/{}/items", p.rating_key),
-            "guid": format!("com.plexapp.agents.none://{}", p.rating_key),
-            "type": "playlist",
-            "title": p.title,
-            "summary": p.summary,
-            "smart": p.smart,
-            "playlistType": "video",
-            "composite": format!("/playlists/{}/composite/{}", p.rating_key, p.updated_at),
-            "duration": duration,
-            "leafCount": p.entries.len(),
-            "addedAt": p.added_at,
-            "updatedAt": p.updated_at,
-        })
-    })
+    paged(
+        &data.playlists,
+        &paging(&headers, &q),
+        obj(json!({})),
+        |p| {
+            let duration: i64 = p
+                .entries
+                .iter()
+                .map(|&(_, i)| data.items[i].duration.unwrap_or(0))
+                .sum();
+            json!({
+                "ratingKey": p.rating_key,
+                "key": format!("/playlists/{}/items", p.rating_key),
+                "guid": format!("com.plexapp.agents.none://{}", p.rating_key),
+                "type": "playlist",
+                "title": p.title,
+                "summary": p.summary,
+                "smart": p.smart,
+                "playlistType": "video",
+                "composite": format!("/playlists/{}/composite/{}", p.rating_key, p.updated_at),
+                "duration": duration,
+                "leafCount": p.entries.len(),
+                "addedAt": p.added_at,
+                "updatedAt": p.updated_at,
+            })
+        },
+    )
 }
 
 async fn playlist_items(
@@ -510,7 +535,9 @@ async fn sessions(State(f): State<Fake>) -> Response {
 async fn history(State(f): State<Fake>, headers: HeaderMap, Query(q): Params) -> Response {
     let data = &f.data;
     let num = |name: &str| -> Result<Option<i64>, ()> {
-        q.get(name).map(|v| v.parse::<i64>().map_err(|_| ())).transpose()
+        q.get(name)
+            .map(|v| v.parse::<i64>().map_err(|_| ()))
+            .transpose()
     };
     let (Ok(account), Ok(after), Ok(before), Ok(section), Ok(item)) = (
         num("accountID"),
@@ -563,8 +590,14 @@ async fn history(State(f): State<Fake>, headers: HeaderMap, Query(q): Params) ->
         }
         if it.kind == "episode" {
             row["grandparentTitle"] = json!(it.grandparent_title);
-            row["grandparentKey"] = json!(format!("/library/metadata/{}", it.grandparent_rating_key.clone().unwrap_or_default()));
-            row["parentKey"] = json!(format!("/library/metadata/{}", it.parent_rating_key.clone().unwrap_or_default()));
+            row["grandparentKey"] = json!(format!(
+                "/library/metadata/{}",
+                it.grandparent_rating_key.clone().unwrap_or_default()
+            ));
+            row["parentKey"] = json!(format!(
+                "/library/metadata/{}",
+                it.parent_rating_key.clone().unwrap_or_default()
+            ));
             row["index"] = json!(it.index);
             row["parentIndex"] = json!(it.parent_index);
         }
@@ -590,7 +623,9 @@ async fn accounts(State(f): State<Fake>) -> Response {
             })
         })
         .collect();
-    container(json!({"size": rows.len(), "identifier": "com.plexapp.system.accounts", "Account": rows}))
+    container(
+        json!({"size": rows.len(), "identifier": "com.plexapp.system.accounts", "Account": rows}),
+    )
 }
 
 async fn devices(State(f): State<Fake>) -> Response {
@@ -608,5 +643,7 @@ async fn devices(State(f): State<Fake>) -> Response {
             })
         })
         .collect();
-    container(json!({"size": rows.len(), "identifier": "com.plexapp.system.devices", "Device": rows}))
+    container(
+        json!({"size": rows.len(), "identifier": "com.plexapp.system.devices", "Device": rows}),
+    )
 }

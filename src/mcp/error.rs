@@ -11,7 +11,10 @@ use crate::backend::BackendError;
 pub enum ToolError {
     /// An argument value the schema cannot express as invalid (an id that is not numeric, a
     /// limit out of range, a path outside the exports directory).
-    InvalidArgument { name: &'static str, reason: String },
+    InvalidArgument {
+        name: &'static str,
+        reason: String,
+    },
     /// The thing asked for does not exist.
     NotFound(String),
     Backend(BackendError),

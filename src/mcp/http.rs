@@ -47,7 +47,8 @@ struct Guard {
 
 fn is_loopback_host(host: &str) -> bool {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
-    bare.eq_ignore_ascii_case("localhost") || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    bare.eq_ignore_ascii_case("localhost")
+        || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Browsers send `Origin`; only pages served from this machine may talk to us.
@@ -68,16 +69,22 @@ fn origin_allowed(origin: &str) -> bool {
 fn json_error(status: StatusCode, code: i64, message: &str) -> Response {
     (
         status,
-        axum::Json(json!({"jsonrpc": "2.0", "error": {"code": code, "message": message}, "id": null})),
+        axum::Json(
+            json!({"jsonrpc": "2.0", "error": {"code": code, "message": message}, "id": null}),
+        ),
     )
         .into_response()
 }
 
 async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response {
-    if let Some(origin) = req.headers().get(header::ORIGIN) {
-        if !origin.to_str().is_ok_and(origin_allowed) {
-            return json_error(StatusCode::FORBIDDEN, -32000, "Forbidden: Origin not allowed");
-        }
+    if let Some(origin) = req.headers().get(header::ORIGIN)
+        && !origin.to_str().is_ok_and(origin_allowed)
+    {
+        return json_error(
+            StatusCode::FORBIDDEN,
+            -32000,
+            "Forbidden: Origin not allowed",
+        );
     }
     let is_health = req.uri().path() == "/health";
     if let Some(token) = &g.auth_token
@@ -89,8 +96,10 @@ async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response {
             -32001,
             "Unauthorized: send Authorization: Bearer <PLEX_MCP_AUTH_TOKEN>",
         );
-        resp.headers_mut()
-            .insert(header::WWW_AUTHENTICATE, "Bearer".parse().expect("static header"));
+        resp.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            "Bearer".parse().expect("static header"),
+        );
         return resp;
     }
     if creates_session(&req) {
@@ -129,11 +138,19 @@ fn bearer_matches(headers: &HeaderMap, token: &Secret) -> bool {
     else {
         return false;
     };
-    given.trim().as_bytes().ct_eq(token.expose().as_bytes()).into()
+    given
+        .trim()
+        .as_bytes()
+        .ct_eq(token.expose().as_bytes())
+        .into()
 }
 
 /// The HTTP application: `/mcp`, `/health`, and the guard in front of both.
-pub fn app(ctx: Arc<Context>, opts: &HttpOptions, shutdown: CancellationToken) -> (Router, Arc<LocalSessionManager>) {
+pub fn app(
+    ctx: Arc<Context>,
+    opts: &HttpOptions,
+    shutdown: CancellationToken,
+) -> (Router, Arc<LocalSessionManager>) {
     let mut manager = LocalSessionManager::default();
     manager.session_config.keep_alive = Some(opts.session_idle);
     let manager = Arc::new(manager);
@@ -200,7 +217,11 @@ pub async fn serve(ctx: Arc<Context>, opts: HttpOptions) -> Result<(), String> {
     check_bind(&opts)?;
     let shutdown = CancellationToken::new();
     let (router, _) = app(ctx, &opts, shutdown.clone());
-    let addr = format!("{}:{}", opts.host.trim_start_matches('[').trim_end_matches(']'), opts.port);
+    let addr = format!(
+        "{}:{}",
+        opts.host.trim_start_matches('[').trim_end_matches(']'),
+        opts.port
+    );
     let listener = tokio::net::TcpListener::bind((
         opts.host.trim_start_matches('[').trim_end_matches(']'),
         opts.port,
@@ -225,10 +246,21 @@ mod tests {
 
     #[test]
     fn origins() {
-        for ok in ["http://localhost:3000", "http://127.0.0.1", "https://[::1]:8443", "http://LOCALHOST"] {
+        for ok in [
+            "http://localhost:3000",
+            "http://127.0.0.1",
+            "https://[::1]:8443",
+            "http://LOCALHOST",
+        ] {
             assert!(origin_allowed(ok), "{ok}");
         }
-        for bad in ["http://evil.example", "null", "http://localhost.evil.com", "file://", "http://10.0.0.2:3000"] {
+        for bad in [
+            "http://evil.example",
+            "null",
+            "http://localhost.evil.com",
+            "file://",
+            "http://10.0.0.2:3000",
+        ] {
             assert!(!origin_allowed(bad), "{bad}");
         }
     }
@@ -242,7 +274,11 @@ mod tests {
             max_sessions: MAX_SESSIONS,
             session_idle: SESSION_IDLE,
         };
-        assert!(check_bind(&opts).unwrap_err().contains("PLEX_MCP_AUTH_TOKEN"));
+        assert!(
+            check_bind(&opts)
+                .unwrap_err()
+                .contains("PLEX_MCP_AUTH_TOKEN")
+        );
         opts.auth_token = Some(Secret::new("t"));
         assert!(check_bind(&opts).is_ok());
         opts.auth_token = None;

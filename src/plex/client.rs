@@ -43,11 +43,17 @@ pub struct Collected<T> {
 
 impl PlexClient {
     pub fn new(config: &Config, token: &Secret, http: reqwest::Client) -> Result<Self, String> {
-        let mut token = HeaderValue::from_str(token.expose())
-            .map_err(|_| "PLEX_TOKEN contains characters that cannot be sent in an HTTP header".to_string())?;
+        let mut token = HeaderValue::from_str(token.expose()).map_err(|_| {
+            "PLEX_TOKEN contains characters that cannot be sent in an HTTP header".to_string()
+        })?;
         token.set_sensitive(true);
         Ok(Self {
-            pms: Backend::new(Service::Plex, config.plex_url.clone(), http.clone(), config.http_timeout),
+            pms: Backend::new(
+                Service::Plex,
+                config.plex_url.clone(),
+                http.clone(),
+                config.http_timeout,
+            ),
             discover: Backend::new(
                 Service::Discover,
                 config.discover_url.clone(),
@@ -66,7 +72,13 @@ impl PlexClient {
         &self.discover
     }
 
-    fn build(&self, backend: &Backend, method: Method, path: &str, query: &[(&str, String)]) -> RequestBuilder {
+    fn build(
+        &self,
+        backend: &Backend,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> RequestBuilder {
         backend
             .request(method, path)
             .header("X-Plex-Token", self.token.clone())
@@ -180,7 +192,10 @@ impl PlexClient {
         path: &str,
         query: &[(&str, String)],
     ) -> Result<Vec<T>, BackendError> {
-        Ok(self.collect(backend, path, query, 0, usize::MAX).await?.items)
+        Ok(self
+            .collect(backend, path, query, 0, usize::MAX)
+            .await?
+            .items)
     }
 
     /// Full metadata of many items, `METADATA_BATCH` per request, a few requests at a time.

@@ -165,8 +165,16 @@ impl Item {
     /// back to a legacy agent `guid` (`com.plexapp.agents.imdb://tt…?lang=en`).
     pub fn external_ids(&self) -> ExternalIds {
         let mut ids = ExternalIds::default();
-        let legacy = self.guid.iter().filter(|g| g.starts_with("com.plexapp.agents."));
-        for raw in self.guids.iter().map(|g| g.id.as_str()).chain(legacy.map(String::as_str)) {
+        let legacy = self
+            .guid
+            .iter()
+            .filter(|g| g.starts_with("com.plexapp.agents."));
+        for raw in self
+            .guids
+            .iter()
+            .map(|g| g.id.as_str())
+            .chain(legacy.map(String::as_str))
+        {
             let raw = raw.trim_start_matches("com.plexapp.agents.");
             let Some((scheme, rest)) = raw.split_once("://") else {
                 continue;
@@ -284,15 +292,15 @@ fn opt_string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String
 fn flexible_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
-    enum B {
-        B(bool),
-        I(i64),
-        S(String),
+    enum Loose {
+        Bool(bool),
+        Int(i64),
+        Text(String),
     }
-    Ok(Option::<B>::deserialize(d)?.map(|b| match b {
-        B::B(b) => b,
-        B::I(i) => i != 0,
-        B::S(s) => s == "1" || s.eq_ignore_ascii_case("true"),
+    Ok(Option::<Loose>::deserialize(d)?.map(|b| match b {
+        Loose::Bool(b) => b,
+        Loose::Int(i) => i != 0,
+        Loose::Text(s) => s == "1" || s.eq_ignore_ascii_case("true"),
     }))
 }
 
@@ -317,8 +325,12 @@ mod tests {
         )
         .unwrap();
         assert_eq!(rows.container.metadata[0].rating_key, "7");
-        assert_eq!(rows.container.metadata[0].library_section_id.as_deref(), Some("2"));
-        let empty: Envelope<MetadataPage<Item>> = serde_json::from_str(r#"{"MediaContainer":{"size":0}}"#).unwrap();
+        assert_eq!(
+            rows.container.metadata[0].library_section_id.as_deref(),
+            Some("2")
+        );
+        let empty: Envelope<MetadataPage<Item>> =
+            serde_json::from_str(r#"{"MediaContainer":{"size":0}}"#).unwrap();
         assert!(empty.container.metadata.is_empty());
     }
 
@@ -327,8 +339,12 @@ mod tests {
         let modern = Item {
             guid: Some("plex://movie/5d77".into()),
             guids: vec![
-                GuidRef { id: "imdb://tt0111161".into() },
-                GuidRef { id: "tmdb://278".into() },
+                GuidRef {
+                    id: "imdb://tt0111161".into(),
+                },
+                GuidRef {
+                    id: "tmdb://278".into(),
+                },
             ],
             ..Default::default()
         };

@@ -89,11 +89,17 @@ pub async fn connect(stack: &FakeStack, extra: &[(&str, &str)]) -> Session {
     let mut cmd = command(stack, &dir, extra);
     cmd.arg("serve");
     let (transport, _) = TokioChildProcess::builder(cmd)
-        .stderr(Stdio::from(std::fs::File::create(&stderr).expect("stderr file")))
+        .stderr(Stdio::from(
+            std::fs::File::create(&stderr).expect("stderr file"),
+        ))
         .spawn()
         .expect("spawn plex-mcp");
     let client = ().serve(transport).await.expect("MCP initialize");
-    Session { client, stderr, dir }
+    Session {
+        client,
+        stderr,
+        dir,
+    }
 }
 
 impl Session {
@@ -115,8 +121,16 @@ impl Session {
     /// output schema, and returns it.
     pub async fn ok(&self, name: &str, args: Value) -> Value {
         let result = self.call(name, args).await;
-        assert_ne!(result.is_error, Some(true), "{name} failed: {}", text(&result));
-        let structured = result.structured_content.clone().expect("structuredContent");
+        assert_ne!(
+            result.is_error,
+            Some(true),
+            "{name} failed: {}",
+            text(&result)
+        );
+        let structured = result
+            .structured_content
+            .clone()
+            .expect("structuredContent");
         let tool = self
             .tools()
             .await
@@ -125,14 +139,22 @@ impl Session {
             .expect("tool listed");
         assert_matches_schema(&tool, &structured);
         let mirrored: Value = serde_json::from_str(&text(&result)).expect("text block is JSON");
-        assert_eq!(mirrored, structured, "{name}: text content mirrors structuredContent");
+        assert_eq!(
+            mirrored, structured,
+            "{name}: text content mirrors structuredContent"
+        );
         structured
     }
 
     /// Calls a tool that must fail as a tool error, and returns the message.
     pub async fn err(&self, name: &str, args: Value) -> String {
         let result = self.call(name, args).await;
-        assert_eq!(result.is_error, Some(true), "{name} should fail, got {}", text(&result));
+        assert_eq!(
+            result.is_error,
+            Some(true),
+            "{name} should fail, got {}",
+            text(&result)
+        );
         text(&result)
     }
 
@@ -156,8 +178,15 @@ pub fn text(result: &CallToolResult) -> String {
 pub fn assert_matches_schema(tool: &Tool, value: &Value) {
     let schema = Value::Object((*tool.output_schema.clone().expect("output schema")).clone());
     let validator = jsonschema::validator_for(&schema).expect("output schema compiles");
-    let errors: Vec<String> = validator.iter_errors(value).map(|e| e.to_string()).collect();
-    assert!(errors.is_empty(), "{}: output violates its schema: {errors:?}", tool.name);
+    let errors: Vec<String> = validator
+        .iter_errors(value)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{}: output violates its schema: {errors:?}",
+        tool.name
+    );
 }
 
 /// The plays the fake serves, newest first.

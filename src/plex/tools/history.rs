@@ -207,15 +207,25 @@ impl PlexMcp {
 only movies or episodes. Each play names the item (with show, season and episode), the account, the device and \
 platform, the library, the year and the length. Pages through all of Plex's history; use get_recently_watched for \
 a short recent list, get_on_deck for unfinished items. Read-only.",
-        annotations(title = "Get Watch History", read_only_hint = true, open_world_hint = true)
+        annotations(
+            title = "Get Watch History",
+            read_only_hint = true,
+            open_world_hint = true
+        )
     )]
     pub async fn get_watch_history(
         &self,
         Parameters(args): Parameters<WatchHistoryArgs>,
     ) -> Result<Json<WatchHistoryOutput>, ToolError> {
         let limit = bounded("limit", args.limit, 500, MAX_HISTORY)?;
-        let user = args.user_id.as_deref().map(|u| plex_id("userId", u)).transpose()?;
-        let plays = self.plays(limit, user, args.media_type.unwrap_or_default()).await?;
+        let user = args
+            .user_id
+            .as_deref()
+            .map(|u| plex_id("userId", u))
+            .transpose()?;
+        let plays = self
+            .plays(limit, user, args.media_type.unwrap_or_default())
+            .await?;
         Ok(Json(WatchHistoryOutput {
             total_sessions: plays.len(),
             watch_history: plays,
@@ -225,14 +235,20 @@ a short recent list, get_on_deck for unfinished items. Read-only.",
     #[tool(
         description = "The most recent plays on the server (default 100), newest first, with the same detail as \
 get_watch_history (item, account, device, library). Use to answer \"what has been watched lately?\". Read-only.",
-        annotations(title = "Get Recently Watched", read_only_hint = true, open_world_hint = true)
+        annotations(
+            title = "Get Recently Watched",
+            read_only_hint = true,
+            open_world_hint = true
+        )
     )]
     pub async fn get_recently_watched(
         &self,
         Parameters(args): Parameters<RecentlyWatchedArgs>,
     ) -> Result<Json<RecentlyWatchedOutput>, ToolError> {
         let limit = bounded("limit", args.limit, 100, MAX_HISTORY)?;
-        let plays = self.plays(limit, None, args.media_type.unwrap_or_default()).await?;
+        let plays = self
+            .plays(limit, None, args.media_type.unwrap_or_default())
+            .await?;
         Ok(Json(RecentlyWatchedOutput {
             total_count: plays.len(),
             recently_watched: plays,
@@ -243,7 +259,11 @@ get_watch_history (item, account, device, library). Use to answer \"what has bee
     #[tool(
         description = "What is playing on the server right now: item, viewer, player and its state, LAN or WAN, \
 progress, and whether Plex is transcoding (with the media's resolution and codecs). Empty when nothing plays. Read-only.",
-        annotations(title = "Get Active Sessions", read_only_hint = true, open_world_hint = true)
+        annotations(
+            title = "Get Active Sessions",
+            read_only_hint = true,
+            open_world_hint = true
+        )
     )]
     pub async fn get_active_sessions(
         &self,
@@ -263,7 +283,9 @@ progress, and whether Plex is transcoding (with the media's resolution and codec
                     state: p.state,
                     platform: p.platform,
                 }),
-                session: s.session.map(|l| SessionLocation { location: l.location }),
+                session: s.session.map(|l| SessionLocation {
+                    location: l.location,
+                }),
                 transcode: s.transcode_session.map(|t| SessionTranscode {
                     video_decision: t.video_decision,
                     audio_decision: t.audio_decision,
@@ -304,7 +326,9 @@ impl PlexMcp {
             query.push(("accountID", user));
         }
         let rows: Vec<HistoryRow> = if media == HistoryMediaType::All {
-            plex.collect(plex.pms(), HISTORY_PATH, &query, 0, limit).await?.items
+            plex.collect(plex.pms(), HISTORY_PATH, &query, 0, limit)
+                .await?
+                .items
         } else {
             // History cannot be filtered by type on the server, so page until enough match.
             let mut kept = Vec::new();
@@ -345,13 +369,20 @@ impl PlexMcp {
             }
         };
         let devices: HashMap<i64, (String, Option<String>)> = match devices {
-            Ok(d) => d.devices.into_iter().map(|d| (d.id, (d.name, d.platform))).collect(),
+            Ok(d) => d
+                .devices
+                .into_iter()
+                .map(|d| (d.id, (d.name, d.platform)))
+                .collect(),
             Err(e) => {
                 tracing::warn!("device names unavailable: {e}");
                 HashMap::new()
             }
         };
-        let items: HashMap<String, Item> = items?.into_iter().map(|it| (it.rating_key.clone(), it)).collect();
+        let items: HashMap<String, Item> = items?
+            .into_iter()
+            .map(|it| (it.rating_key.clone(), it))
+            .collect();
         Ok(rows
             .into_iter()
             .map(|r| {

@@ -329,21 +329,29 @@ fn valid_sort(sort: &str) -> Result<String, ToolError> {
     let ok = !sort.is_empty()
         && sort.split(',').all(|part| {
             let (field, dir) = part.split_once(':').unwrap_or((part, "asc"));
-            !field.is_empty() && field.bytes().all(|b| b.is_ascii_alphabetic()) && matches!(dir, "asc" | "desc")
+            !field.is_empty()
+                && field.bytes().all(|b| b.is_ascii_alphabetic())
+                && matches!(dir, "asc" | "desc")
         });
     if ok {
         Ok(sort.to_string())
     } else {
         Err(ToolError::invalid(
             "sort",
-            format!("must look like \"titleSort:asc\" or \"addedAt:desc,titleSort\" (got {sort:?})"),
+            format!(
+                "must look like \"titleSort:asc\" or \"addedAt:desc,titleSort\" (got {sort:?})"
+            ),
         ))
     }
 }
 
 /// Resolves `requested` under `root`, refusing anything that could land outside it: absolute
 /// paths, `..`, and symlinked directories pointing elsewhere.
-async fn export_target(root: &Path, requested: Option<&str>, default_name: String) -> Result<PathBuf, ToolError> {
+async fn export_target(
+    root: &Path,
+    requested: Option<&str>,
+    default_name: String,
+) -> Result<PathBuf, ToolError> {
     let relative = match requested.map(str::trim) {
         None => PathBuf::from(default_name),
         Some("") => return Err(ToolError::invalid("outputPath", "must not be empty")),
@@ -355,7 +363,10 @@ async fn export_target(root: &Path, requested: Option<&str>, default_name: Strin
                     "must be relative to the exports directory; absolute paths are not allowed",
                 ));
             }
-            if path.components().any(|c| !matches!(c, Component::Normal(_) | Component::CurDir)) {
+            if path
+                .components()
+                .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
+            {
                 return Err(ToolError::invalid(
                     "outputPath",
                     "must stay inside the exports directory (no \"..\")",
@@ -372,9 +383,16 @@ async fn export_target(root: &Path, requested: Option<&str>, default_name: Strin
     tokio::fs::create_dir_all(parent)
         .await
         .map_err(|e| ToolError::Local(format!("Cannot create {}: {e}", parent.display())))?;
-    let (real_root, real_parent) = match (tokio::fs::canonicalize(root).await, tokio::fs::canonicalize(parent).await) {
+    let (real_root, real_parent) = match (
+        tokio::fs::canonicalize(root).await,
+        tokio::fs::canonicalize(parent).await,
+    ) {
         (Ok(r), Ok(p)) => (r, p),
-        (Err(e), _) | (_, Err(e)) => return Err(ToolError::Local(format!("Cannot resolve the exports directory: {e}"))),
+        (Err(e), _) | (_, Err(e)) => {
+            return Err(ToolError::Local(format!(
+                "Cannot resolve the exports directory: {e}"
+            )));
+        }
     };
     if !real_parent.starts_with(&real_root) {
         return Err(ToolError::invalid(
@@ -403,7 +421,10 @@ impl PlexMcp {
 Call this first: every other library tool takes a `libraryKey` from here. Read-only.",
         annotations(title = "Get Libraries", read_only_hint = true, open_world_hint = true)
     )]
-    pub async fn get_libraries(&self, _args: Parameters<NoArgs>) -> Result<Json<LibrariesOutput>, ToolError> {
+    pub async fn get_libraries(
+        &self,
+        _args: Parameters<NoArgs>,
+    ) -> Result<Json<LibrariesOutput>, ToolError> {
         let plex = &self.ctx.plex;
         let sections: SectionsContainer = plex.get(plex.pms(), "/library/sections", &[]).await?;
         let paths: Vec<String> = sections
@@ -413,7 +434,10 @@ Call this first: every other library tool takes a `libraryKey` from here. Read-o
             .collect();
         let counts: Vec<Option<usize>> = futures::stream::iter(paths)
             .map(|path| async move {
-                match plex.page::<serde::de::IgnoredAny>(plex.pms(), &path, &[], 0, 0).await {
+                match plex
+                    .page::<serde::de::IgnoredAny>(plex.pms(), &path, &[], 0, 0)
+                    .await
+                {
                     Ok(page) => page.total,
                     Err(e) => {
                         tracing::warn!("counting {path}: {e}");
@@ -444,7 +468,11 @@ Call this first: every other library tool takes a `libraryKey` from here. Read-o
         description = "List the items of one library, paging through Plex so every requested item comes back \
 (up to 100000 per call). Returns ratingKey, title, type, year and guid per item, plus totalSize. \
 Use for browsing or counting a whole library; use search_media to find titles, get_media_details for one item. Read-only.",
-        annotations(title = "Get Library Items", read_only_hint = true, open_world_hint = true)
+        annotations(
+            title = "Get Library Items",
+            read_only_hint = true,
+            open_world_hint = true
+        )
     )]
     pub async fn get_library_items(
         &self,
@@ -462,15 +490,24 @@ Use for browsing or counting a whole library; use search_media to find titles, g
         }
         let plex = &self.ctx.plex;
         let path = format!("/library/sections/{key}/all");
-        let got = plex.collect::<Item>(plex.pms(), &path, &query, offset, limit).await.map_err(|e| {
-            if e.is_not_found() {
-                ToolError::NotFound(format!("No Plex library has key {key}. Call get_libraries for the valid keys."))
-            } else {
-                e.into()
-            }
-        })?;
-        let warning = (offset > got.total)
-            .then(|| format!("offset ({offset}) exceeds total size ({}); returning empty results", got.total));
+        let got = plex
+            .collect::<Item>(plex.pms(), &path, &query, offset, limit)
+            .await
+            .map_err(|e| {
+                if e.is_not_found() {
+                    ToolError::NotFound(format!(
+                        "No Plex library has key {key}. Call get_libraries for the valid keys."
+                    ))
+                } else {
+                    e.into()
+                }
+            })?;
+        let warning = (offset > got.total).then(|| {
+            format!(
+                "offset ({offset}) exceeds total size ({}); returning empty results",
+                got.total
+            )
+        });
         let items: Vec<ItemSummary> = got.items.into_iter().map(ItemSummary::from).collect();
         Ok(Json(LibraryItemsOutput {
             library_key: key,
@@ -486,7 +523,11 @@ Use for browsing or counting a whole library; use search_media to find titles, g
     #[tool(
         description = "Newest additions across all libraries (movies and episodes), newest first, with a 500-character \
 summary preview. Use get_library_items with sort \"addedAt:desc\" for one library only. Read-only.",
-        annotations(title = "Get Recently Added", read_only_hint = true, open_world_hint = true)
+        annotations(
+            title = "Get Recently Added",
+            read_only_hint = true,
+            open_world_hint = true
+        )
     )]
     pub async fn get_recently_added(
         &self,
@@ -520,7 +561,10 @@ summary preview. Use get_library_items with sort \"addedAt:desc\" for one librar
 position and percent watched. Use to answer \"what was I watching?\"; for past plays use get_watch_history. Read-only.",
         annotations(title = "Get On Deck", read_only_hint = true, open_world_hint = true)
     )]
-    pub async fn get_on_deck(&self, _args: Parameters<NoArgs>) -> Result<Json<OnDeckOutput>, ToolError> {
+    pub async fn get_on_deck(
+        &self,
+        _args: Parameters<NoArgs>,
+    ) -> Result<Json<OnDeckOutput>, ToolError> {
         let plex = &self.ctx.plex;
         let items: Vec<Item> = plex.collect_all(plex.pms(), "/library/onDeck", &[]).await?;
         let on_deck = items
@@ -545,7 +589,11 @@ position and percent watched. Use to answer \"what was I watching?\"; for past p
         description = "Everything about one item by ratingKey: full summary, ratings, duration, genres, cast, \
 directors, writers, studios, collections, view state, and external ids (imdb/tmdb/tvdb). Use after a list or \
 search gave you the ratingKey. Read-only.",
-        annotations(title = "Get Media Details", read_only_hint = true, open_world_hint = true)
+        annotations(
+            title = "Get Media Details",
+            read_only_hint = true,
+            open_world_hint = true
+        )
     )]
     pub async fn get_media_details(
         &self,
@@ -593,7 +641,11 @@ search gave you the ratingKey. Read-only.",
     #[tool(
         description = "Which metadata fields and tags of one item can be edited, with the tag values it has now \
 (genres, collections, roles, directors). Call before update_metadata to see what is there. Read-only.",
-        annotations(title = "Get Editable Fields", read_only_hint = true, open_world_hint = true)
+        annotations(
+            title = "Get Editable Fields",
+            read_only_hint = true,
+            open_world_hint = true
+        )
     )]
     pub async fn get_editable_fields(
         &self,
@@ -660,13 +712,25 @@ Returns the absolute path and counts. Use get_library_items instead to read item
     ) -> Result<Json<ExportOutput>, ToolError> {
         let key = plex_id("libraryKey", &args.library_key)?;
         let page_size = bounded("pageSize", args.page_size, 500, 1000)?;
-        let default_name = format!("library_{key}_{}.json", chrono::Utc::now().timestamp_millis());
-        let target = export_target(&self.ctx.config.exports_dir(), args.output_path.as_deref(), default_name).await?;
+        let default_name = format!(
+            "library_{key}_{}.json",
+            chrono::Utc::now().timestamp_millis()
+        );
+        let target = export_target(
+            &self.ctx.config.exports_dir(),
+            args.output_path.as_deref(),
+            default_name,
+        )
+        .await?;
         let partial = target.with_extension("json.partial");
-        let written = self.write_export(&key, args.kind, page_size, &partial).await;
+        let written = self
+            .write_export(&key, args.kind, page_size, &partial)
+            .await;
         match written {
             Ok((total_exported, total_size)) => {
-                tokio::fs::rename(&partial, &target).await.map_err(local_io(&target))?;
+                tokio::fs::rename(&partial, &target)
+                    .await
+                    .map_err(local_io(&target))?;
                 Ok(Json(ExportOutput {
                     exported: true,
                     library_key: key,
@@ -689,11 +753,21 @@ impl PlexMcp {
     pub(crate) async fn fetch_item(&self, rating_key: &str) -> Result<Item, ToolError> {
         let key = plex_id("ratingKey", rating_key)?;
         let plex = &self.ctx.plex;
-        let not_found = || ToolError::NotFound(format!("No Plex item has ratingKey {key}. Take ratingKeys from list or search results."));
+        let not_found = || {
+            ToolError::NotFound(format!(
+                "No Plex item has ratingKey {key}. Take ratingKeys from list or search results."
+            ))
+        };
         let page: MetadataPage<Item> = plex
             .get(plex.pms(), &format!("/library/metadata/{key}"), &[])
             .await
-            .map_err(|e| if e.is_not_found() { not_found() } else { e.into() })?;
+            .map_err(|e| {
+                if e.is_not_found() {
+                    not_found()
+                } else {
+                    e.into()
+                }
+            })?;
         page.metadata.into_iter().next().ok_or_else(not_found)
     }
 
@@ -716,40 +790,53 @@ impl PlexMcp {
             .await
             .map_err(|e| {
                 if e.is_not_found() {
-                    ToolError::NotFound(format!("No Plex library has key {key}. Call get_libraries for the valid keys."))
+                    ToolError::NotFound(format!(
+                        "No Plex library has key {key}. Call get_libraries for the valid keys."
+                    ))
                 } else {
                     e.into()
                 }
             })?;
         let total = first.total.unwrap_or(first.items.len());
-        let file = tokio::fs::File::create(path).await.map_err(local_io(path))?;
+        let file = tokio::fs::File::create(path)
+            .await
+            .map_err(local_io(path))?;
         let mut out = tokio::io::BufWriter::new(file);
         let mut written = 0usize;
         out.write_all(b"[\n").await.map_err(local_io(path))?;
         let step = first.items.len();
-        let mut write_page = async |items: Vec<Item>, out: &mut tokio::io::BufWriter<tokio::fs::File>| {
-            for it in items {
-                let record = ExportRecord {
-                    rating_key: it.rating_key,
-                    title: it.title,
-                    year: it.year,
-                    kind: it.kind,
-                    guid: it.guid,
-                    original_title: it.original_title,
-                    edition_title: it.edition_title,
-                };
-                let line = serde_json::to_vec(&record).map_err(|e| ToolError::Local(e.to_string()))?;
-                if written > 0 {
-                    out.write_all(b",\n").await.map_err(local_io(path))?;
+        let mut write_page =
+            async |items: Vec<Item>, out: &mut tokio::io::BufWriter<tokio::fs::File>| {
+                for it in items {
+                    let record = ExportRecord {
+                        rating_key: it.rating_key,
+                        title: it.title,
+                        year: it.year,
+                        kind: it.kind,
+                        guid: it.guid,
+                        original_title: it.original_title,
+                        edition_title: it.edition_title,
+                    };
+                    let line =
+                        serde_json::to_vec(&record).map_err(|e| ToolError::Local(e.to_string()))?;
+                    if written > 0 {
+                        out.write_all(b",\n").await.map_err(local_io(path))?;
+                    }
+                    out.write_all(&line).await.map_err(local_io(path))?;
+                    written += 1;
                 }
-                out.write_all(&line).await.map_err(local_io(path))?;
-                written += 1;
-            }
-            Ok::<(), ToolError>(())
-        };
+                Ok::<(), ToolError>(())
+            };
         write_page(first.items, &mut out).await?;
         if step > 0 && step < total {
-            let mut pages = std::pin::pin!(plex.pages::<Item>(plex.pms(), &lib_path, &query, step, total, step));
+            let mut pages = std::pin::pin!(plex.pages::<Item>(
+                plex.pms(),
+                &lib_path,
+                &query,
+                step,
+                total,
+                step
+            ));
             while let Some(items) = pages.try_next().await? {
                 write_page(items, &mut out).await?;
             }
@@ -775,27 +862,42 @@ mod tests {
 
     #[tokio::test]
     async fn export_paths_stay_inside() {
-        let root = std::env::temp_dir().join(format!("plex-mcp-export-test-{}", std::process::id()));
+        let root =
+            std::env::temp_dir().join(format!("plex-mcp-export-test-{}", std::process::id()));
         tokio::fs::create_dir_all(&root).await.unwrap();
-        let ok = export_target(&root, Some("sub/a.json"), "x".into()).await.unwrap();
+        let ok = export_target(&root, Some("sub/a.json"), "x".into())
+            .await
+            .unwrap();
         assert!(ok.starts_with(tokio::fs::canonicalize(&root).await.unwrap()));
         for bad in ["/etc/passwd", "../x.json", "sub/../../x.json", ""] {
-            let err = export_target(&root, Some(bad), "x".into()).await.unwrap_err().to_string();
+            let err = export_target(&root, Some(bad), "x".into())
+                .await
+                .unwrap_err()
+                .to_string();
             assert!(err.contains("outputPath"), "{bad}: {err}");
         }
         #[cfg(unix)]
         {
-            let outside = std::env::temp_dir().join(format!("plex-mcp-outside-{}", std::process::id()));
+            let outside =
+                std::env::temp_dir().join(format!("plex-mcp-outside-{}", std::process::id()));
             tokio::fs::create_dir_all(&outside).await.unwrap();
             let link = root.join("escape");
             let _ = tokio::fs::remove_file(&link).await;
             tokio::fs::symlink(&outside, &link).await.unwrap();
-            let err = export_target(&root, Some("escape/x.json"), "x".into()).await.unwrap_err().to_string();
+            let err = export_target(&root, Some("escape/x.json"), "x".into())
+                .await
+                .unwrap_err()
+                .to_string();
             assert!(err.contains("symbolic link"), "{err}");
             let _ = tokio::fs::remove_dir_all(&outside).await;
         }
-        tokio::fs::write(root.join("taken.json"), b"[]").await.unwrap();
-        let err = export_target(&root, Some("taken.json"), "x".into()).await.unwrap_err().to_string();
+        tokio::fs::write(root.join("taken.json"), b"[]")
+            .await
+            .unwrap();
+        let err = export_target(&root, Some("taken.json"), "x".into())
+            .await
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("already exists"), "{err}");
         let _ = tokio::fs::remove_dir_all(&root).await;
     }

@@ -74,11 +74,19 @@ pub fn plex_id(name: &'static str, value: &str) -> Result<String, ToolError> {
 }
 
 /// A count argument: absent means `default`, otherwise it must lie in `1..=max`.
-pub fn bounded(name: &'static str, value: Option<u32>, default: usize, max: usize) -> Result<usize, ToolError> {
+pub fn bounded(
+    name: &'static str,
+    value: Option<u32>,
+    default: usize,
+    max: usize,
+) -> Result<usize, ToolError> {
     match value {
         None => Ok(default),
         Some(v) if v >= 1 && (v as usize) <= max => Ok(v as usize),
-        Some(v) => Err(ToolError::invalid(name, format!("must be between 1 and {max} (got {v})"))),
+        Some(v) => Err(ToolError::invalid(
+            name,
+            format!("must be between 1 and {max} (got {v})"),
+        )),
     }
 }
 
@@ -100,7 +108,9 @@ pub fn preview(summary: &Option<String>) -> Option<String> {
 /// `viewOffset` as a percentage of `duration`, when both are known.
 pub fn progress(view_offset: Option<i64>, duration: Option<i64>) -> Option<u8> {
     match (view_offset, duration) {
-        (Some(o), Some(d)) if d > 0 => Some(((o as f64 / d as f64) * 100.0).round().clamp(0.0, 100.0) as u8),
+        (Some(o), Some(d)) if d > 0 => {
+            Some(((o as f64 / d as f64) * 100.0).round().clamp(0.0, 100.0) as u8)
+        }
         _ => None,
     }
 }
@@ -114,7 +124,10 @@ mod tests {
         assert_eq!(plex_id("ratingKey", " 42 ").unwrap(), "42");
         for bad in ["", "abc", "1/../2", "12 34", "-1", "123456789012345678901"] {
             let err = plex_id("ratingKey", bad).unwrap_err().to_string();
-            assert!(err.contains("ratingKey") && err.contains("numeric"), "{err}");
+            assert!(
+                err.contains("ratingKey") && err.contains("numeric"),
+                "{err}"
+            );
         }
     }
 
@@ -122,7 +135,12 @@ mod tests {
     fn bounded_counts() {
         assert_eq!(bounded("limit", None, 50, 100).unwrap(), 50);
         assert_eq!(bounded("limit", Some(100), 50, 100).unwrap(), 100);
-        assert!(bounded("limit", Some(0), 50, 100).unwrap_err().to_string().contains("between 1 and 100"));
+        assert!(
+            bounded("limit", Some(0), 50, 100)
+                .unwrap_err()
+                .to_string()
+                .contains("between 1 and 100")
+        );
         assert!(bounded("limit", Some(101), 50, 100).is_err());
     }
 

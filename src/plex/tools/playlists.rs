@@ -90,7 +90,10 @@ impl PlexMcp {
 summary. Use the ratingKey as playlistId for get_playlist_items. Read-only.",
         annotations(title = "Get Playlists", read_only_hint = true, open_world_hint = true)
     )]
-    pub async fn get_playlists(&self, _args: Parameters<NoArgs>) -> Result<Json<PlaylistsOutput>, ToolError> {
+    pub async fn get_playlists(
+        &self,
+        _args: Parameters<NoArgs>,
+    ) -> Result<Json<PlaylistsOutput>, ToolError> {
         let plex = &self.ctx.plex;
         let items: Vec<Item> = plex.collect_all(plex.pms(), "/playlists", &[]).await?;
         let playlists = items
@@ -113,7 +116,11 @@ summary. Use the ratingKey as playlistId for get_playlist_items. Read-only.",
     #[tool(
         description = "The items of one playlist in playlist order, paging through Plex (default first 1000; \
 totalSize tells how many there are). Each entry has its playlistItemID (for removal) and the item's ratingKey. Read-only.",
-        annotations(title = "Get Playlist Items", read_only_hint = true, open_world_hint = true)
+        annotations(
+            title = "Get Playlist Items",
+            read_only_hint = true,
+            open_world_hint = true
+        )
     )]
     pub async fn get_playlist_items(
         &self,
@@ -124,11 +131,19 @@ totalSize tells how many there are). Each entry has its playlistItemID (for remo
         let offset = args.offset.unwrap_or(0) as usize;
         let plex = &self.ctx.plex;
         let got = plex
-            .collect::<Item>(plex.pms(), &format!("/playlists/{id}/items"), &[], offset, limit)
+            .collect::<Item>(
+                plex.pms(),
+                &format!("/playlists/{id}/items"),
+                &[],
+                offset,
+                limit,
+            )
             .await
             .map_err(|e| {
                 if e.is_not_found() {
-                    ToolError::NotFound(format!("No playlist has id {id}. Call get_playlists for the valid ids."))
+                    ToolError::NotFound(format!(
+                        "No playlist has id {id}. Call get_playlists for the valid ids."
+                    ))
                 } else {
                     e.into()
                 }

@@ -68,7 +68,10 @@ pub struct SearchOutput {
 /// Control characters become spaces (they would corrupt the query string); the result must be
 /// non-empty and at most 500 characters.
 pub fn sanitize_query(raw: &str) -> Result<String, ToolError> {
-    let cleaned: String = raw.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let cleaned: String = raw
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
     let cleaned = cleaned.trim().to_string();
     if cleaned.is_empty() {
         return Err(ToolError::invalid(
@@ -94,11 +97,18 @@ impl PlexMcp {
 per match, plus totalSize. Use get_media_details on a result for the full record. Read-only.",
         annotations(title = "Search Media", read_only_hint = true, open_world_hint = true)
     )]
-    pub async fn search_media(&self, Parameters(args): Parameters<SearchArgs>) -> Result<Json<SearchOutput>, ToolError> {
+    pub async fn search_media(
+        &self,
+        Parameters(args): Parameters<SearchArgs>,
+    ) -> Result<Json<SearchOutput>, ToolError> {
         let query = sanitize_query(&args.query)?;
         let limit = bounded("limit", args.limit, 500, 1000)?;
         let offset = args.offset.unwrap_or(0) as usize;
-        let library = args.library_key.as_deref().map(|k| plex_id("libraryKey", k)).transpose()?;
+        let library = args
+            .library_key
+            .as_deref()
+            .map(|k| plex_id("libraryKey", k))
+            .transpose()?;
         let path = match &library {
             Some(key) => format!("/library/sections/{key}/search"),
             None => "/search".to_string(),
@@ -108,16 +118,19 @@ per match, plus totalSize. Use get_media_details on a result for the full record
             q.push(("type", kind.plex_id().to_string()));
         }
         let plex = &self.ctx.plex;
-        let got = plex.collect::<Item>(plex.pms(), &path, &q, offset, limit).await.map_err(|e| {
-            if e.is_not_found() && library.is_some() {
-                ToolError::NotFound(format!(
-                    "No Plex library has key {}. Call get_libraries for the valid keys.",
-                    library.clone().unwrap_or_default()
-                ))
-            } else {
-                e.into()
-            }
-        })?;
+        let got = plex
+            .collect::<Item>(plex.pms(), &path, &q, offset, limit)
+            .await
+            .map_err(|e| {
+                if e.is_not_found() && library.is_some() {
+                    ToolError::NotFound(format!(
+                        "No Plex library has key {}. Call get_libraries for the valid keys.",
+                        library.clone().unwrap_or_default()
+                    ))
+                } else {
+                    e.into()
+                }
+            })?;
         let results = got
             .items
             .into_iter()
@@ -148,10 +161,23 @@ mod tests {
 
     #[test]
     fn queries_are_cleaned() {
-        assert_eq!(sanitize_query("hello\u{0}world\u{1F}\u{7F}").unwrap(), "hello world");
+        assert_eq!(
+            sanitize_query("hello\u{0}world\u{1F}\u{7F}").unwrap(),
+            "hello world"
+        );
         assert_eq!(sanitize_query("  night \n").unwrap(), "night");
-        assert!(sanitize_query("\n\t").unwrap_err().to_string().contains("cannot be empty"));
-        assert!(sanitize_query(&"a".repeat(501)).unwrap_err().to_string().contains("501"));
+        assert!(
+            sanitize_query("\n\t")
+                .unwrap_err()
+                .to_string()
+                .contains("cannot be empty")
+        );
+        assert!(
+            sanitize_query(&"a".repeat(501))
+                .unwrap_err()
+                .to_string()
+                .contains("501")
+        );
         assert!(sanitize_query(&"a".repeat(500)).is_ok());
     }
 }

@@ -44,7 +44,10 @@ on this server), complete, newest first. Reads plex.tv Discover (PLEX_DISCOVER_U
 PLEX_TOKEN must be an account token. Read-only.",
         annotations(title = "Get Watchlist", read_only_hint = true, open_world_hint = true)
     )]
-    pub async fn get_watchlist(&self, _args: Parameters<NoArgs>) -> Result<Json<WatchlistOutput>, ToolError> {
+    pub async fn get_watchlist(
+        &self,
+        _args: Parameters<NoArgs>,
+    ) -> Result<Json<WatchlistOutput>, ToolError> {
         let plex = &self.ctx.plex;
         let query = [
             ("includeCollections", "1".to_string()),

@@ -1,0 +1,143 @@
+//! The command line as a user meets it: `--demo`, `tools`, `call`, exit codes, start-up errors.
+
+use std::process::Output;
+
+const BIN: &str = env!("CARGO_BIN_EXE_plex-mcp");
+
+fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let dir = std::env::temp_dir().join(format!(
+        "plex-mcp-cli-{}-{}",
+        std::process::id(),
+        args.join("_").len()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut cmd = std::process::Command::new(BIN);
+    cmd.env_clear()
+        .current_dir(&dir)
+        .env("HOME", &dir)
+        .env("PLEX_MCP_DATA_DIR", dir.join("data"));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.args(args).output().expect("run plex-mcp")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn demo_tools_lists_every_tool_on_one_line() {
+    let out = run(&["--demo", "tools"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let lines: Vec<String> = stdout(&out).lines().map(str::to_string).collect();
+    assert_eq!(lines.len(), 14, "{lines:?}");
+    assert!(lines.iter().any(|l| l.starts_with("search_media ")));
+    assert!(
+        stderr(&out).is_empty(),
+        "one-shot commands are quiet: {}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn demo_call_search_finds_sample_items() {
+    let out = run(&["--demo", "call", "search_media", "query=night"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON on stdout");
+    let results = v["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    assert!(results.iter().all(|r| {
+        r["title"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("night")
+    }));
+}
+
+#[test]
+fn call_with_json_arguments_and_tool_errors() {
+    let out = run(
+        &[
+            "--demo",
+            "call",
+            "get_library_items",
+            "--json",
+            r#"{"libraryKey":"1","limit":3}"#,
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["items"].as_array().unwrap().len(), 3);
+
+    let out = run(
+        &["--demo", "call", "get_media_details", "ratingKey=abc"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("ratingKey"), "{}", stderr(&out));
+    assert!(stdout(&out).is_empty());
+
+    let out = run(&["--demo", "call", "no_such_tool"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("plex-mcp tools"));
+
+    let out = run(&["--demo", "call", "search_media", "query"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("key=value"));
+}
+
+#[test]
+fn missing_token_is_one_clear_line_and_exit_2() {
+    for args in [vec!["serve"], vec!["tools"], vec![]] {
+        let out = run(&args, &[]);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = stderr(&out);
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(
+            err.contains("PLEX_TOKEN") && err.contains("--demo"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn dotenv_fills_in_but_never_overrides() {
+    let dir = std::env::temp_dir().join(format!("plex-mcp-dotenv-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join(".env"),
+        "PLEX_TOKEN=from-dotenv\nPLEX_URL=http://127.0.0.1:9\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(BIN)
+        .env_clear()
+        .current_dir(&dir)
+        .env("HOME", &dir)
+        .env("PLEX_URL", "http://127.0.0.1:1")
+        .args(["call", "get_libraries"])
+        .output()
+        .unwrap();
+    // The token came from .env (so we got as far as calling Plex); the URL from the environment.
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("http://127.0.0.1:1"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("from-dotenv"));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn help_explains_the_demo() {
+    let out = run(&["--help"], &[]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("--demo") && stdout(&out).contains("serve"));
+}

@@ -1,0 +1,240 @@
+//! The fakes answer like the real services: every endpoint they serve is requested here and its
+//! JSON is validated against the published OpenAPI specification (copied into tests/specs from
+//! shared/specs). Where the modern PMS spec lacks an endpoint the older community spec is used;
+//! where neither describes it, the PMS component the real server uses for that shape is.
+
+mod common;
+
+use common::*;
+use jsonschema::Validator;
+use plex_mcp::fake::Scale;
+use serde_json::{Value, json};
+
+const PMS: &str = "plex-pms.openapi.json";
+const LEGACY: &str = "plex-legacy-0.0.3-with-plextv.openapi.json";
+
+fn load(file: &str) -> Value {
+    let path = format!("{}/tests/specs/{file}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(&path).expect("spec file")).expect("spec JSON")
+}
+
+/// JSON pointer escaping for a path segment, percent-encoded for use in a URI fragment.
+fn escape(segment: &str) -> String {
+    segment
+        .replace('~', "~0")
+        .replace('/', "~1")
+        .replace('{', "%7B")
+        .replace('}', "%7D")
+}
+
+fn response_pointer(path: &str) -> String {
+    format!(
+        "#/paths/{}/get/responses/200/content/application~1json/schema",
+        escape(path)
+    )
+}
+
+/// A validator for the schema at `pointer` inside `spec`, resolving its `$ref`s against the
+/// whole document (OpenAPI 3.1 schemas are JSON Schema 2020-12).
+fn validator(spec: &Value, pointer: &str) -> Validator {
+    let mut root = spec.clone();
+    root["$ref"] = json!(pointer);
+    root["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
+    jsonschema::validator_for(&root).unwrap_or_else(|e| panic!("{pointer}: {e}"))
+}
+
+fn assert_valid(v: &Validator, what: &str, body: &Value) {
+    let errors: Vec<String> = v
+        .iter_errors(body)
+        .take(5)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{what} does not match the spec: {errors:?}"
+    );
+}
+
+#[tokio::test]
+async fn every_fake_endpoint_matches_the_plex_specs() {
+    let stack = stack(Scale::DEMO, 41).await;
+    let pms = load(PMS);
+    let legacy = load(LEGACY);
+    let http = plex_mcp::backend::http_client(std::time::Duration::from_secs(10));
+    let get = |base: String, path: String| {
+        let http = http.clone();
+        async move {
+            let resp = http
+                .get(format!("{base}{path}"))
+                .header("X-Plex-Token", TEST_TOKEN)
+                .header("Accept", "application/json")
+                .send()
+                .await
+                .expect("request");
+            assert_eq!(resp.status(), 200, "{path}");
+            let paged = resp.headers().contains_key("X-Plex-Container-Total-Size");
+            let body: Value =
+                serde_json::from_slice(&resp.bytes().await.unwrap()).expect("JSON body");
+            (body, paged)
+        }
+    };
+    let data = &stack.data;
+    let movie = data.items.iter().find(|i| i.kind == "movie").unwrap();
+    let show = data.items.iter().find(|i| i.kind == "show").unwrap();
+    let episode = data.items.iter().find(|i| i.kind == "episode").unwrap();
+    let playlist = &data.playlists[0];
+    let metadata = format!(
+        "/library/metadata/{},{},{}",
+        movie.rating_key, show.rating_key, episode.rating_key
+    );
+    let items_page = "#/components/schemas/MediaContainerWithMetadata";
+
+    // (fake path, spec, schema pointer)
+    let cases: Vec<(String, &Value, String)> = vec![
+        ("/identity".into(), &pms, response_pointer("/identity")),
+        // The modern spec only has /library/sections/all, and types `hidden` as a boolean where
+        // /library/sections sends 0/1/2 as the legacy spec says; the legacy spec is the one for
+        // the endpoint we call.
+        (
+            "/library/sections".into(),
+            &legacy,
+            response_pointer("/library/sections"),
+        ),
+        (
+            "/library/sections/1/all?includeGuids=1".into(),
+            &pms,
+            response_pointer("/library/sections/{sectionId}/all"),
+        ),
+        (
+            "/library/sections/2/all?type=4&X-Plex-Container-Size=5".into(),
+            &pms,
+            response_pointer("/library/sections/{sectionId}/all"),
+        ),
+        (
+            "/library/sections/2/all".into(),
+            &pms,
+            response_pointer("/library/sections/{sectionId}/all"),
+        ),
+        (metadata, &pms, response_pointer("/library/metadata/{ids}")),
+        (
+            "/status/sessions".into(),
+            &pms,
+            response_pointer("/status/sessions"),
+        ),
+        (
+            "/status/sessions/history/all?sort=viewedAt:desc".into(),
+            &pms,
+            response_pointer("/status/sessions/history/all"),
+        ),
+        ("/playlists".into(), &pms, response_pointer("/playlists")),
+        (
+            format!("/playlists/{}/items", playlist.rating_key),
+            &pms,
+            response_pointer("/playlists/{playlistId}/items"),
+        ),
+        ("/devices".into(), &legacy, response_pointer("/devices")),
+        // The legacy spec types ratingKey (and videoResolution) of /search and
+        // /library/recentlyAdded as numbers; real servers send strings, as the modern spec's
+        // Metadata does, so these answers are checked against that.
+        ("/library/recentlyAdded".into(), &pms, items_page.into()),
+        ("/search?query=night".into(), &pms, items_page.into()),
+        (
+            "/library/sections/1/search?query=the".into(),
+            &pms,
+            items_page.into(),
+        ),
+        ("/library/onDeck".into(), &pms, items_page.into()),
+    ];
+    for (path, spec, pointer) in &cases {
+        let (body, _) = get(stack.plex.url.clone(), path.clone()).await;
+        assert_valid(&validator(spec, pointer), path, &body);
+    }
+
+    // Paged collections carry the paging headers and fields real Plex sends.
+    for path in [
+        "/library/sections/1/all",
+        "/status/sessions/history/all",
+        "/playlists",
+        "/library/onDeck",
+    ] {
+        let (body, paged) = get(
+            stack.plex.url.clone(),
+            format!("{path}?X-Plex-Container-Start=1&X-Plex-Container-Size=2"),
+        )
+        .await;
+        assert!(paged, "{path} sends X-Plex-Container-Total-Size");
+        assert_eq!(body["MediaContainer"]["offset"], json!(1), "{path}");
+        assert!(body["MediaContainer"]["totalSize"].is_u64(), "{path}");
+    }
+
+    // The legacy spec describes the Discover watchlist container's contents directly.
+    let (body, _) = get(
+        stack.discover.url.clone(),
+        "/library/sections/watchlist/all".into(),
+    )
+    .await;
+    assert_valid(
+        &validator(
+            &legacy,
+            &response_pointer("/library/sections/watchlist/{filter}"),
+        ),
+        "watchlist",
+        &body["MediaContainer"],
+    );
+    assert_eq!(
+        body["MediaContainer"]["Metadata"].as_array().unwrap().len(),
+        data.watchlist.len()
+    );
+}
+
+#[tokio::test]
+async fn the_validator_rejects_a_wrong_shape() {
+    // Guards the test above against passing vacuously.
+    let pms = load(PMS);
+    let v = validator(&pms, &response_pointer("/library/sections/{sectionId}/all"));
+    let bad = json!({"MediaContainer": {"size": "one", "Metadata": [{"title": 5}]}});
+    assert!(v.iter_errors(&bad).next().is_some());
+    let good = json!({"MediaContainer": {"size": 1, "Metadata": [{"title": "A", "type": "movie", "key": "/k", "addedAt": 1}]}});
+    assert!(v.iter_errors(&good).next().is_none());
+}
+
+#[tokio::test]
+async fn the_fakes_require_the_token() {
+    let stack = stack(Scale::DEMO, 42).await;
+    let http = plex_mcp::backend::http_client(std::time::Duration::from_secs(10));
+    for base in [&stack.plex.url, &stack.discover.url] {
+        let path = if base == &stack.plex.url {
+            "/library/sections"
+        } else {
+            "/library/sections/watchlist/all"
+        };
+        let none = http.get(format!("{base}{path}")).send().await.unwrap();
+        assert_eq!(none.status(), 401);
+        let wrong = http
+            .get(format!("{base}{path}"))
+            .header("X-Plex-Token", "nope")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(wrong.status(), 401);
+        let query = http
+            .get(format!("{base}{path}?X-Plex-Token={TEST_TOKEN}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(query.status(), 200, "token as a query parameter works too");
+    }
+}
+
+#[test]
+fn vendored_specs_match_shared_when_present() {
+    let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/specs");
+    if !shared.exists() {
+        return; // A clean clone has only the vendored copies.
+    }
+    for file in [PMS, LEGACY] {
+        let theirs: Value =
+            serde_json::from_str(&std::fs::read_to_string(shared.join(file)).unwrap()).unwrap();
+        assert_eq!(load(file), theirs, "tests/specs/{file} is out of date");
+    }
+}
