@@ -160,6 +160,22 @@ pub struct Item {
     pub transcode_session: Option<TranscodeSession>,
 }
 
+/// Just the identity of a listed item. Whole-library reads decode into this rather than [`Item`],
+/// so 20,000 rows cost a few megabytes, not tens.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct BriefItem {
+    #[serde(deserialize_with = "string_or_number")]
+    pub rating_key: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub year: Option<i32>,
+    pub original_title: Option<String>,
+    pub edition_title: Option<String>,
+    pub guid: Option<String>,
+}
+
 impl Item {
     /// External ids from the modern `Guid` array (`imdb://tt…`, `tmdb://…`, `tvdb://…`), falling
     /// back to a legacy agent `guid` (`com.plexapp.agents.imdb://tt…?lang=en`).

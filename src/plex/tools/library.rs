@@ -14,7 +14,7 @@ use crate::{
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
     plex::{
         client::PAGE_CONCURRENCY,
-        models::{ExternalIds, Item, MetadataPage, SectionsContainer},
+        models::{BriefItem, ExternalIds, Item, MetadataPage, SectionsContainer},
     },
 };
 
@@ -81,8 +81,8 @@ pub struct ItemSummary {
     pub guid: Option<String>,
 }
 
-impl From<Item> for ItemSummary {
-    fn from(it: Item) -> Self {
+impl From<BriefItem> for ItemSummary {
+    fn from(it: BriefItem) -> Self {
         ItemSummary {
             rating_key: it.rating_key,
             title: it.title,
@@ -491,7 +491,7 @@ Use for browsing or counting a whole library; use search_media to find titles, g
         let plex = &self.ctx.plex;
         let path = format!("/library/sections/{key}/all");
         let got = plex
-            .collect::<Item>(plex.pms(), &path, &query, offset, limit)
+            .collect::<BriefItem>(plex.pms(), &path, &query, offset, limit)
             .await
             .map_err(|e| {
                 if e.is_not_found() {
@@ -786,7 +786,7 @@ impl PlexMcp {
             query.push(("type", kind.plex_id().to_string()));
         }
         let first = plex
-            .page::<Item>(plex.pms(), &lib_path, &query, 0, page_size)
+            .page::<BriefItem>(plex.pms(), &lib_path, &query, 0, page_size)
             .await
             .map_err(|e| {
                 if e.is_not_found() {
@@ -806,7 +806,7 @@ impl PlexMcp {
         out.write_all(b"[\n").await.map_err(local_io(path))?;
         let step = first.items.len();
         let mut write_page =
-            async |items: Vec<Item>, out: &mut tokio::io::BufWriter<tokio::fs::File>| {
+            async |items: Vec<BriefItem>, out: &mut tokio::io::BufWriter<tokio::fs::File>| {
                 for it in items {
                     let record = ExportRecord {
                         rating_key: it.rating_key,
@@ -829,7 +829,7 @@ impl PlexMcp {
             };
         write_page(first.items, &mut out).await?;
         if step > 0 && step < total {
-            let mut pages = std::pin::pin!(plex.pages::<Item>(
+            let mut pages = std::pin::pin!(plex.pages::<BriefItem>(
                 plex.pms(),
                 &lib_path,
                 &query,
