@@ -68,10 +68,8 @@ async fn lists_the_fourteen_tools_with_full_definitions() {
             "{} readOnlyHint",
             t.name
         );
-        if !read_only {
-            assert_eq!(ann.destructive_hint, Some(false));
-            assert_eq!(ann.idempotent_hint, Some(false));
-        }
+        assert_eq!(ann.destructive_hint, Some(false), "{}", t.name);
+        assert_eq!(ann.idempotent_hint, Some(read_only), "{} idempotentHint", t.name);
         assert!(
             t.description.as_deref().is_some_and(|d| d.len() > 80),
             "{} description",

@@ -419,7 +419,13 @@ impl PlexMcp {
     #[tool(
         description = "List the Plex libraries (sections) with their key, type, agent, last scan time and item count. \
 Call this first: every other library tool takes a `libraryKey` from here. Read-only.",
-        annotations(title = "Get Libraries", read_only_hint = true, open_world_hint = true)
+        annotations(
+            title = "Get Libraries",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
     )]
     pub async fn get_libraries(
         &self,
@@ -559,7 +565,13 @@ summary preview. Use get_library_items with sort \"addedAt:desc\" for one librar
     #[tool(
         description = "The token owner's On Deck: items started but not finished, and next episodes, with resume \
 position and percent watched. Use to answer \"what was I watching?\"; for past plays use get_watch_history. Read-only.",
-        annotations(title = "Get On Deck", read_only_hint = true, open_world_hint = true)
+        annotations(
+            title = "Get On Deck",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
     )]
     pub async fn get_on_deck(
         &self,

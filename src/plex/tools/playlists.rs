@@ -88,7 +88,13 @@ impl PlexMcp {
     #[tool(
         description = "All playlists on the server (regular and smart) with id, type, item count, total duration and \
 summary. Use the ratingKey as playlistId for get_playlist_items. Read-only.",
-        annotations(title = "Get Playlists", read_only_hint = true, open_world_hint = true)
+        annotations(
+            title = "Get Playlists",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
     )]
     pub async fn get_playlists(
         &self,

@@ -95,7 +95,13 @@ impl PlexMcp {
         description = "Find movies, shows and episodes whose title matches `query`, in all libraries or one \
 (`libraryKey`), optionally of one `type`. Returns ratingKey, title, type, year, rating and a 500-character summary \
 per match, plus totalSize. Use get_media_details on a result for the full record. Read-only.",
-        annotations(title = "Search Media", read_only_hint = true, open_world_hint = true)
+        annotations(
+            title = "Search Media",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
     )]
     pub async fn search_media(
         &self,

@@ -42,7 +42,13 @@ impl PlexMcp {
         description = "The Plex account's watchlist (movies and shows saved to watch later, whether or not they are \
 on this server), complete, newest first. Reads plex.tv Discover (PLEX_DISCOVER_URL), not the media server, so \
 PLEX_TOKEN must be an account token. Read-only.",
-        annotations(title = "Get Watchlist", read_only_hint = true, open_world_hint = true)
+        annotations(
+            title = "Get Watchlist",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
     )]
     pub async fn get_watchlist(
         &self,
