@@ -69,7 +69,12 @@ async fn lists_the_fourteen_tools_with_full_definitions() {
             t.name
         );
         assert_eq!(ann.destructive_hint, Some(false), "{}", t.name);
-        assert_eq!(ann.idempotent_hint, Some(read_only), "{} idempotentHint", t.name);
+        assert_eq!(
+            ann.idempotent_hint,
+            Some(read_only),
+            "{} idempotentHint",
+            t.name
+        );
         assert!(
             t.description.as_deref().is_some_and(|d| d.len() > 80),
             "{} description",

@@ -210,6 +210,8 @@ a short recent list, get_on_deck for unfinished items. Read-only.",
         annotations(
             title = "Get Watch History",
             read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
             open_world_hint = true
         )
     )]
@@ -238,6 +240,8 @@ get_watch_history (item, account, device, library). Use to answer \"what has bee
         annotations(
             title = "Get Recently Watched",
             read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
             open_world_hint = true
         )
     )]
@@ -262,6 +266,8 @@ progress, and whether Plex is transcoding (with the media's resolution and codec
         annotations(
             title = "Get Active Sessions",
             read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
             open_world_hint = true
         )
     )]

@@ -477,6 +477,8 @@ Use for browsing or counting a whole library; use search_media to find titles, g
         annotations(
             title = "Get Library Items",
             read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
             open_world_hint = true
         )
     )]
@@ -532,6 +534,8 @@ summary preview. Use get_library_items with sort \"addedAt:desc\" for one librar
         annotations(
             title = "Get Recently Added",
             read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
             open_world_hint = true
         )
     )]
@@ -604,6 +608,8 @@ search gave you the ratingKey. Read-only.",
         annotations(
             title = "Get Media Details",
             read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
             open_world_hint = true
         )
     )]
@@ -656,6 +662,8 @@ search gave you the ratingKey. Read-only.",
         annotations(
             title = "Get Editable Fields",
             read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
             open_world_hint = true
         )
     )]

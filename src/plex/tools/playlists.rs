@@ -125,6 +125,8 @@ totalSize tells how many there are). Each entry has its playlistItemID (for remo
         annotations(
             title = "Get Playlist Items",
             read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
             open_world_hint = true
         )
     )]
