@@ -108,6 +108,26 @@ async fn lists_the_fourteen_tools_with_full_definitions() {
 }
 
 #[tokio::test]
+async fn stdio_serves_the_stateless_2026_lifecycle_too() {
+    let stack = stack(Scale::DEMO, 13).await;
+    let s = connect_with(
+        &stack,
+        &[],
+        rmcp::ClientLifecycleMode::Discover {
+            preferred_versions: vec![rmcp::model::ProtocolVersion::V_2026_07_28],
+        },
+    )
+    .await;
+    assert_eq!(s.tools().await.len(), 14);
+    let out = s.ok("get_playlists", json!({})).await;
+    assert_eq!(
+        out["playlists"].as_array().unwrap().len(),
+        stack.data.playlists.len()
+    );
+    s.close().await;
+}
+
+#[tokio::test]
 async fn libraries_with_counts() {
     let stack = stack(Scale::DEMO, 2).await;
     let s = connect(&stack, &[]).await;

@@ -23,6 +23,17 @@ pub enum ToolError {
 }
 
 impl ToolError {
+    /// A backend 404 means what the caller named does not exist: say so in their terms.
+    pub fn not_found_as(what: impl FnOnce() -> String) -> impl FnOnce(BackendError) -> Self {
+        move |e| {
+            if e.is_not_found() {
+                ToolError::NotFound(what())
+            } else {
+                ToolError::Backend(e)
+            }
+        }
+    }
+
     pub fn invalid(name: &'static str, reason: impl Into<String>) -> Self {
         ToolError::InvalidArgument {
             name,

@@ -13,7 +13,7 @@ use std::{
 
 use plex_mcp::fake::{Dataset, FakeStack, Scale};
 use rmcp::{
-    RoleClient, ServiceExt,
+    ClientLifecycleMode, ClientServiceExt, RoleClient,
     model::{CallToolRequestParams, CallToolResult, Tool},
     service::RunningService,
     transport::TokioChildProcess,
@@ -82,8 +82,17 @@ pub struct Session {
     pub dir: PathBuf,
 }
 
-/// Spawns `plex-mcp serve` (stdio) and connects rmcp's client to it.
+/// Spawns `plex-mcp serve` (stdio) and connects rmcp's client to it with the 2025 `initialize`
+/// handshake.
 pub async fn connect(stack: &FakeStack, extra: &[(&str, &str)]) -> Session {
+    connect_with(stack, extra, ClientLifecycleMode::Initialize).await
+}
+
+pub async fn connect_with(
+    stack: &FakeStack,
+    extra: &[(&str, &str)],
+    lifecycle: ClientLifecycleMode,
+) -> Session {
     let dir = temp_dir("stdio");
     let stderr = dir.join("stderr.log");
     let mut cmd = command(stack, &dir, extra);
@@ -94,7 +103,7 @@ pub async fn connect(stack: &FakeStack, extra: &[(&str, &str)]) -> Session {
         ))
         .spawn()
         .expect("spawn plex-mcp");
-    let client = ().serve(transport).await.expect("MCP initialize");
+    let client = ().serve_with_lifecycle(transport, lifecycle).await.expect("MCP start-up");
     Session {
         client,
         stderr,

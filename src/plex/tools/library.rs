@@ -9,7 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tokio::io::AsyncWriteExt;
 
-use super::{ItemType, NoArgs, bounded, plex_id, preview, progress};
+use super::{ItemType, NoArgs, bounded, no_library, plex_id, preview, progress};
 use crate::{
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
     plex::{
@@ -321,6 +321,13 @@ struct ExportRecord {
     edition_title: Option<String>,
 }
 
+/// The query of a library listing: with the `Guid` array, optionally one item type.
+fn library_query(kind: Option<ItemType>) -> Vec<(&'static str, String)> {
+    let mut query = vec![("includeGuids", "1".to_string())];
+    query.extend(kind.map(|k| ("type", k.plex_id().to_string())));
+    query
+}
+
 fn tags(tags: Vec<crate::plex::models::Tag>) -> Vec<String> {
     tags.into_iter().map(|t| t.tag).collect()
 }
@@ -489,10 +496,7 @@ Use for browsing or counting a whole library; use search_media to find titles, g
         let key = plex_id("libraryKey", &args.library_key)?;
         let limit = bounded("limit", args.limit, 1000, MAX_ITEMS)?;
         let offset = args.offset.unwrap_or(0) as usize;
-        let mut query = vec![("includeGuids", "1".to_string())];
-        if let Some(kind) = args.kind {
-            query.push(("type", kind.plex_id().to_string()));
-        }
+        let mut query = library_query(args.kind);
         if let Some(sort) = &args.sort {
             query.push(("sort", valid_sort(sort)?));
         }
@@ -501,15 +505,7 @@ Use for browsing or counting a whole library; use search_media to find titles, g
         let got = plex
             .collect::<BriefItem>(plex.pms(), &path, &query, offset, limit)
             .await
-            .map_err(|e| {
-                if e.is_not_found() {
-                    ToolError::NotFound(format!(
-                        "No Plex library has key {key}. Call get_libraries for the valid keys."
-                    ))
-                } else {
-                    e.into()
-                }
-            })?;
+            .map_err(ToolError::not_found_as(|| no_library(&key)))?;
         let warning = (offset > got.total).then(|| {
             format!(
                 "offset ({offset}) exceeds total size ({}); returning empty results",
@@ -773,22 +769,19 @@ impl PlexMcp {
     pub(crate) async fn fetch_item(&self, rating_key: &str) -> Result<Item, ToolError> {
         let key = plex_id("ratingKey", rating_key)?;
         let plex = &self.ctx.plex;
-        let not_found = || {
-            ToolError::NotFound(format!(
+        let missing = || {
+            format!(
                 "No Plex item has ratingKey {key}. Take ratingKeys from list or search results."
-            ))
+            )
         };
         let page: MetadataPage<Item> = plex
             .get(plex.pms(), &format!("/library/metadata/{key}"), &[])
             .await
-            .map_err(|e| {
-                if e.is_not_found() {
-                    not_found()
-                } else {
-                    e.into()
-                }
-            })?;
-        page.metadata.into_iter().next().ok_or_else(not_found)
+            .map_err(ToolError::not_found_as(missing))?;
+        page.metadata
+            .into_iter()
+            .next()
+            .ok_or_else(|| ToolError::NotFound(missing()))
     }
 
     /// Streams the library into `path`; returns (items written, library size).
@@ -801,22 +794,11 @@ impl PlexMcp {
     ) -> Result<(usize, usize), ToolError> {
         let plex = &self.ctx.plex;
         let lib_path = format!("/library/sections/{key}/all");
-        let mut query = vec![("includeGuids", "1".to_string())];
-        if let Some(kind) = kind {
-            query.push(("type", kind.plex_id().to_string()));
-        }
+        let query = library_query(kind);
         let first = plex
             .page::<BriefItem>(plex.pms(), &lib_path, &query, 0, page_size)
             .await
-            .map_err(|e| {
-                if e.is_not_found() {
-                    ToolError::NotFound(format!(
-                        "No Plex library has key {key}. Call get_libraries for the valid keys."
-                    ))
-                } else {
-                    e.into()
-                }
-            })?;
+            .map_err(ToolError::not_found_as(|| no_library(key)))?;
         let total = first.total.unwrap_or(first.items.len());
         let file = tokio::fs::File::create(path)
             .await

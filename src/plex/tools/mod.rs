@@ -73,6 +73,10 @@ pub fn plex_id(name: &'static str, value: &str) -> Result<String, ToolError> {
     Ok(v.to_string())
 }
 
+pub fn no_library(key: &str) -> String {
+    format!("No Plex library has key {key}. Call get_libraries for the valid keys.")
+}
+
 /// A count argument: absent means `default`, otherwise it must lie in `1..=max`.
 pub fn bounded(
     name: &'static str,

@@ -147,15 +147,9 @@ totalSize tells how many there are). Each entry has its playlistItemID (for remo
                 limit,
             )
             .await
-            .map_err(|e| {
-                if e.is_not_found() {
-                    ToolError::NotFound(format!(
-                        "No playlist has id {id}. Call get_playlists for the valid ids."
-                    ))
-                } else {
-                    e.into()
-                }
-            })?;
+            .map_err(ToolError::not_found_as(|| {
+                format!("No playlist has id {id}. Call get_playlists for the valid ids.")
+            }))?;
         let items: Vec<PlaylistItem> = got
             .items
             .into_iter()

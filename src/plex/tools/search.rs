@@ -4,7 +4,7 @@ use rmcp::{Json, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{ItemType, bounded, plex_id, preview};
+use super::{ItemType, bounded, no_library, plex_id, preview};
 use crate::{
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
     plex::models::Item,
@@ -127,15 +127,9 @@ per match, plus totalSize. Use get_media_details on a result for the full record
         let got = plex
             .collect::<Item>(plex.pms(), &path, &q, offset, limit)
             .await
-            .map_err(|e| {
-                if e.is_not_found() && library.is_some() {
-                    ToolError::NotFound(format!(
-                        "No Plex library has key {}. Call get_libraries for the valid keys.",
-                        library.clone().unwrap_or_default()
-                    ))
-                } else {
-                    e.into()
-                }
+            .map_err(|e| match &library {
+                Some(key) => ToolError::not_found_as(|| no_library(key))(e),
+                None => e.into(),
             })?;
         let results = got
             .items
