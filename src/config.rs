@@ -31,6 +31,8 @@ impl fmt::Display for Secret {
 pub const DEFAULT_PLEX_URL: &str = "http://localhost:32400";
 pub const DEFAULT_DISCOVER_URL: &str = "https://discover.provider.plex.tv";
 pub const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(30);
+pub const DEFAULT_MAX_SESSIONS: usize = 64;
+pub const DEFAULT_SESSION_IDLE: Duration = Duration::from_secs(300);
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -42,6 +44,10 @@ pub struct Config {
     pub http_timeout: Duration,
     pub auth_token: Option<Secret>,
     pub mcp_port: Option<u16>,
+    /// Live HTTP sessions allowed at once (`MCP_MAX_SESSIONS`, as the reference server).
+    pub max_sessions: usize,
+    /// Idle time after which an HTTP session is closed (`SESSION_TIMEOUT_SECONDS`).
+    pub session_idle: Duration,
     /// `PLEX_MCP_LOG`; when unset each command picks its own default.
     pub log_filter: Option<String>,
 }
@@ -77,6 +83,20 @@ impl Config {
                 })?),
                 None => None,
             };
+        let positive =
+            |name: &str, default: u64| -> Result<u64, String> {
+                match non_empty(name) {
+                    None => Ok(default),
+                    Some(raw) => raw.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                        format!("{name} must be a positive whole number (got {raw:?})")
+                    }),
+                }
+            };
+        let max_sessions = positive("MCP_MAX_SESSIONS", DEFAULT_MAX_SESSIONS as u64)? as usize;
+        let session_idle = Duration::from_secs(positive(
+            "SESSION_TIMEOUT_SECONDS",
+            DEFAULT_SESSION_IDLE.as_secs(),
+        )?);
         Ok(Self {
             plex_url: trim_base(non_empty("PLEX_URL").as_deref().unwrap_or(DEFAULT_PLEX_URL)),
             plex_token: non_empty("PLEX_TOKEN").map(Secret::new),
@@ -89,6 +109,8 @@ impl Config {
             http_timeout,
             auth_token: non_empty("PLEX_MCP_AUTH_TOKEN").map(Secret::new),
             mcp_port,
+            max_sessions,
+            session_idle,
             log_filter: non_empty("PLEX_MCP_LOG"),
         })
     }
@@ -160,6 +182,18 @@ mod tests {
         assert!(err.contains("MCP_PORT"), "{err}");
         let err = config(&[("HOME", "/h"), ("PLEX_MCP_HTTP_TIMEOUT", "-1")]).unwrap_err();
         assert!(err.contains("PLEX_MCP_HTTP_TIMEOUT"), "{err}");
+        let err = config(&[("HOME", "/h"), ("MCP_MAX_SESSIONS", "0")]).unwrap_err();
+        assert!(err.contains("MCP_MAX_SESSIONS"), "{err}");
+        let c = config(&[
+            ("HOME", "/h"),
+            ("SESSION_TIMEOUT_SECONDS", "5"),
+            ("MCP_MAX_SESSIONS", "2"),
+        ])
+        .unwrap();
+        assert_eq!(
+            (c.max_sessions, c.session_idle),
+            (2, Duration::from_secs(5))
+        );
     }
 
     #[test]

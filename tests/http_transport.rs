@@ -219,7 +219,7 @@ async fn session_cap_answers_503_until_a_session_ends() {
     let server = start(&stack, &[], &[]).await;
     let base = &server.base;
     let mut sessions = Vec::new();
-    for _ in 0..plex_mcp::mcp::http::MAX_SESSIONS {
+    for _ in 0..plex_mcp::config::DEFAULT_MAX_SESSIONS {
         let resp = post_initialize(base, &[]).await;
         assert_eq!(resp.status(), 200);
         sessions.push(
@@ -255,6 +255,46 @@ async fn session_cap_answers_503_until_a_session_ends() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(admitted, "a freed slot admits a new session");
+}
+
+#[tokio::test]
+async fn idle_sessions_expire_and_the_cap_is_configurable() {
+    let stack = stack(Scale::DEMO, 35).await;
+    let server = start(
+        &stack,
+        &[("SESSION_TIMEOUT_SECONDS", "1"), ("MCP_MAX_SESSIONS", "2")],
+        &[],
+    )
+    .await;
+    let base = &server.base;
+    let first = post_initialize(base, &[]).await;
+    let id = first.headers()["mcp-session-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(post_initialize(base, &[]).await.status(), 200);
+    assert_eq!(post_initialize(base, &[]).await.status(), 503, "cap of 2");
+    let ping = || async {
+        reqwest::Client::new()
+            .post(format!("{base}/mcp"))
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .header("mcp-session-id", &id)
+            .header("mcp-protocol-version", "2025-06-18")
+            .json(&json!({"jsonrpc": "2.0", "id": 2, "method": "ping"}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    assert!(ping().await.is_success(), "the session is live");
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(ping().await, 404, "an idle session is gone");
+    assert_eq!(
+        post_initialize(base, &[]).await.status(),
+        200,
+        "expired sessions free their slots"
+    );
 }
 
 #[tokio::test]

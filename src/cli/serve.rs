@@ -9,7 +9,7 @@ use super::Transport;
 use crate::{
     config::Secret,
     mcp::{
-        http::{self, HttpOptions, MAX_SESSIONS, SESSION_IDLE},
+        http::{self, HttpOptions},
         server::{Context, PlexMcp},
     },
 };
@@ -53,8 +53,8 @@ pub async fn run(ctx: Arc<Context>, args: ServeArgs) -> ExitCode {
                     .auth_token
                     .map(Secret::new)
                     .or_else(|| ctx.config.auth_token.clone()),
-                max_sessions: MAX_SESSIONS,
-                session_idle: SESSION_IDLE,
+                max_sessions: ctx.config.max_sessions,
+                session_idle: ctx.config.session_idle,
             };
             match http::serve(ctx, opts).await {
                 Ok(()) => ExitCode::SUCCESS,

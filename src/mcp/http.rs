@@ -23,8 +23,6 @@ use super::server::{Context, PlexMcp};
 use crate::config::Secret;
 
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
-pub const MAX_SESSIONS: usize = 64;
-pub const SESSION_IDLE: Duration = Duration::from_secs(300);
 
 #[derive(Debug, Clone)]
 pub struct HttpOptions {
