@@ -269,8 +269,8 @@ mod tests {
             host: "0.0.0.0".into(),
             port: 3000,
             auth_token: None,
-            max_sessions: MAX_SESSIONS,
-            session_idle: SESSION_IDLE,
+            max_sessions: crate::config::DEFAULT_MAX_SESSIONS,
+            session_idle: crate::config::DEFAULT_SESSION_IDLE,
         };
         assert!(
             check_bind(&opts)
