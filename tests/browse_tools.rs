@@ -9,19 +9,24 @@ use common::*;
 use plex_mcp::fake::{Scale, data::FakeItem};
 use serde_json::{Value, json};
 
-const BROWSE_TOOLS: [&str; 14] = [
+const TOOLS: [&str; 19] = [
     "export_library",
     "get_active_sessions",
     "get_editable_fields",
+    "get_fully_watched",
     "get_libraries",
     "get_library_items",
+    "get_library_stats",
     "get_media_details",
     "get_on_deck",
     "get_playlist_items",
     "get_playlists",
+    "get_popular_content",
     "get_recently_added",
     "get_recently_watched",
+    "get_user_stats",
     "get_watch_history",
+    "get_watch_stats",
     "get_watchlist",
     "search_media",
 ];
@@ -43,13 +48,13 @@ fn section_items<'a>(items: &'a [FakeItem], section: u32, kind: &str) -> Vec<&'a
 }
 
 #[tokio::test]
-async fn lists_the_fourteen_tools_with_full_definitions() {
+async fn lists_every_tool_with_full_definitions() {
     let stack = stack(Scale::DEMO, 1).await;
     let s = connect(&stack, &[]).await;
     let tools = s.tools().await;
     let mut names: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
     names.sort();
-    assert_eq!(names, BROWSE_TOOLS);
+    assert_eq!(names, TOOLS);
     for t in &tools {
         let ann = t
             .annotations
@@ -118,7 +123,7 @@ async fn stdio_serves_the_stateless_2026_lifecycle_too() {
         },
     )
     .await;
-    assert_eq!(s.tools().await.len(), 14);
+    assert_eq!(s.tools().await.len(), TOOLS.len());
     let out = s.ok("get_playlists", json!({})).await;
     assert_eq!(
         out["playlists"].as_array().unwrap().len(),

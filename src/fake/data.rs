@@ -797,6 +797,26 @@ impl Dataset {
                 }
             })
             .collect();
+        // The owner binge-watched the first show completely, so "fully watched" has a show in it.
+        let first_show = items.iter().position(|it| it.kind == "show");
+        if let Some(show) = first_show.filter(|_| scale.plays > 0) {
+            let show_key = items[show].rating_key.clone();
+            let binge = now - 40 * day;
+            for (n, idx) in playable
+                .iter()
+                .copied()
+                .filter(|&i| items[i].grandparent_rating_key.as_deref() == Some(&show_key))
+                .enumerate()
+            {
+                history.push(Play {
+                    history_key: 0,
+                    item: idx,
+                    account_id: OWNER_ACCOUNT,
+                    device_id: devices[0].id,
+                    viewed_at: binge + n as i64 * 3000,
+                });
+            }
+        }
         history.sort_by(|a, b| b.viewed_at.cmp(&a.viewed_at).then(a.item.cmp(&b.item)));
         for (i, play) in history.iter_mut().rev().enumerate() {
             play.history_key = 1 + i as u64;
@@ -806,24 +826,37 @@ impl Dataset {
             it.view_count = Some(it.view_count.unwrap_or(0) + 1);
             it.last_viewed_at = Some(it.last_viewed_at.unwrap_or(0).max(play.viewed_at));
         }
-        // Roll episode view state up to seasons and shows, as Plex does.
-        let mut watched_leaves: std::collections::HashMap<String, u32> = Default::default();
-        for it in items
-            .iter()
-            .filter(|it| it.kind == "episode" && it.view_count.is_some())
-        {
+        // Roll episode view state up to seasons and shows, as Plex does: watched episodes,
+        // total views and the latest view.
+        #[derive(Default)]
+        struct Rollup {
+            watched: u32,
+            views: u32,
+            last: i64,
+        }
+        let mut rollups: std::collections::HashMap<String, Rollup> = Default::default();
+        for it in items.iter().filter(|it| it.kind == "episode") {
+            let Some(views) = it.view_count else { continue };
             for parent in [&it.parent_rating_key, &it.grandparent_rating_key]
                 .into_iter()
                 .flatten()
             {
-                *watched_leaves.entry(parent.clone()).or_default() += 1;
+                let r = rollups.entry(parent.clone()).or_default();
+                r.watched += 1;
+                r.views += views;
+                r.last = r.last.max(it.last_viewed_at.unwrap_or(0));
             }
         }
         for it in items
             .iter_mut()
             .filter(|it| it.kind == "show" || it.kind == "season")
         {
-            it.viewed_leaf_count = Some(watched_leaves.get(&it.rating_key).copied().unwrap_or(0));
+            let r = rollups.remove(&it.rating_key).unwrap_or_default();
+            it.viewed_leaf_count = Some(r.watched);
+            if r.views > 0 {
+                it.view_count = Some(r.views);
+                it.last_viewed_at = Some(r.last);
+            }
         }
 
         // On deck: a few unwatched items the owner is part-way through.
@@ -1020,7 +1053,7 @@ mod tests {
         assert_eq!(count("movie"), 60);
         assert_eq!(count("show"), 8);
         assert!(count("episode") >= 8 * 4);
-        assert_eq!(d.history.len(), 300);
+        assert!((300..400).contains(&d.history.len()), "{}", d.history.len());
         assert_eq!(d.accounts.len(), 3);
         assert!(!d.on_deck.is_empty());
         assert_eq!(d.sessions.len(), 1);

@@ -38,6 +38,7 @@ impl PlexMcp {
         Self {
             ctx,
             tool_router: Self::library_tools()
+                + Self::analytics_tools()
                 + Self::search_tools()
                 + Self::history_tools()
                 + Self::playlist_tools()

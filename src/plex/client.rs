@@ -5,7 +5,7 @@ use futures::{Stream, StreamExt, TryStreamExt};
 use reqwest::{Method, RequestBuilder, header::HeaderValue};
 use serde::de::DeserializeOwned;
 
-use super::models::{Envelope, Item, MetadataPage};
+use super::models::{Envelope, MetadataPage};
 use crate::{
     backend::{Backend, BackendError, Service},
     config::{Config, Secret},
@@ -200,15 +200,18 @@ impl PlexClient {
 
     /// Full metadata of many items, `METADATA_BATCH` per request, a few requests at a time.
     /// Keys Plex no longer knows are simply absent from the answer.
-    pub async fn metadata_batch(&self, keys: &[String]) -> Result<Vec<Item>, BackendError> {
+    pub async fn metadata_batch<T: DeserializeOwned + Send>(
+        &self,
+        keys: &[String],
+    ) -> Result<Vec<T>, BackendError> {
         let pms = &self.pms;
         let paths = keys
             .chunks(METADATA_BATCH)
             .map(|chunk| format!("/library/metadata/{}", chunk.join(",")))
             .collect::<Vec<_>>();
-        let batches: Vec<Vec<Item>> = futures::stream::iter(paths)
+        let batches: Vec<Vec<T>> = futures::stream::iter(paths)
             .map(|path| async move {
-                match self.get::<MetadataPage<Item>>(pms, &path, &[]).await {
+                match self.get::<MetadataPage<T>>(pms, &path, &[]).await {
                     Ok(page) => Ok(page.metadata),
                     Err(e) if e.is_not_found() => Ok(Vec::new()),
                     Err(e) => Err(e),

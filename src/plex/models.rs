@@ -176,6 +176,40 @@ pub struct BriefItem {
     pub guid: Option<String>,
 }
 
+/// What analytics need of an item, without the tag lists: enough to weigh plays (duration),
+/// label them (title, year, show) and judge view state.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ItemFacts {
+    #[serde(deserialize_with = "string_or_number")]
+    pub rating_key: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub year: Option<i32>,
+    pub duration: Option<i64>,
+    pub grandparent_title: Option<String>,
+    #[serde(deserialize_with = "opt_string_or_number")]
+    pub grandparent_rating_key: Option<String>,
+    #[serde(rename = "librarySectionID", deserialize_with = "opt_string_or_number")]
+    pub library_section_id: Option<String>,
+    pub view_count: Option<u32>,
+    pub last_viewed_at: Option<i64>,
+    pub leaf_count: Option<u32>,
+    pub viewed_leaf_count: Option<u32>,
+}
+
+impl HistoryRow {
+    /// The show's ratingKey of an episode play, from `grandparentKey`.
+    pub fn show_key(&self) -> Option<&str> {
+        self.grandparent_key
+            .as_deref()?
+            .rsplit('/')
+            .next()
+            .filter(|k| !k.is_empty())
+    }
+}
+
 impl Item {
     /// External ids from the modern `Guid` array (`imdb://tt…`, `tmdb://…`, `tvdb://…`), falling
     /// back to a legacy agent `guid` (`com.plexapp.agents.imdb://tt…?lang=en`).
@@ -239,6 +273,8 @@ pub struct HistoryRow {
     pub kind: String,
     pub title: String,
     pub grandparent_title: Option<String>,
+    /// `/library/metadata/<show ratingKey>`, for episodes.
+    pub grandparent_key: Option<String>,
     pub parent_index: Option<u32>,
     pub index: Option<u32>,
     pub viewed_at: i64,

@@ -15,7 +15,9 @@ use crate::{
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
     plex::{
         client::PAGE_SIZE,
-        models::{AccountsContainer, DevicesContainer, HistoryRow, Item, MetadataPage},
+        models::{
+            AccountsContainer, DevicesContainer, HistoryRow, Item, MetadataPage, SectionsContainer,
+        },
     },
 };
 
@@ -318,7 +320,48 @@ progress, and whether Plex is transcoding (with the media's resolution and codec
     }
 }
 
+/// Names for the ids that history rows carry.
+#[derive(Default)]
+pub(super) struct Names {
+    pub accounts: HashMap<i64, String>,
+    /// Device id to (name, platform).
+    pub devices: HashMap<i64, (String, Option<String>)>,
+    /// Library key to title.
+    pub sections: HashMap<String, String>,
+}
+
 impl PlexMcp {
+    /// Account, device and library names, fetched together. Names are a courtesy: if one list
+    /// cannot be read, rows keep their ids and the reason is logged.
+    pub(super) async fn names(&self) -> Names {
+        let plex = &self.ctx.plex;
+        let (accounts, devices, sections) = tokio::join!(
+            plex.get::<AccountsContainer>(plex.pms(), "/accounts", &[]),
+            plex.get::<DevicesContainer>(plex.pms(), "/devices", &[]),
+            plex.get::<SectionsContainer>(plex.pms(), "/library/sections", &[]),
+        );
+        let mut names = Names::default();
+        match accounts {
+            Ok(a) => names.accounts = a.accounts.into_iter().map(|a| (a.id, a.name)).collect(),
+            Err(e) => tracing::warn!("account names unavailable: {e}"),
+        }
+        match devices {
+            Ok(d) => {
+                names.devices = d
+                    .devices
+                    .into_iter()
+                    .map(|d| (d.id, (d.name, d.platform)))
+                    .collect()
+            }
+            Err(e) => tracing::warn!("device names unavailable: {e}"),
+        }
+        match sections {
+            Ok(s) => names.sections = s.directory.into_iter().map(|s| (s.key, s.title)).collect(),
+            Err(e) => tracing::warn!("library names unavailable: {e}"),
+        }
+        names
+    }
+
     /// The newest `limit` plays matching `media`, joined with account, device and item details.
     async fn plays(
         &self,
@@ -361,30 +404,7 @@ impl PlexMcp {
                 .map(|r| r.rating_key.clone())
                 .collect()
         };
-        let (accounts, devices, items) = tokio::join!(
-            plex.get::<AccountsContainer>(plex.pms(), "/accounts", &[]),
-            plex.get::<DevicesContainer>(plex.pms(), "/devices", &[]),
-            plex.metadata_batch(&keys),
-        );
-        // Names are a courtesy: without them plays still carry their ids.
-        let accounts: HashMap<i64, String> = match accounts {
-            Ok(a) => a.accounts.into_iter().map(|a| (a.id, a.name)).collect(),
-            Err(e) => {
-                tracing::warn!("account names unavailable: {e}");
-                HashMap::new()
-            }
-        };
-        let devices: HashMap<i64, (String, Option<String>)> = match devices {
-            Ok(d) => d
-                .devices
-                .into_iter()
-                .map(|d| (d.id, (d.name, d.platform)))
-                .collect(),
-            Err(e) => {
-                tracing::warn!("device names unavailable: {e}");
-                HashMap::new()
-            }
-        };
+        let (names, items) = tokio::join!(self.names(), plex.metadata_batch::<Item>(&keys));
         let items: HashMap<String, Item> = items?
             .into_iter()
             .map(|it| (it.rating_key.clone(), it))
@@ -393,7 +413,7 @@ impl PlexMcp {
             .into_iter()
             .map(|r| {
                 let item = items.get(&r.rating_key);
-                let device = r.device_id.and_then(|d| devices.get(&d));
+                let device = r.device_id.and_then(|d| names.devices.get(&d));
                 let episode = r.kind == "episode";
                 Play {
                     year: item.and_then(|i| i.year),
@@ -402,7 +422,7 @@ impl PlexMcp {
                     show: r.grandparent_title,
                     season: r.parent_index.filter(|_| episode),
                     episode: r.index.filter(|_| episode),
-                    user: r.account_id.and_then(|a| accounts.get(&a).cloned()),
+                    user: r.account_id.and_then(|a| names.accounts.get(&a).cloned()),
                     user_id: r.account_id.map(|a| a.to_string()),
                     device: device.map(|d| d.0.clone()),
                     platform: device.and_then(|d| d.1.clone()),

@@ -1,6 +1,7 @@
 //! The Plex tools, one file per family. Each `#[tool_router]` block adds its tools to the server;
 //! `crate::mcp::server` puts the families together.
 
+pub mod analytics;
 pub mod history;
 pub mod library;
 pub mod playlists;

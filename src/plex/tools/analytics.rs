@@ -1,0 +1,907 @@
+//! Analytics over the whole play history and the libraries: watch statistics, per-user and
+//! per-library figures, popular content and fully watched items.
+//!
+//! History is read page by page (concurrently, in order) and folded into compact per-play
+//! records; nothing holds Plex's JSON beyond the page in hand. Plays carry no duration, so the
+//! lengths of the items played are looked up once per distinct item: in batches of metadata when
+//! few, or by listing the libraries when many (a 100,000-play history touches most of them).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use futures::{StreamExt, TryStreamExt};
+use rmcp::{Json, tool, tool_router};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{bounded, no_library, plex_id};
+use crate::{
+    mcp::{error::ToolError, params::Parameters, server::PlexMcp},
+    plex::{
+        client::PAGE_SIZE,
+        models::{HistoryRow, ItemFacts, LibrarySection, SectionsContainer},
+    },
+};
+
+const DAY: i64 = 86_400;
+const HISTORY_PATH: &str = "/status/sessions/history/all";
+/// Up to this many distinct items, durations come from batched metadata; beyond, from listings.
+pub const BATCH_LOOKUP_LIMIT: usize = 2_000;
+/// Rows in a ranking the caller asked for, and in the ones shown alongside.
+const TOP: usize = 10;
+const TOP_ASIDE: usize = 5;
+
+fn hours(ms: i64) -> f64 {
+    (ms as f64 / 3_600_000.0 * 10.0).round() / 10.0
+}
+
+fn since(days: usize) -> i64 {
+    chrono::Utc::now().timestamp() - days as i64 * DAY
+}
+
+fn days_arg(value: Option<u32>) -> Result<usize, ToolError> {
+    bounded("timeRange", value, 30, 3650)
+}
+
+/// One play, folded to what the statistics need.
+struct PlayRecord {
+    item: u32,
+    account: Option<i64>,
+    device: Option<i64>,
+    section: Option<String>,
+    kind: String,
+    show: Option<(String, String)>,
+    viewed_at: i64,
+}
+
+/// Plays in a time range, with the items they refer to interned.
+struct PlayLog {
+    plays: Vec<PlayRecord>,
+    keys: Vec<String>,
+    /// History title per interned item (history rows always carry one).
+    titles: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum StatType {
+    #[default]
+    Plays,
+    Duration,
+    Users,
+    Libraries,
+    Platforms,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct WatchStatsArgs {
+    /// Days back from now to count (1-3650, default 30).
+    #[schemars(range(min = 1, max = 3650))]
+    pub time_range: Option<u32>,
+    /// Which breakdown to return (default plays).
+    pub stat_type: Option<StatType>,
+}
+
+/// A ranked row: a user, library or platform with its plays and hours.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Ranked {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The device's platform, for devices.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    pub plays: usize,
+    /// Hours of content played (item lengths summed over plays).
+    pub hours: f64,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PlayStats {
+    /// Plays per UTC day (days without plays are left out).
+    pub by_day: BTreeMap<String, usize>,
+    /// Plays per item type (movie, episode, track...).
+    pub by_type: BTreeMap<String, usize>,
+    /// Plays divided by the days in the range.
+    pub average_per_day: f64,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DurationStats {
+    pub by_type_hours: BTreeMap<String, f64>,
+    pub average_play_minutes: f64,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WatchStatsOutput {
+    /// "<N> days".
+    pub time_range: String,
+    /// Start of the range, unix seconds.
+    pub since: i64,
+    pub stat_type: StatType,
+    pub total_plays: usize,
+    pub total_hours: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plays: Option<PlayStats>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration: Option<DurationStats>,
+    /// Distinct accounts with plays.
+    pub unique_users: usize,
+    /// Most active accounts (10 for statType users, else 5).
+    pub top_users: Vec<Ranked>,
+    /// Most used players, with their platform (10 for statType platforms, else 5).
+    pub top_devices: Vec<Ranked>,
+    /// Libraries by plays (10 for statType libraries, else 5).
+    pub top_libraries: Vec<Ranked>,
+    /// Plays per platform (statType platforms).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub top_platforms: Option<Vec<Ranked>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct UserStatsArgs {
+    /// Days back from now to count (1-3650, default 30).
+    #[schemars(range(min = 1, max = 3650))]
+    pub time_range: Option<u32>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserStat {
+    /// Account id, as get_watch_history's userId takes it.
+    pub id: String,
+    pub name: String,
+    pub plays: usize,
+    pub hours: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_viewed_at: Option<i64>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserStatsOutput {
+    pub time_range: String,
+    pub total_users: usize,
+    /// Every account, most plays first.
+    pub users: Vec<UserStat>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct LibraryStatsArgs {
+    /// One library (key from get_libraries); default all.
+    #[schemars(regex(pattern = r"^\d+$"))]
+    pub library_key: Option<String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LibraryStat {
+    pub key: String,
+    pub title: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Top-level items: movies, or shows in a TV library.
+    pub items: usize,
+    /// Playable items: movies, or episodes in a TV library.
+    pub leaf_items: usize,
+    /// Playable items the token's owner has watched.
+    pub watched_leaf_items: usize,
+    /// Running time of all playable items.
+    pub total_hours: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scanned_at: Option<i64>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LibraryStatsOutput {
+    pub libraries: Vec<LibraryStat>,
+    pub total_libraries: usize,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Metric {
+    #[default]
+    Plays,
+    Duration,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PopularType {
+    Movie,
+    /// Episode plays counted per show.
+    Show,
+    Episode,
+    /// Movies, and shows (episodes counted per show).
+    #[default]
+    All,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PopularArgs {
+    /// Days back from now to count (1-3650, default 30).
+    #[schemars(range(min = 1, max = 3650))]
+    pub time_range: Option<u32>,
+    /// Rank by number of plays (default) or by hours played.
+    pub metric: Option<Metric>,
+    /// movie, show (episodes per show), episode, or all (movies and shows, default).
+    pub media_type: Option<PopularType>,
+    /// How many to return (1-500, default 50).
+    #[schemars(range(min = 1, max = 500))]
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PopularItem {
+    pub rating_key: String,
+    pub title: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Show title, for episodes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub show: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
+    pub plays: usize,
+    pub hours: f64,
+    /// Distinct accounts that played it.
+    pub unique_users: usize,
+    pub last_viewed_at: i64,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PopularOutput {
+    pub metric: Metric,
+    pub media_type: PopularType,
+    pub time_range: String,
+    pub popular_content: Vec<PopularItem>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum WatchedType {
+    Movie,
+    Show,
+    #[default]
+    All,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct FullyWatchedArgs {
+    /// One library (key from get_libraries); default all.
+    #[schemars(regex(pattern = r"^\d+$"))]
+    pub library_key: Option<String>,
+    /// movie, show, or all (default).
+    pub media_type: Option<WatchedType>,
+    /// Maximum items, most recently watched first (1-100000, default 500).
+    #[schemars(range(min = 1, max = 100000))]
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WatchedItem {
+    pub rating_key: String,
+    pub title: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
+    /// Times watched (for a show: episode views).
+    pub view_count: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_viewed_at: Option<i64>,
+    /// Episodes, for shows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub episodes: Option<u32>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FullyWatchedOutput {
+    pub library_key: String,
+    pub media_type: WatchedType,
+    /// Fully watched items found.
+    pub total_count: usize,
+    pub returned: usize,
+    pub fully_watched: Vec<WatchedItem>,
+}
+
+/// Plex's type id of the playable items of a library of `kind`.
+fn leaf_type(kind: &str) -> Option<&'static str> {
+    match kind {
+        "movie" => Some("1"),
+        "show" => Some("4"),
+        "artist" => Some("10"),
+        _ => None,
+    }
+}
+
+/// Plays and milliseconds per (name, id, platform), ranked by plays then name.
+type Tally = HashMap<(String, Option<String>, Option<String>), (usize, i64)>;
+
+fn rank(map: Tally, keep: usize) -> Vec<Ranked> {
+    let mut rows: Vec<Ranked> = map
+        .into_iter()
+        .map(|((name, id, platform), (plays, ms))| Ranked {
+            name,
+            id,
+            platform,
+            plays,
+            hours: hours(ms),
+        })
+        .collect();
+    rows.sort_by(|a, b| b.plays.cmp(&a.plays).then_with(|| a.name.cmp(&b.name)));
+    rows.truncate(keep);
+    rows
+}
+
+#[tool_router(router = analytics_tools, vis = "pub(crate)")]
+impl PlexMcp {
+    #[tool(
+        description = "Viewing statistics for the last `timeRange` days (default 30), from every play in that range \
+across all accounts: plays per day and type, hours watched, or the top users, libraries or platforms (`statType`). \
+Users, devices and libraries are named, and hours come from the items' real lengths. For one account's plays use \
+get_watch_history; for per-account totals get_user_stats. Read-only.",
+        annotations(
+            title = "Get Watch Stats",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    pub async fn get_watch_stats(
+        &self,
+        Parameters(args): Parameters<WatchStatsArgs>,
+    ) -> Result<Json<WatchStatsOutput>, ToolError> {
+        let days = days_arg(args.time_range)?;
+        let stat_type = args.stat_type.unwrap_or_default();
+        let from = since(days);
+        let (log, names) = tokio::join!(self.play_log(from, None), self.names());
+        let log = log?;
+        let durations = self.durations(&log.keys).await?;
+        let length = |p: &PlayRecord| durations[p.item as usize].unwrap_or(0);
+        let total_ms: i64 = log.plays.iter().map(length).sum();
+        let (mut users, mut devices, mut libraries, mut platforms) =
+            (Tally::new(), Tally::new(), Tally::new(), Tally::new());
+        let mut by_day = BTreeMap::new();
+        let mut by_type: BTreeMap<String, (usize, i64)> = BTreeMap::new();
+        for p in &log.plays {
+            let ms = length(p);
+            let add = |t: &mut Tally, key| {
+                let e = t.entry(key).or_default();
+                e.0 += 1;
+                e.1 += ms;
+            };
+            let (user, user_id) = account_label(&names.accounts, p.account);
+            add(&mut users, (user, user_id, None));
+            let device = p.device.and_then(|d| names.devices.get(&d));
+            let platform = device.and_then(|(_, platform)| platform.clone());
+            add(
+                &mut devices,
+                (
+                    device.map_or_else(|| "Unknown".into(), |(name, _)| name.clone()),
+                    p.device.map(|d| d.to_string()),
+                    platform.clone(),
+                ),
+            );
+            add(
+                &mut platforms,
+                (platform.unwrap_or_else(|| "Unknown".into()), None, None),
+            );
+            let library = p
+                .section
+                .as_ref()
+                .and_then(|s| names.sections.get(s).cloned())
+                .unwrap_or_else(|| "Unknown".into());
+            add(&mut libraries, (library, p.section.clone(), None));
+            let day = chrono::DateTime::from_timestamp(p.viewed_at, 0)
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default();
+            *by_day.entry(day).or_insert(0) += 1;
+            let t = by_type.entry(p.kind.clone()).or_default();
+            t.0 += 1;
+            t.1 += ms;
+        }
+        let keep = |wanted: StatType| if stat_type == wanted { TOP } else { TOP_ASIDE };
+        let plays = log.plays.len();
+        let out = WatchStatsOutput {
+            time_range: format!("{days} days"),
+            since: from,
+            stat_type,
+            total_plays: plays,
+            total_hours: hours(total_ms),
+            plays: (stat_type == StatType::Plays).then(|| PlayStats {
+                by_day,
+                by_type: by_type.iter().map(|(k, (n, _))| (k.clone(), *n)).collect(),
+                average_per_day: (plays as f64 / days as f64 * 100.0).round() / 100.0,
+            }),
+            duration: (stat_type == StatType::Duration).then(|| DurationStats {
+                by_type_hours: by_type
+                    .iter()
+                    .map(|(k, (_, ms))| (k.clone(), hours(*ms)))
+                    .collect(),
+                average_play_minutes: if plays == 0 {
+                    0.0
+                } else {
+                    (total_ms as f64 / plays as f64 / 60_000.0 * 10.0).round() / 10.0
+                },
+            }),
+            unique_users: users.len(),
+            top_users: rank(users, keep(StatType::Users)),
+            top_devices: rank(devices, keep(StatType::Platforms)),
+            top_libraries: rank(libraries, keep(StatType::Libraries)),
+            top_platforms: (stat_type == StatType::Platforms).then(|| rank(platforms, TOP)),
+        };
+        Ok(Json(out))
+    }
+
+    #[tool(
+        description = "Every account on the server with its plays, hours watched and last play in the last `timeRange` \
+days (default 30), most active first. The ids are what get_watch_history's userId takes. Read-only.",
+        annotations(
+            title = "Get User Stats",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    pub async fn get_user_stats(
+        &self,
+        Parameters(args): Parameters<UserStatsArgs>,
+    ) -> Result<Json<UserStatsOutput>, ToolError> {
+        let days = days_arg(args.time_range)?;
+        let (log, names) = tokio::join!(self.play_log(since(days), None), self.names());
+        let log = log?;
+        let durations = self.durations(&log.keys).await?;
+        let mut per: HashMap<i64, (usize, i64, i64)> =
+            names.accounts.keys().map(|&id| (id, (0, 0, 0))).collect();
+        for p in &log.plays {
+            let Some(account) = p.account else { continue };
+            let e = per.entry(account).or_default();
+            e.0 += 1;
+            e.1 += durations[p.item as usize].unwrap_or(0);
+            e.2 = e.2.max(p.viewed_at);
+        }
+        let mut users: Vec<UserStat> = per
+            .into_iter()
+            .map(|(id, (plays, ms, last))| UserStat {
+                id: id.to_string(),
+                name: account_label(&names.accounts, Some(id)).0,
+                plays,
+                hours: hours(ms),
+                last_viewed_at: (last > 0).then_some(last),
+            })
+            .collect();
+        users.sort_by(|a, b| b.plays.cmp(&a.plays).then_with(|| a.name.cmp(&b.name)));
+        Ok(Json(UserStatsOutput {
+            time_range: format!("{days} days"),
+            total_users: users.len(),
+            users,
+        }))
+    }
+
+    #[tool(
+        description = "Size and state of each library (or one, `libraryKey`): top-level items, playable items \
+(movies or episodes), how many of those the token's owner has watched, and their total running time. Reads every \
+item of the libraries, paged. Read-only.",
+        annotations(
+            title = "Get Library Stats",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    pub async fn get_library_stats(
+        &self,
+        Parameters(args): Parameters<LibraryStatsArgs>,
+    ) -> Result<Json<LibraryStatsOutput>, ToolError> {
+        let key = args
+            .library_key
+            .as_deref()
+            .map(|k| plex_id("libraryKey", k))
+            .transpose()?;
+        let sections = self.sections(key.as_deref()).await?;
+        let libraries: Vec<LibraryStat> = futures::stream::iter(sections)
+            .map(|s| self.library_stat(s))
+            .buffered(2)
+            .try_collect()
+            .await?;
+        Ok(Json(LibraryStatsOutput {
+            total_libraries: libraries.len(),
+            libraries,
+        }))
+    }
+
+    #[tool(
+        description = "The most played titles of the last `timeRange` days (default 30), ranked by plays or hours \
+(`metric`), counting every play of every account. Shows gather their episodes' plays unless mediaType is episode. \
+Each entry has plays, hours, distinct viewers and last play. Read-only.",
+        annotations(
+            title = "Get Popular Content",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    pub async fn get_popular_content(
+        &self,
+        Parameters(args): Parameters<PopularArgs>,
+    ) -> Result<Json<PopularOutput>, ToolError> {
+        let days = days_arg(args.time_range)?;
+        let limit = bounded("limit", args.limit, 50, 500)?;
+        let metric = args.metric.unwrap_or_default();
+        let media_type = args.media_type.unwrap_or_default();
+        let log = self.play_log(since(days), None).await?;
+        let durations = self.durations(&log.keys).await?;
+        #[derive(Default)]
+        struct Agg {
+            title: String,
+            kind: String,
+            show: Option<String>,
+            plays: usize,
+            ms: i64,
+            users: HashSet<i64>,
+            last: i64,
+        }
+        let mut groups: HashMap<String, Agg> = HashMap::new();
+        for p in &log.plays {
+            let roll_up = p.kind == "episode" && media_type != PopularType::Episode;
+            let wanted = match media_type {
+                PopularType::Movie => p.kind == "movie",
+                PopularType::Show | PopularType::Episode => p.kind == "episode",
+                PopularType::All => true,
+            };
+            if !wanted {
+                continue;
+            }
+            let (key, title, kind, show) = match (&p.show, roll_up) {
+                (Some((show_key, show_title)), true) => (
+                    show_key.clone(),
+                    show_title.clone(),
+                    "show".to_string(),
+                    None,
+                ),
+                _ => (
+                    log.keys[p.item as usize].clone(),
+                    log.titles[p.item as usize].clone(),
+                    p.kind.clone(),
+                    p.show.as_ref().map(|(_, t)| t.clone()),
+                ),
+            };
+            let g = groups.entry(key).or_insert_with(|| Agg {
+                title,
+                kind,
+                show,
+                ..Agg::default()
+            });
+            g.plays += 1;
+            g.ms += durations[p.item as usize].unwrap_or(0);
+            g.last = g.last.max(p.viewed_at);
+            g.users.extend(p.account);
+        }
+        let mut ranked: Vec<(String, Agg)> = groups.into_iter().collect();
+        ranked.sort_by(|(ka, a), (kb, b)| {
+            let primary = match metric {
+                Metric::Plays => b.plays.cmp(&a.plays),
+                Metric::Duration => b.ms.cmp(&a.ms),
+            };
+            primary.then(b.last.cmp(&a.last)).then_with(|| ka.cmp(kb))
+        });
+        ranked.truncate(limit);
+        let keys: Vec<String> = ranked.iter().map(|(k, _)| k.clone()).collect();
+        let years: HashMap<String, Option<i32>> = self
+            .ctx
+            .plex
+            .metadata_batch::<ItemFacts>(&keys)
+            .await?
+            .into_iter()
+            .map(|f| (f.rating_key, f.year))
+            .collect();
+        let popular_content = ranked
+            .into_iter()
+            .map(|(key, g)| PopularItem {
+                year: years.get(&key).copied().flatten(),
+                rating_key: key,
+                title: g.title,
+                kind: g.kind,
+                show: g.show,
+                plays: g.plays,
+                hours: hours(g.ms),
+                unique_users: g.users.len(),
+                last_viewed_at: g.last,
+            })
+            .collect();
+        Ok(Json(PopularOutput {
+            metric,
+            media_type,
+            time_range: format!("{days} days"),
+            popular_content,
+        }))
+    }
+
+    #[tool(
+        description = "Movies the token's owner has watched and shows whose every episode they have watched, most \
+recently watched first, across all libraries or one. Based on Plex's own view state (viewCount, watched episode \
+counts), so it is exact. For plays over time use get_watch_history. Read-only.",
+        annotations(
+            title = "Get Fully Watched",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    pub async fn get_fully_watched(
+        &self,
+        Parameters(args): Parameters<FullyWatchedArgs>,
+    ) -> Result<Json<FullyWatchedOutput>, ToolError> {
+        let key = args
+            .library_key
+            .as_deref()
+            .map(|k| plex_id("libraryKey", k))
+            .transpose()?;
+        let media_type = args.media_type.unwrap_or_default();
+        let limit = bounded("limit", args.limit, 500, 100_000)?;
+        let plex = &self.ctx.plex;
+        let mut watched: Vec<ItemFacts> = Vec::new();
+        for section in self.sections(key.as_deref()).await? {
+            let (type_id, is_show) = match section.kind.as_str() {
+                "movie" if media_type != WatchedType::Show => ("1", false),
+                "show" if media_type != WatchedType::Movie => ("2", true),
+                _ => continue,
+            };
+            let path = format!("/library/sections/{}/all", section.key);
+            let query = [("type", type_id.to_string())];
+            let items: Vec<ItemFacts> = plex.collect_all(plex.pms(), &path, &query).await?;
+            watched.extend(items.into_iter().filter(|it| {
+                if is_show {
+                    it.leaf_count.is_some_and(|n| n > 0) && it.viewed_leaf_count == it.leaf_count
+                } else {
+                    it.view_count.is_some_and(|n| n > 0)
+                }
+            }));
+        }
+        watched.sort_by(|a, b| {
+            b.last_viewed_at
+                .cmp(&a.last_viewed_at)
+                .then_with(|| a.title.cmp(&b.title))
+        });
+        let total_count = watched.len();
+        let fully_watched: Vec<WatchedItem> = watched
+            .into_iter()
+            .take(limit)
+            .map(|it| WatchedItem {
+                episodes: it.leaf_count.filter(|_| it.kind == "show"),
+                rating_key: it.rating_key,
+                title: it.title,
+                kind: it.kind,
+                year: it.year,
+                view_count: it.view_count.unwrap_or(0),
+                last_viewed_at: it.last_viewed_at,
+            })
+            .collect();
+        Ok(Json(FullyWatchedOutput {
+            library_key: key.unwrap_or_else(|| "all".into()),
+            media_type,
+            total_count,
+            returned: fully_watched.len(),
+            fully_watched,
+        }))
+    }
+}
+
+fn account_label(accounts: &HashMap<i64, String>, id: Option<i64>) -> (String, Option<String>) {
+    match id {
+        Some(id) => (
+            accounts
+                .get(&id)
+                .cloned()
+                .unwrap_or_else(|| format!("account {id}")),
+            Some(id.to_string()),
+        ),
+        None => ("Unknown".into(), None),
+    }
+}
+
+impl PlexMcp {
+    /// Every play since `from` (unix seconds), optionally of one account, read page by page.
+    async fn play_log(&self, from: i64, account: Option<&str>) -> Result<PlayLog, ToolError> {
+        let plex = &self.ctx.plex;
+        let mut query = vec![
+            ("sort", "viewedAt:desc".to_string()),
+            ("viewedAt>", from.to_string()),
+        ];
+        if let Some(account) = account {
+            query.push(("accountID", account.to_string()));
+        }
+        let mut log = PlayLog {
+            plays: Vec::new(),
+            keys: Vec::new(),
+            titles: Vec::new(),
+        };
+        let mut index: HashMap<String, u32> = HashMap::new();
+        let mut fold = |rows: Vec<HistoryRow>| {
+            for r in rows {
+                // The filter is Plex's; this guards a server that ignores it.
+                if r.viewed_at < from {
+                    continue;
+                }
+                let item = *index.entry(r.rating_key.clone()).or_insert_with(|| {
+                    log.keys.push(r.rating_key.clone());
+                    log.titles.push(r.title.clone());
+                    (log.keys.len() - 1) as u32
+                });
+                let show = match (r.show_key(), &r.grandparent_title) {
+                    (Some(k), Some(t)) if r.kind == "episode" => Some((k.to_string(), t.clone())),
+                    _ => None,
+                };
+                log.plays.push(PlayRecord {
+                    item,
+                    account: r.account_id,
+                    device: r.device_id,
+                    section: r.library_section_id,
+                    kind: r.kind,
+                    show,
+                    viewed_at: r.viewed_at,
+                });
+            }
+        };
+        let first = plex
+            .page::<HistoryRow>(plex.pms(), HISTORY_PATH, &query, 0, PAGE_SIZE)
+            .await?;
+        let got = first.items.len();
+        let total = first.total;
+        fold(first.items);
+        match total {
+            Some(total) if got > 0 && got < total => {
+                let mut pages = std::pin::pin!(plex.pages::<HistoryRow>(
+                    plex.pms(),
+                    HISTORY_PATH,
+                    &query,
+                    got,
+                    total,
+                    got
+                ));
+                while let Some(rows) = pages.try_next().await? {
+                    fold(rows);
+                }
+            }
+            None if got == PAGE_SIZE => {
+                let mut start = got;
+                loop {
+                    let page = plex
+                        .page::<HistoryRow>(plex.pms(), HISTORY_PATH, &query, start, PAGE_SIZE)
+                        .await?;
+                    let n = page.items.len();
+                    fold(page.items);
+                    start += n;
+                    if n < PAGE_SIZE {
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(log)
+    }
+
+    /// Lengths (ms) of the given items, in the same order; `None` for items Plex no longer has.
+    async fn durations(&self, keys: &[String]) -> Result<Vec<Option<i64>>, ToolError> {
+        let plex = &self.ctx.plex;
+        let mut found: HashMap<String, Option<i64>> = HashMap::with_capacity(keys.len());
+        if keys.len() <= BATCH_LOOKUP_LIMIT {
+            for f in plex.metadata_batch::<ItemFacts>(keys).await? {
+                found.insert(f.rating_key, f.duration);
+            }
+        } else {
+            let wanted: HashSet<&str> = keys.iter().map(String::as_str).collect();
+            for section in self.sections(None).await? {
+                let Some(type_id) = leaf_type(&section.kind) else {
+                    continue;
+                };
+                let path = format!("/library/sections/{}/all", section.key);
+                let query = [("type", type_id.to_string())];
+                let items: Vec<ItemFacts> = plex.collect_all(plex.pms(), &path, &query).await?;
+                for f in items {
+                    if wanted.contains(f.rating_key.as_str()) {
+                        found.insert(f.rating_key, f.duration);
+                    }
+                }
+            }
+        }
+        Ok(keys
+            .iter()
+            .map(|k| found.get(k).copied().flatten())
+            .collect())
+    }
+
+    /// The libraries, or the one with `key` (a clear error if there is none).
+    async fn sections(&self, key: Option<&str>) -> Result<Vec<LibrarySection>, ToolError> {
+        let plex = &self.ctx.plex;
+        let all: SectionsContainer = plex.get(plex.pms(), "/library/sections", &[]).await?;
+        match key {
+            None => Ok(all.directory),
+            Some(key) => {
+                let one: Vec<LibrarySection> =
+                    all.directory.into_iter().filter(|s| s.key == key).collect();
+                if one.is_empty() {
+                    Err(ToolError::NotFound(no_library(key)))
+                } else {
+                    Ok(one)
+                }
+            }
+        }
+    }
+
+    async fn library_stat(&self, section: LibrarySection) -> Result<LibraryStat, ToolError> {
+        let plex = &self.ctx.plex;
+        let path = format!("/library/sections/{}/all", section.key);
+        let top = plex
+            .page::<serde::de::IgnoredAny>(plex.pms(), &path, &[], 0, 0)
+            .await?
+            .total
+            .unwrap_or(0);
+        let (mut leaves, mut watched, mut ms) = (0usize, 0usize, 0i64);
+        if let Some(type_id) = leaf_type(&section.kind) {
+            let query = [("type", type_id.to_string())];
+            let items: Vec<ItemFacts> = plex.collect_all(plex.pms(), &path, &query).await?;
+            leaves = items.len();
+            watched = items
+                .iter()
+                .filter(|i| i.view_count.is_some_and(|n| n > 0))
+                .count();
+            ms = items.iter().filter_map(|i| i.duration).sum();
+        }
+        Ok(LibraryStat {
+            key: section.key,
+            title: section.title,
+            kind: section.kind,
+            items: top,
+            leaf_items: leaves,
+            watched_leaf_items: watched,
+            total_hours: hours(ms),
+            scanned_at: section.scanned_at,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hours_round_to_a_tenth() {
+        assert_eq!(hours(5_400_000), 1.5);
+        assert_eq!(hours(0), 0.0);
+        assert_eq!(hours(3_600_000 * 100 + 100_000), 100.0);
+    }
+
+    #[test]
+    fn ranking_is_by_plays_then_name_and_capped() {
+        let mut m = HashMap::new();
+        for i in 0..15 {
+            m.insert((format!("u{i:02}"), None, None), (i % 3, 0));
+        }
+        let r = rank(m, TOP);
+        assert_eq!(r.len(), TOP);
+        assert_eq!(r[0].plays, 2);
+        assert_eq!(r[0].name, "u02");
+    }
+}

@@ -1,0 +1,394 @@
+//! The analytics tools against the fake stack. Every expected number is computed here, directly
+//! from the fake's generated data, not from plex-mcp's code.
+
+mod common;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use common::*;
+use plex_mcp::fake::{FakeStack, Scale, data::Play};
+use serde_json::{Value, json};
+
+fn hours(ms: i64) -> f64 {
+    (ms as f64 / 3_600_000.0 * 10.0).round() / 10.0
+}
+
+fn in_range(stack: &FakeStack, days: i64) -> Vec<&Play> {
+    let from = chrono::Utc::now().timestamp() - days * 86_400;
+    stack
+        .data
+        .history
+        .iter()
+        .filter(|p| p.viewed_at >= from)
+        .collect()
+}
+
+fn ms(stack: &FakeStack, p: &Play) -> i64 {
+    stack.data.items[p.item].duration.unwrap_or(0)
+}
+
+/// (name, plays, hours) ranked by plays, then name.
+fn ranking(rows: HashMap<String, (usize, i64)>, keep: usize) -> Vec<(String, usize, f64)> {
+    let mut v: Vec<(String, usize, f64)> = rows
+        .into_iter()
+        .map(|(k, (n, ms))| (k, n, hours(ms)))
+        .collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    v.truncate(keep);
+    v
+}
+
+fn as_ranking(v: &Value) -> Vec<(String, usize, f64)> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["name"].as_str().unwrap().to_string(),
+                r["plays"].as_u64().unwrap() as usize,
+                r["hours"].as_f64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn watch_stats_count_every_play_in_range_with_names() {
+    let stack = stack(MEDIUM, 51).await;
+    let s = connect(&stack, &[]).await;
+    let data = &stack.data;
+    let plays = in_range(&stack, 200);
+    assert!(
+        plays.len() > plex_mcp::plex::client::PAGE_SIZE,
+        "the range spans pages"
+    );
+
+    let out = s.ok("get_watch_stats", json!({"timeRange": 200})).await;
+    assert_eq!(out["totalPlays"], json!(plays.len()));
+    let total: i64 = plays.iter().map(|p| ms(&stack, p)).sum();
+    assert_eq!(out["totalHours"].as_f64().unwrap(), hours(total));
+    let mut by_day: BTreeMap<String, usize> = BTreeMap::new();
+    let mut by_type: BTreeMap<String, usize> = BTreeMap::new();
+    for p in &plays {
+        let day = chrono::DateTime::from_timestamp(p.viewed_at, 0)
+            .unwrap()
+            .format("%Y-%m-%d")
+            .to_string();
+        *by_day.entry(day).or_default() += 1;
+        *by_type
+            .entry(data.items[p.item].kind.to_string())
+            .or_default() += 1;
+    }
+    assert_eq!(out["plays"]["byDay"], json!(by_day));
+    assert_eq!(out["plays"]["byType"], json!(by_type));
+
+    let mut users: HashMap<String, (usize, i64)> = HashMap::new();
+    let mut devices: HashMap<String, (usize, i64)> = HashMap::new();
+    let mut libraries: HashMap<String, (usize, i64)> = HashMap::new();
+    let mut platforms: HashMap<String, (usize, i64)> = HashMap::new();
+    for p in &plays {
+        let len = ms(&stack, p);
+        for (map, key) in [
+            (&mut users, data.account(p.account_id).unwrap().name.clone()),
+            (&mut devices, data.device(p.device_id).unwrap().name.clone()),
+            (
+                &mut platforms,
+                data.device(p.device_id).unwrap().platform.to_string(),
+            ),
+            (
+                &mut libraries,
+                data.items[p.item].library_section_title.clone(),
+            ),
+        ] {
+            let e = map.entry(key).or_default();
+            e.0 += 1;
+            e.1 += len;
+        }
+    }
+    assert_eq!(out["uniqueUsers"], json!(users.len()));
+    assert_eq!(as_ranking(&out["topUsers"]), ranking(users.clone(), 5));
+    assert_eq!(as_ranking(&out["topDevices"]), ranking(devices.clone(), 5));
+    assert_eq!(
+        as_ranking(&out["topLibraries"]),
+        ranking(libraries.clone(), 5)
+    );
+
+    let out = s
+        .ok(
+            "get_watch_stats",
+            json!({"timeRange": 200, "statType": "platforms"}),
+        )
+        .await;
+    assert_eq!(as_ranking(&out["topPlatforms"]), ranking(platforms, 10));
+    assert_eq!(as_ranking(&out["topDevices"]), ranking(devices, 10));
+    assert!(out.get("plays").is_none());
+
+    let out = s
+        .ok(
+            "get_watch_stats",
+            json!({"timeRange": 200, "statType": "duration"}),
+        )
+        .await;
+    let mut hours_by_type: BTreeMap<String, i64> = BTreeMap::new();
+    for p in &plays {
+        *hours_by_type
+            .entry(data.items[p.item].kind.to_string())
+            .or_default() += ms(&stack, p);
+    }
+    let expected: BTreeMap<String, f64> = hours_by_type
+        .into_iter()
+        .map(|(k, v)| (k, hours(v)))
+        .collect();
+    assert_eq!(out["duration"]["byTypeHours"], json!(expected));
+    s.close().await;
+}
+
+#[tokio::test]
+async fn durations_are_right_whether_batched_or_listed() {
+    let stack = stack(
+        Scale {
+            plays: 12_000,
+            ..MEDIUM
+        },
+        52,
+    )
+    .await;
+    let s = connect(&stack, &[]).await;
+    let limit = plex_mcp::plex::tools::analytics::BATCH_LOOKUP_LIMIT;
+    for (days, listed) in [(20, false), (3650, true)] {
+        let plays = in_range(&stack, days);
+        let distinct: HashSet<usize> = plays.iter().map(|p| p.item).collect();
+        assert_eq!(
+            distinct.len() > limit,
+            listed,
+            "{days} days: {} distinct items",
+            distinct.len()
+        );
+        stack.control.clear_requests();
+        let out = s.ok("get_watch_stats", json!({"timeRange": days})).await;
+        let total: i64 = plays.iter().map(|p| ms(&stack, p)).sum();
+        assert_eq!(
+            out["totalHours"].as_f64().unwrap(),
+            hours(total),
+            "{days} days"
+        );
+        let batched = stack
+            .control
+            .requests()
+            .iter()
+            .filter(|r| r.starts_with("GET /library/metadata/"))
+            .count();
+        if listed {
+            assert_eq!(
+                batched, 0,
+                "{days} days: many items are read from the listings"
+            );
+        } else {
+            assert!(batched > 0, "{days} days: few items are fetched in batches");
+        }
+    }
+    s.close().await;
+}
+
+#[tokio::test]
+async fn user_stats_cover_every_account() {
+    let stack = stack(MEDIUM, 53).await;
+    let s = connect(&stack, &[]).await;
+    let plays = in_range(&stack, 90);
+    let out = s.ok("get_user_stats", json!({"timeRange": 90})).await;
+    assert_eq!(out["totalUsers"], json!(stack.data.accounts.len()));
+    for account in &stack.data.accounts {
+        let mine: Vec<&&Play> = plays
+            .iter()
+            .filter(|p| p.account_id == account.id)
+            .collect();
+        let row = out["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["id"] == json!(account.id.to_string()))
+            .unwrap_or_else(|| panic!("account {} listed", account.id));
+        assert_eq!(row["name"], json!(account.name));
+        assert_eq!(row["plays"], json!(mine.len()));
+        let total: i64 = mine.iter().map(|p| ms(&stack, p)).sum();
+        assert_eq!(row["hours"].as_f64().unwrap(), hours(total));
+        assert_eq!(
+            row["lastViewedAt"].as_i64(),
+            mine.iter().map(|p| p.viewed_at).max()
+        );
+    }
+    let counts: Vec<u64> = out["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["plays"].as_u64().unwrap())
+        .collect();
+    assert!(counts.windows(2).all(|w| w[0] >= w[1]), "most active first");
+    s.close().await;
+}
+
+#[tokio::test]
+async fn popular_content_ranks_plays_in_range() {
+    let stack = stack(MEDIUM, 54).await;
+    let s = connect(&stack, &[]).await;
+    let data = &stack.data;
+    let plays = in_range(&stack, 60);
+    // (plays, ms, last, users, title) per item, episodes rolled up to their show.
+    type Group = (usize, i64, i64, HashSet<u32>, String);
+    let mut groups: HashMap<String, Group> = HashMap::new();
+    for p in &plays {
+        let it = &data.items[p.item];
+        let (key, title) = match (&it.grandparent_rating_key, &it.grandparent_title) {
+            (Some(k), Some(t)) => (k.clone(), t.clone()),
+            _ => (it.rating_key.clone(), it.title.clone()),
+        };
+        let g = groups
+            .entry(key)
+            .or_insert_with(|| (0, 0, 0, HashSet::new(), title));
+        g.0 += 1;
+        g.1 += ms(&stack, p);
+        g.2 = g.2.max(p.viewed_at);
+        g.3.insert(p.account_id);
+    }
+    let mut expected: Vec<(String, Group)> = groups.into_iter().collect();
+    expected.sort_by(|(ka, a), (kb, b)| b.0.cmp(&a.0).then(b.2.cmp(&a.2)).then_with(|| ka.cmp(kb)));
+    let out = s
+        .ok("get_popular_content", json!({"timeRange": 60, "limit": 10}))
+        .await;
+    let got = out["popularContent"].as_array().unwrap();
+    assert_eq!(got.len(), 10);
+    for (row, (key, g)) in got.iter().zip(&expected) {
+        assert_eq!(row["ratingKey"], json!(key));
+        assert_eq!(row["title"], json!(g.4));
+        assert_eq!(row["plays"], json!(g.0));
+        assert_eq!(row["hours"].as_f64().unwrap(), hours(g.1));
+        assert_eq!(row["uniqueUsers"], json!(g.3.len()));
+        assert_eq!(row["lastViewedAt"], json!(g.2));
+        let year = data.item_by_key(key).and_then(|i| i.year);
+        assert_eq!(row["year"].as_i64(), year.map(i64::from));
+    }
+
+    let out = s
+        .ok(
+            "get_popular_content",
+            json!({"timeRange": 60, "metric": "duration", "mediaType": "movie", "limit": 5}),
+        )
+        .await;
+    let mut movies: HashMap<String, (i64, i64)> = HashMap::new();
+    for p in plays.iter().filter(|p| data.items[p.item].kind == "movie") {
+        let e = movies
+            .entry(data.items[p.item].rating_key.clone())
+            .or_default();
+        e.0 += ms(&stack, p);
+        e.1 = e.1.max(p.viewed_at);
+    }
+    let mut ranked: Vec<(String, (i64, i64))> = movies.into_iter().collect();
+    ranked.sort_by(|(ka, a), (kb, b)| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then_with(|| ka.cmp(kb)));
+    let keys: Vec<String> = ranked.into_iter().take(5).map(|(k, _)| k).collect();
+    let got: Vec<String> = out["popularContent"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["ratingKey"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(got, keys);
+    assert!(
+        out["popularContent"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["type"] == "movie")
+    );
+    s.close().await;
+}
+
+#[tokio::test]
+async fn library_stats_and_fully_watched_follow_view_state() {
+    let stack = stack(Scale::DEMO, 55).await;
+    let s = connect(&stack, &[]).await;
+    let data = &stack.data;
+    let out = s.ok("get_library_stats", json!({})).await;
+    for (row, section) in out["libraries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(&data.sections)
+    {
+        let leaf_kind = if section.kind == "show" {
+            "episode"
+        } else {
+            "movie"
+        };
+        let leaves: Vec<_> = data
+            .items
+            .iter()
+            .filter(|i| i.library_section_id == section.key && i.kind == leaf_kind)
+            .collect();
+        let top = data
+            .items
+            .iter()
+            .filter(|i| i.library_section_id == section.key && i.kind == section.kind)
+            .count();
+        assert_eq!(row["items"], json!(top), "{}", section.title);
+        assert_eq!(row["leafItems"], json!(leaves.len()));
+        assert_eq!(
+            row["watchedLeafItems"],
+            json!(leaves.iter().filter(|i| i.view_count.is_some()).count())
+        );
+        let total: i64 = leaves.iter().filter_map(|i| i.duration).sum();
+        assert_eq!(row["totalHours"].as_f64().unwrap(), hours(total));
+    }
+    let one = s.ok("get_library_stats", json!({"libraryKey": "2"})).await;
+    assert_eq!(one["totalLibraries"], json!(1));
+    let msg = s.err("get_library_stats", json!({"libraryKey": "9"})).await;
+    assert!(msg.contains("No Plex library has key 9"), "{msg}");
+
+    let mut expected: Vec<_> = data
+        .items
+        .iter()
+        .filter(|i| {
+            (i.kind == "movie" && i.view_count.is_some())
+                || (i.kind == "show"
+                    && i.leaf_count.unwrap_or(0) > 0
+                    && i.viewed_leaf_count == i.leaf_count)
+        })
+        .collect();
+    expected.sort_by(|a, b| {
+        b.last_viewed_at
+            .cmp(&a.last_viewed_at)
+            .then_with(|| a.title.cmp(&b.title))
+    });
+    assert!(
+        expected.iter().any(|i| i.kind == "show"),
+        "the sample has a fully watched show"
+    );
+    let out = s.ok("get_fully_watched", json!({})).await;
+    assert_eq!(out["totalCount"], json!(expected.len()));
+    let keys: Vec<&str> = out["fullyWatched"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["ratingKey"].as_str().unwrap())
+        .collect();
+    let want: Vec<&str> = expected.iter().map(|i| i.rating_key.as_str()).collect();
+    assert_eq!(keys, want);
+    let shows = s
+        .ok("get_fully_watched", json!({"mediaType": "show"}))
+        .await;
+    for row in shows["fullyWatched"].as_array().unwrap() {
+        assert_eq!(row["type"], "show");
+        let show = data
+            .item_by_key(row["ratingKey"].as_str().unwrap())
+            .unwrap();
+        assert_eq!(row["episodes"], json!(show.leaf_count));
+    }
+    let movies = s
+        .ok(
+            "get_fully_watched",
+            json!({"libraryKey": "3", "mediaType": "movie", "limit": 2}),
+        )
+        .await;
+    assert!(movies["returned"].as_u64().unwrap() <= 2);
+    assert_eq!(movies["libraryKey"], json!("3"));
+    s.close().await;
+}
