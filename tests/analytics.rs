@@ -392,3 +392,89 @@ async fn library_stats_and_fully_watched_follow_view_state() {
     assert_eq!(movies["libraryKey"], json!("3"));
     s.close().await;
 }
+
+#[tokio::test]
+async fn recommendations_rank_unwatched_movies_for_the_viewer() {
+    let stack = stack(Scale::DEMO, 56).await;
+    let s = connect(&stack, &[]).await;
+    let data = &stack.data;
+    let now = chrono::Utc::now().timestamp();
+    let movies: Vec<_> = data
+        .items
+        .iter()
+        .filter(|i| i.library_section_id == 1 && i.kind == "movie")
+        .collect();
+    let watched: Vec<_> = movies.iter().filter(|m| m.view_count.is_some()).collect();
+
+    let out = s
+        .ok(
+            "get_recommendations",
+            json!({"libraryKey": "1", "limit": 5}),
+        )
+        .await;
+    assert_eq!(out["watchedCount"], json!(watched.len()));
+    assert_eq!(out["unwatchedCount"], json!(movies.len() - watched.len()));
+    let recs = out["recommendations"].as_array().unwrap();
+    assert_eq!(recs.len(), 5.min(movies.len() - watched.len()));
+    let scores: Vec<f64> = recs.iter().map(|r| r["score"].as_f64().unwrap()).collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    for r in recs {
+        let m = data.item_by_key(r["ratingKey"].as_str().unwrap()).unwrap();
+        assert!(m.view_count.is_none(), "{} is already watched", m.title);
+        let full: Vec<&str> = m.genres.iter().map(|g| g.tag.as_str()).collect();
+        assert_eq!(
+            r["genres"],
+            json!(full),
+            "full genre list, not the list view's"
+        );
+        assert!(!r["reasons"].as_array().unwrap().is_empty());
+    }
+    // The taste profile uses every genre of every watched movie, weighted by recency and views.
+    let mut genre: HashMap<String, f64> = HashMap::new();
+    for m in &watched {
+        let days = (now - m.last_viewed_at.unwrap()) as f64 / 86_400.0;
+        let w = (-std::f64::consts::LN_2 * days / 180.0).exp()
+            * (1.0 + m.view_count.unwrap() as f64).ln();
+        for g in &m.genres {
+            *genre.entry(g.tag.clone()).or_default() += w;
+        }
+    }
+    let mut top: Vec<(String, f64)> = genre.into_iter().collect();
+    top.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap().then_with(|| a.0.cmp(&b.0)));
+    let top: Vec<String> = top.into_iter().take(5).map(|(g, _)| g).collect();
+    assert_eq!(out["tasteProfile"]["topGenres"], json!(top));
+
+    // Another account: its own plays make its profile.
+    for account in &data.accounts[1..] {
+        let seen: HashSet<String> = data
+            .history
+            .iter()
+            .filter(|p| p.account_id == account.id && data.items[p.item].library_section_id == 1)
+            .map(|p| data.items[p.item].rating_key.clone())
+            .collect();
+        let out = s
+            .ok(
+                "get_recommendations",
+                json!({"libraryKey": "1", "userId": account.id.to_string()}),
+            )
+            .await;
+        assert_eq!(out["watchedCount"], json!(seen.len()), "{}", account.name);
+        assert_eq!(out["userId"], json!(account.id.to_string()));
+        let recs = out["recommendations"].as_array().unwrap();
+        if seen.len() < 5 {
+            assert!(recs.is_empty());
+            assert!(out["message"].as_str().unwrap().contains("at least 5"));
+        } else {
+            assert!(!recs.is_empty());
+            assert!(
+                recs.iter()
+                    .all(|r| !seen.contains(r["ratingKey"].as_str().unwrap()))
+            );
+        }
+    }
+    let msg = s
+        .err("get_recommendations", json!({"libraryKey": "../1"}))
+        .await;
+    assert!(msg.contains("libraryKey"), "{msg}");
+    s.close().await;
+}

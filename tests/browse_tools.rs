@@ -9,28 +9,6 @@ use common::*;
 use plex_mcp::fake::{Scale, data::FakeItem};
 use serde_json::{Value, json};
 
-const TOOLS: [&str; 19] = [
-    "export_library",
-    "get_active_sessions",
-    "get_editable_fields",
-    "get_fully_watched",
-    "get_libraries",
-    "get_library_items",
-    "get_library_stats",
-    "get_media_details",
-    "get_on_deck",
-    "get_playlist_items",
-    "get_playlists",
-    "get_popular_content",
-    "get_recently_added",
-    "get_recently_watched",
-    "get_user_stats",
-    "get_watch_history",
-    "get_watch_stats",
-    "get_watchlist",
-    "search_media",
-];
-
 fn keys(v: &Value, list: &str) -> Vec<String> {
     v[list]
         .as_array()

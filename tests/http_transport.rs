@@ -91,7 +91,7 @@ async fn tools_over_the_initialize_and_the_stateless_lifecycle() {
             .await
             .expect("initialize over HTTP");
     let tools = client.list_all_tools().await.unwrap();
-    assert_eq!(tools.len(), 19);
+    assert_eq!(tools.len(), TOOLS.len());
     let result = client
         .call_tool(CallToolRequestParams::new("get_libraries"))
         .await

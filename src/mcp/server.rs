@@ -39,6 +39,7 @@ impl PlexMcp {
             ctx,
             tool_router: Self::library_tools()
                 + Self::analytics_tools()
+                + Self::recommendation_tools()
                 + Self::search_tools()
                 + Self::history_tools()
                 + Self::playlist_tools()

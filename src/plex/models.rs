@@ -199,6 +199,26 @@ pub struct ItemFacts {
     pub viewed_leaf_count: Option<u32>,
 }
 
+/// A movie as the recommender weighs it: view state, ratings, tags and ids.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct TasteItem {
+    #[serde(deserialize_with = "string_or_number")]
+    pub rating_key: String,
+    pub title: String,
+    pub year: Option<i32>,
+    pub view_count: Option<u32>,
+    pub last_viewed_at: Option<i64>,
+    pub rating: Option<f64>,
+    pub audience_rating: Option<f64>,
+    #[serde(rename = "Genre")]
+    pub genres: Vec<Tag>,
+    #[serde(rename = "Director")]
+    pub directors: Vec<Tag>,
+    #[serde(rename = "Role")]
+    pub roles: Vec<Tag>,
+}
+
 impl HistoryRow {
     /// The show's ratingKey of an episode play, from `grandparentKey`.
     pub fn show_key(&self) -> Option<&str> {

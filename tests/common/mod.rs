@@ -23,6 +23,30 @@ use serde_json::Value;
 /// The token the test stacks accept; distinctive so a leak is easy to find in any output.
 pub const TEST_TOKEN: &str = "tok-Zq8rX2vLm4Wp9Ks7";
 
+/// Every tool the server lists, sorted.
+pub const TOOLS: [&str; 20] = [
+    "export_library",
+    "get_active_sessions",
+    "get_editable_fields",
+    "get_fully_watched",
+    "get_libraries",
+    "get_library_items",
+    "get_library_stats",
+    "get_media_details",
+    "get_on_deck",
+    "get_playlist_items",
+    "get_playlists",
+    "get_popular_content",
+    "get_recently_added",
+    "get_recently_watched",
+    "get_recommendations",
+    "get_user_stats",
+    "get_watch_history",
+    "get_watch_stats",
+    "get_watchlist",
+    "search_media",
+];
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_plex-mcp");
 
 /// A medium stack: the Movies library (2,600) and one playlist (2,500) span several Plex pages.

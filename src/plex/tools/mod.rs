@@ -5,6 +5,7 @@ pub mod analytics;
 pub mod history;
 pub mod library;
 pub mod playlists;
+pub mod recommendations;
 pub mod search;
 pub mod watchlist;
 

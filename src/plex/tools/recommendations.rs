@@ -1,0 +1,458 @@
+//! `get_recommendations`: unwatched movies of a library ranked against the viewer's taste.
+//!
+//! The scoring is the reference server's (genre affinity with recency decay, rating, director,
+//! cast, era; a diversity penalty) with its weaknesses fixed: the taste profile is built from the
+//! watched movies' full metadata (list views trim tags), the leading candidates are rescored on
+//! their full metadata too, a `userId` profile comes from that account's own plays, and every
+//! reason behind a pick is returned. External taste signals (Trakt) enter through [`Signals`].
+
+use std::collections::{HashMap, HashSet};
+
+use rmcp::{Json, tool, tool_router};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{bounded, no_library, plex_id};
+use crate::{
+    mcp::{error::ToolError, params::Parameters, server::PlexMcp},
+    plex::models::{HistoryRow, TasteItem},
+};
+
+const HALF_LIFE_DAYS: f64 = 180.0;
+const MIN_WATCHED: usize = 5;
+const TOP_ACTORS: usize = 20;
+/// Candidates rescored on full metadata, per recommendation asked for.
+const RESCORE_FACTOR: usize = 5;
+
+/// Taste evidence from outside Plex. Neutral until the Trakt integration supplies it.
+#[derive(Debug, Clone)]
+pub struct Signals {
+    /// Multiplies the rating component: >1 for a viewer who rates low, <1 for one who rates high.
+    pub quality_bias: f64,
+}
+
+impl Default for Signals {
+    fn default() -> Self {
+        Self { quality_bias: 1.0 }
+    }
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RecommendationsArgs {
+    /// A movie library's key (from get_libraries).
+    #[schemars(regex(pattern = r"^\d+$"))]
+    pub library_key: String,
+    /// How many picks (1-50, default 10).
+    #[schemars(range(min = 1, max = 50))]
+    pub limit: Option<u32>,
+    /// Recommend for this account (id from get_user_stats), using its own plays; default the
+    /// server owner.
+    #[schemars(regex(pattern = r"^\d+$"))]
+    pub user_id: Option<String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TasteProfile {
+    pub top_genres: Vec<String>,
+    pub top_directors: Vec<String>,
+    pub top_actors: Vec<String>,
+    /// Recency-weighted average rating of the watched movies.
+    pub avg_rating: f64,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Recommendation {
+    pub rating_key: String,
+    pub title: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
+    pub genres: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rating: Option<f64>,
+    /// 0-1, after the diversity penalty.
+    pub score: f64,
+    /// Every reason that raised the score.
+    pub reasons: Vec<String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RecommendationsOutput {
+    pub library_key: String,
+    /// The account recommended for, or "server_owner".
+    pub user_id: String,
+    pub watched_count: usize,
+    pub unwatched_count: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub taste_profile: Option<TasteProfile>,
+    pub trakt_enhanced: bool,
+    pub recommendations: Vec<Recommendation>,
+    /// Why there are no recommendations, when there are none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+struct Profile {
+    genres: HashMap<String, f64>,
+    directors: HashMap<String, u32>,
+    top_actors: Vec<(String, u32)>,
+    avg_rating: f64,
+    year_mean: f64,
+    year_sd: f64,
+}
+
+fn tags(v: &[crate::plex::models::Tag]) -> impl Iterator<Item = &str> {
+    v.iter().map(|t| t.tag.as_str())
+}
+
+fn item_rating(it: &TasteItem) -> Option<f64> {
+    it.audience_rating.or(it.rating)
+}
+
+/// `watched`: (item, views, last viewed) with full metadata.
+fn profile(watched: &[(TasteItem, u32, Option<i64>)], now: i64) -> Profile {
+    let mut genres: HashMap<String, f64> = HashMap::new();
+    let mut directors: HashMap<String, u32> = HashMap::new();
+    let mut actors: Vec<(String, u32)> = Vec::new();
+    let (mut rating_sum, mut rating_weight) = (0.0, 0.0);
+    let mut years = Vec::new();
+    for (it, views, last) in watched {
+        let days = last.map_or(365.0, |t| (now - t).max(0) as f64 / 86_400.0);
+        let w =
+            (-std::f64::consts::LN_2 * days / HALF_LIFE_DAYS).exp() * (1.0 + *views as f64).ln();
+        for g in tags(&it.genres) {
+            *genres.entry(g.to_string()).or_default() += w;
+        }
+        for d in tags(&it.directors) {
+            *directors.entry(d.to_string()).or_default() += 1;
+        }
+        for a in tags(&it.roles) {
+            match actors.iter_mut().find(|(name, _)| name == a) {
+                Some((_, n)) => *n += 1,
+                None => actors.push((a.to_string(), 1)),
+            }
+        }
+        if let Some(r) = item_rating(it) {
+            rating_sum += r * w;
+            rating_weight += w;
+        }
+        years.extend(it.year.map(f64::from));
+    }
+    let max = genres.values().copied().fold(0.0, f64::max);
+    if max > 0.0 {
+        genres.values_mut().for_each(|v| *v /= max);
+    }
+    // Stable: ties keep first-seen order.
+    actors.sort_by_key(|a| std::cmp::Reverse(a.1));
+    actors.truncate(TOP_ACTORS);
+    let year_mean = if years.is_empty() {
+        2000.0
+    } else {
+        years.iter().sum::<f64>() / years.len() as f64
+    };
+    let year_sd = if years.len() > 1 {
+        (years.iter().map(|y| (y - year_mean).powi(2)).sum::<f64>() / years.len() as f64).sqrt()
+    } else {
+        20.0
+    };
+    Profile {
+        genres,
+        directors,
+        top_actors: actors,
+        avg_rating: if rating_weight > 0.0 {
+            rating_sum / rating_weight
+        } else {
+            5.0
+        },
+        year_mean,
+        year_sd,
+    }
+}
+
+fn score(it: &TasteItem, p: &Profile, signals: &Signals) -> (f64, Vec<String>) {
+    let mut reasons = Vec::new();
+    let gs: Vec<f64> = tags(&it.genres)
+        .map(|g| {
+            let s = p.genres.get(g).copied().unwrap_or(0.0);
+            if s > 0.3 {
+                reasons.push(format!("You love {g}"));
+            }
+            s
+        })
+        .collect();
+    let genre = if gs.is_empty() {
+        0.2
+    } else {
+        gs.iter().sum::<f64>() / gs.len() as f64 * 0.8 + 0.2
+    };
+    let rating = match item_rating(it) {
+        Some(r) => {
+            if r >= 7.0 {
+                reasons.push(format!("Highly rated ({r}/10)"));
+            }
+            (r / 10.0 * signals.quality_bias).min(1.0)
+        }
+        None => 0.5,
+    };
+    let director = tags(&it.directors)
+        .find_map(|d| p.directors.get(d).map(|n| (d, *n)))
+        .map_or(0.0, |(d, n)| {
+            reasons.push(format!("Director: {d} (watched {n} film{})", plural(n)));
+            (n as f64 / 3.0).min(1.0)
+        });
+    let actor = tags(&it.roles)
+        .find_map(|a| p.top_actors.iter().find(|(name, _)| name == a))
+        .map_or(0.0, |(a, n)| {
+            reasons.push(format!(
+                "Cast: {a} (in {n} of your watched film{})",
+                plural(*n)
+            ));
+            (*n as f64 / 5.0).min(1.0)
+        });
+    let era = match it.year {
+        Some(y) if p.year_sd > 0.0 => {
+            (-(y as f64 - p.year_mean).powi(2) / (2.0 * p.year_sd.powi(2))).exp()
+        }
+        _ => 0.5,
+    };
+    if era > 0.8 && it.year.is_some() {
+        reasons.push(format!(
+            "From the years you watch most (around {:.0})",
+            p.year_mean
+        ));
+    }
+    let mut seen = HashSet::new();
+    reasons.retain(|r| seen.insert(r.clone()));
+    (
+        0.40 * genre + 0.30 * rating + 0.15 * director + 0.10 * actor + 0.05 * era,
+        reasons,
+    )
+}
+
+fn plural(n: u32) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn top_keys<T: Copy + PartialOrd>(map: impl Iterator<Item = (String, T)>, n: usize) -> Vec<String> {
+    let mut v: Vec<(String, T)> = map.collect();
+    v.sort_by(|a, b| {
+        b.1.partial_cmp(&a.1)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then_with(|| a.0.cmp(&b.0))
+    });
+    v.into_iter().take(n).map(|(k, _)| k).collect()
+}
+
+#[tool_router(router = recommendation_tools, vis = "pub(crate)")]
+impl PlexMcp {
+    #[tool(
+        description = "Unwatched movies of one movie library ranked for a viewer: a taste profile from the movies they \
+watched (genres weighted by how recently and how often, favourite directors and actors, rating and era), a diversity \
+penalty so one genre does not fill the list, and the reasons for each pick. Default viewer is the server owner; \
+`userId` uses that account's own plays. Needs at least 5 watched movies. Read-only.",
+        annotations(
+            title = "Get Recommendations",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    pub async fn get_recommendations(
+        &self,
+        Parameters(args): Parameters<RecommendationsArgs>,
+    ) -> Result<Json<RecommendationsOutput>, ToolError> {
+        let key = plex_id("libraryKey", &args.library_key)?;
+        let limit = bounded("limit", args.limit, 10, 50)?;
+        let user = args
+            .user_id
+            .as_deref()
+            .map(|u| plex_id("userId", u))
+            .transpose()?;
+        let signals = Signals::default();
+        let plex = &self.ctx.plex;
+        let path = format!("/library/sections/{key}/all");
+        let movies: Vec<TasteItem> = plex
+            .collect_all(plex.pms(), &path, &[("type", "1".to_string())])
+            .await
+            .map_err(ToolError::not_found_as(|| no_library(&key)))?;
+        // Views per movie: the owner's from Plex's view state, another account's from its plays.
+        let views: HashMap<String, (u32, Option<i64>)> = match &user {
+            None => movies
+                .iter()
+                .filter(|m| m.view_count.unwrap_or(0) > 0)
+                .map(|m| {
+                    (
+                        m.rating_key.clone(),
+                        (m.view_count.unwrap_or(0), m.last_viewed_at),
+                    )
+                })
+                .collect(),
+            Some(user) => {
+                let query = [
+                    ("accountID", user.clone()),
+                    ("librarySectionID", key.clone()),
+                ];
+                let rows: Vec<HistoryRow> = plex
+                    .collect_all(plex.pms(), "/status/sessions/history/all", &query)
+                    .await?;
+                let mut views: HashMap<String, (u32, Option<i64>)> = HashMap::new();
+                for r in rows {
+                    let e = views.entry(r.rating_key).or_insert((0, None));
+                    e.0 += 1;
+                    e.1 = Some(e.1.unwrap_or(0).max(r.viewed_at));
+                }
+                views
+            }
+        };
+        let (watched, unwatched): (Vec<TasteItem>, Vec<TasteItem>) = movies
+            .into_iter()
+            .partition(|m| views.contains_key(&m.rating_key));
+        let mut out = RecommendationsOutput {
+            library_key: key.clone(),
+            user_id: user.clone().unwrap_or_else(|| "server_owner".into()),
+            watched_count: watched.len(),
+            unwatched_count: unwatched.len(),
+            taste_profile: None,
+            trakt_enhanced: false,
+            recommendations: Vec::new(),
+            message: None,
+        };
+        if watched.len() < MIN_WATCHED {
+            out.message = Some(format!(
+                "Not enough watch history to generate recommendations (watched: {}). Watch at least {MIN_WATCHED} movies first.",
+                watched.len()
+            ));
+            return Ok(Json(out));
+        }
+        if unwatched.is_empty() {
+            out.message = Some("Every movie in this library has been watched.".into());
+            return Ok(Json(out));
+        }
+        // List views trim tags: the profile is built from full metadata.
+        let watched_keys: Vec<String> = watched.iter().map(|m| m.rating_key.clone()).collect();
+        let detailed: Vec<(TasteItem, u32, Option<i64>)> = plex
+            .metadata_batch::<TasteItem>(&watched_keys)
+            .await?
+            .into_iter()
+            .map(|it| {
+                let (n, last) = views.get(&it.rating_key).copied().unwrap_or((1, None));
+                (it, n, last)
+            })
+            .collect();
+        let now = chrono::Utc::now().timestamp();
+        let p = profile(&detailed, now);
+        // A first pass on list tags picks the field; the leaders are rescored on full metadata.
+        let mut first: Vec<(f64, &TasteItem)> = unwatched
+            .iter()
+            .map(|m| (score(m, &p, &signals).0, m))
+            .collect();
+        first.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let leaders: Vec<String> = first
+            .iter()
+            .take(limit * RESCORE_FACTOR)
+            .map(|(_, m)| m.rating_key.clone())
+            .collect();
+        let mut scored: Vec<(f64, Vec<String>, TasteItem)> = plex
+            .metadata_batch::<TasteItem>(&leaders)
+            .await?
+            .into_iter()
+            .map(|it| {
+                let (s, reasons) = score(&it, &p, &signals);
+                (s, reasons, it)
+            })
+            .collect();
+        scored.sort_by(|a, b| {
+            b.0.total_cmp(&a.0)
+                .then_with(|| a.2.rating_key.cmp(&b.2.rating_key))
+        });
+        // Diversity: the third and later picks of one leading genre lose 0.15 each.
+        let mut per_genre: HashMap<String, usize> = HashMap::new();
+        let mut adjusted: Vec<(f64, Vec<String>, TasteItem)> = scored
+            .into_iter()
+            .take(limit * 3)
+            .map(|(s, reasons, it)| {
+                let top = it
+                    .genres
+                    .first()
+                    .map_or("Unknown".to_string(), |g| g.tag.clone());
+                let seen = per_genre.entry(top).or_default();
+                *seen += 1;
+                let penalty = if *seen > 2 {
+                    0.15 * (*seen - 2) as f64
+                } else {
+                    0.0
+                };
+                (s - penalty, reasons, it)
+            })
+            .collect();
+        adjusted.sort_by(|a, b| b.0.total_cmp(&a.0));
+        out.recommendations = adjusted
+            .into_iter()
+            .take(limit)
+            .map(|(s, reasons, it)| Recommendation {
+                rating: item_rating(&it),
+                genres: tags(&it.genres).map(str::to_string).collect(),
+                rating_key: it.rating_key,
+                title: it.title,
+                year: it.year,
+                score: (s * 1000.0).round() / 1000.0,
+                reasons,
+            })
+            .collect();
+        out.taste_profile = Some(TasteProfile {
+            top_genres: top_keys(p.genres.clone().into_iter(), 5),
+            top_directors: top_keys(p.directors.clone().into_iter(), 3),
+            top_actors: p
+                .top_actors
+                .iter()
+                .take(3)
+                .map(|(a, _)| a.clone())
+                .collect(),
+            avg_rating: (p.avg_rating * 10.0).round() / 10.0,
+        });
+        Ok(Json(out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plex::models::Tag;
+
+    fn movie(key: &str, genres: &[&str], year: i32, rating: f64) -> TasteItem {
+        TasteItem {
+            rating_key: key.into(),
+            title: key.into(),
+            year: Some(year),
+            rating: Some(rating),
+            genres: genres.iter().map(|g| Tag { tag: g.to_string() }).collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn recent_and_repeated_viewing_weighs_more() {
+        let now = 1_000_000_000;
+        let watched = vec![
+            (movie("a", &["Drama"], 2000, 8.0), 3, Some(now - 86_400)),
+            (
+                movie("b", &["Horror"], 2000, 6.0),
+                1,
+                Some(now - 400 * 86_400),
+            ),
+        ];
+        let p = profile(&watched, now);
+        assert_eq!(p.genres["Drama"], 1.0);
+        assert!(p.genres["Horror"] < 0.2);
+        assert!(p.avg_rating > 7.5, "{}", p.avg_rating);
+        let (drama, reasons) = score(&movie("c", &["Drama"], 2000, 9.0), &p, &Signals::default());
+        let (horror, _) = score(&movie("d", &["Horror"], 2000, 9.0), &p, &Signals::default());
+        assert!(drama > horror);
+        assert!(reasons.contains(&"You love Drama".to_string()));
+        assert!(reasons.contains(&"Highly rated (9/10)".to_string()));
+    }
+}
