@@ -1,9 +1,11 @@
 //! Benchmarks of the real binary, driven by rmcp's client over stdio like any MCP host:
 //!
 //! 1. start-up: process spawn until `tools/list` is answered, and the server's peak RSS;
-//! 2. `get_library_items` of the whole 20,000-movie library of the `large` fake stack, next to
-//!    the fetch-only floor (the same pages downloaded directly, as concurrently), with the
-//!    server's peak RSS and the number of Plex requests.
+//! 2. on the `large` fake stack (20,000 movies, 15,000 episodes, 100,000 plays), the whole-library
+//!    `get_library_items` and the six analytics tools: median time of a call next to its
+//!    fetch-only floor (the Plex requests of that call replayed without any processing, as
+//!    concurrently), the number of Plex requests, the server's peak RSS (a fresh server per tool)
+//!    and the size of the result.
 //!
 //! Run with `cargo bench --bench serve`. Plain harness: it prints a table, it asserts nothing.
 
@@ -110,80 +112,105 @@ async fn main() {
         ms(generated.elapsed())
     );
 
-    let http = plex_mcp::backend::http_client(Duration::from_secs(60));
-    let page = plex_mcp::plex::client::PAGE_SIZE;
-    let floor = || async {
+    let http = plex_mcp::backend::http_client(Duration::from_secs(120));
+    println!(
+        "\n{:<40} {:>10} {:>10} {:>7} {:>9} {:>10} {:>9}",
+        "tool call (large fake, 3 runs)",
+        "median",
+        "floor",
+        "ratio",
+        "requests",
+        "peak RSS",
+        "result"
+    );
+    let cases = [
+        (
+            "get_library_items",
+            serde_json::json!({"libraryKey": "1", "limit": 100000}),
+        ),
+        (
+            "get_watch_stats",
+            serde_json::json!({"timeRange": 365, "statType": "users"}),
+        ),
+        ("get_user_stats", serde_json::json!({"timeRange": 365})),
+        ("get_library_stats", serde_json::json!({})),
+        ("get_popular_content", serde_json::json!({"timeRange": 365})),
+        ("get_fully_watched", serde_json::json!({})),
+        (
+            "get_recommendations",
+            serde_json::json!({"libraryKey": "1"}),
+        ),
+    ];
+    for (tool, args) in cases {
+        let row = measure(&large, &http, tool, args).await;
+        println!(
+            "{:<40} {:>10} {:>10} {:>6.2}x {:>9} {:>7} MiB {:>6} KiB",
+            tool,
+            ms(row.median),
+            ms(row.floor),
+            row.median.as_secs_f64() / row.floor.as_secs_f64(),
+            row.requests,
+            row.peak_rss_kib / 1024,
+            row.result_bytes / 1024
+        );
+    }
+}
+
+struct Row {
+    median: Duration,
+    floor: Duration,
+    requests: usize,
+    peak_rss_kib: u64,
+    result_bytes: usize,
+}
+
+/// Runs `tool` three times on a fresh server, then replays the Plex requests of one call
+/// (same concurrency as the client) to time the fetch-only floor.
+async fn measure(stack: &FakeStack, http: &reqwest::Client, tool: &str, args: Value) -> Row {
+    let (client, pid) = spawn(stack).await;
+    let Value::Object(args) = args else {
+        unreachable!()
+    };
+    let mut times = Vec::new();
+    let mut requests = Vec::new();
+    let mut result_bytes = 0;
+    for _ in 0..3 {
+        stack.control.clear_requests();
         let started = Instant::now();
-        let bytes: Vec<usize> = futures::stream::iter((0..movies).step_by(page))
-            .map(|start| {
+        let result = client
+            .call_tool(CallToolRequestParams::new(tool.to_string()).with_arguments(args.clone()))
+            .await
+            .unwrap();
+        times.push(started.elapsed());
+        assert_ne!(result.is_error, Some(true), "{tool}: {:?}", result.content);
+        result_bytes = result.structured_content.map_or(0, |v| v.to_string().len());
+        requests = stack.control.requests();
+    }
+    let peak_rss_kib = peak_rss_kib(pid).unwrap_or(0);
+    client.cancel().await.unwrap();
+    let mut floors = Vec::new();
+    for _ in 0..3 {
+        let started = Instant::now();
+        futures::stream::iter(requests.iter())
+            .map(|line| {
+                let url = format!("{}{}", stack.plex.url, line.trim_start_matches("GET "));
                 let http = http.clone();
-                let url = format!(
-                    "{}/library/sections/1/all?includeGuids=1&X-Plex-Container-Start={start}&X-Plex-Container-Size={page}",
-                    large.plex.url
-                );
                 async move {
-                    let body = http.get(url).header("X-Plex-Token", TOKEN).send().await?.bytes().await?;
-                    Ok::<usize, reqwest::Error>(body.len())
+                    let resp = http.get(url).header("X-Plex-Token", TOKEN).send().await?;
+                    resp.bytes().await.map(|b| b.len())
                 }
             })
             .buffered(plex_mcp::plex::client::PAGE_CONCURRENCY)
-            .try_collect()
+            .try_collect::<Vec<usize>>()
             .await
             .unwrap();
-        (started.elapsed(), bytes.iter().sum::<usize>())
-    };
-    let mut floors = Vec::new();
-    let mut downloaded = 0;
-    for _ in 0..5 {
-        let (t, b) = floor().await;
-        floors.push(t);
-        downloaded = b;
+        floors.push(started.elapsed());
     }
-
-    let (client, pid) = spawn(&large).await;
-    let Value::Object(args) = serde_json::json!({"libraryKey": "1", "limit": 100000}) else {
-        unreachable!()
-    };
-    let mut calls = Vec::new();
-    let mut requests = 0;
-    let mut output_bytes = 0;
-    for _ in 0..5 {
-        large.control.clear_requests();
-        let started = Instant::now();
-        let result = client
-            .call_tool(CallToolRequestParams::new("get_library_items").with_arguments(args.clone()))
-            .await
-            .unwrap();
-        calls.push(started.elapsed());
-        let out = result.structured_content.unwrap();
-        assert_eq!(out["returned"].as_u64(), Some(movies as u64));
-        output_bytes = out.to_string().len();
-        requests = large.control.requests().len();
+    Row {
+        median: stats(times).1,
+        floor: stats(floors).1,
+        requests: requests.len(),
+        peak_rss_kib,
+        result_bytes,
     }
-    let server_rss = peak_rss_kib(pid).unwrap_or(0);
-    client.cancel().await.unwrap();
-    let (fmin, fmed, _) = stats(floors);
-    let (cmin, cmed, cmax) = stats(calls);
-    println!("get_library_items libraryKey=1 limit=100000 (5 runs)");
-    println!(
-        "  tool call: min {}  median {}  max {}",
-        ms(cmin),
-        ms(cmed),
-        ms(cmax)
-    );
-    println!(
-        "  fetch-only floor: min {}  median {}  ({} KiB of Plex JSON)",
-        ms(fmin),
-        ms(fmed),
-        downloaded / 1024
-    );
-    println!(
-        "  ratio to floor (median): {:.2}x",
-        cmed.as_secs_f64() / fmed.as_secs_f64()
-    );
-    println!(
-        "  Plex requests per call: {requests}; result size {} KiB",
-        output_bytes / 1024
-    );
-    println!("  server peak RSS: {server_rss} KiB");
 }

@@ -42,23 +42,39 @@ fn days_arg(value: Option<u32>) -> Result<usize, ToolError> {
     bounded("timeRange", value, 30, 3650)
 }
 
-/// One play, folded to what the statistics need.
+/// One play, folded to what the statistics need: no allocation per play.
 struct PlayRecord {
+    /// Index into `PlayLog::items`.
     item: u32,
     account: Option<i64>,
     device: Option<i64>,
-    section: Option<String>,
-    kind: String,
-    show: Option<(String, String)>,
     viewed_at: i64,
+}
+
+/// What history says of an item, kept once however often it was played.
+struct LoggedItem {
+    key: String,
+    title: String,
+    kind: String,
+    /// (show ratingKey, show title), for episodes.
+    show: Option<(String, String)>,
+    section: Option<String>,
 }
 
 /// Plays in a time range, with the items they refer to interned.
 struct PlayLog {
     plays: Vec<PlayRecord>,
-    keys: Vec<String>,
-    /// History title per interned item (history rows always carry one).
-    titles: Vec<String>,
+    items: Vec<LoggedItem>,
+}
+
+impl PlayLog {
+    fn keys(&self) -> Vec<String> {
+        self.items.iter().map(|i| i.key.clone()).collect()
+    }
+
+    fn item(&self, p: &PlayRecord) -> &LoggedItem {
+        &self.items[p.item as usize]
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
@@ -372,50 +388,77 @@ get_watch_history; for per-account totals get_user_stats. Read-only.",
         let from = since(days);
         let (log, names) = tokio::join!(self.play_log(from, None), self.names());
         let log = log?;
-        let durations = self.durations(&log.keys).await?;
+        let durations = self.durations(&log.keys()).await?;
         let length = |p: &PlayRecord| durations[p.item as usize].unwrap_or(0);
         let total_ms: i64 = log.plays.iter().map(length).sum();
-        let (mut users, mut devices, mut libraries, mut platforms) =
-            (Tally::new(), Tally::new(), Tally::new(), Tally::new());
-        let mut by_day = BTreeMap::new();
-        let mut by_type: BTreeMap<String, (usize, i64)> = BTreeMap::new();
+        // Tallies key by ids and days; names are attached once, at the end.
+        let mut users: HashMap<Option<i64>, (usize, i64)> = HashMap::new();
+        let mut devices: HashMap<Option<i64>, (usize, i64)> = HashMap::new();
+        let mut libraries: HashMap<Option<&str>, (usize, i64)> = HashMap::new();
+        let mut by_day: BTreeMap<i64, usize> = BTreeMap::new();
+        let mut by_type: BTreeMap<&str, (usize, i64)> = BTreeMap::new();
+        fn add<K: std::hash::Hash + Eq>(t: &mut HashMap<K, (usize, i64)>, key: K, ms: i64) {
+            let e = t.entry(key).or_default();
+            e.0 += 1;
+            e.1 += ms;
+        }
         for p in &log.plays {
             let ms = length(p);
-            let add = |t: &mut Tally, key| {
-                let e = t.entry(key).or_default();
-                e.0 += 1;
-                e.1 += ms;
-            };
-            let (user, user_id) = account_label(&names.accounts, p.account);
-            add(&mut users, (user, user_id, None));
-            let device = p.device.and_then(|d| names.devices.get(&d));
-            let platform = device.and_then(|(_, platform)| platform.clone());
-            add(
-                &mut devices,
-                (
-                    device.map_or_else(|| "Unknown".into(), |(name, _)| name.clone()),
-                    p.device.map(|d| d.to_string()),
-                    platform.clone(),
-                ),
-            );
-            add(
-                &mut platforms,
-                (platform.unwrap_or_else(|| "Unknown".into()), None, None),
-            );
-            let library = p
-                .section
-                .as_ref()
-                .and_then(|s| names.sections.get(s).cloned())
-                .unwrap_or_else(|| "Unknown".into());
-            add(&mut libraries, (library, p.section.clone(), None));
-            let day = chrono::DateTime::from_timestamp(p.viewed_at, 0)
-                .map(|d| d.format("%Y-%m-%d").to_string())
-                .unwrap_or_default();
-            *by_day.entry(day).or_insert(0) += 1;
-            let t = by_type.entry(p.kind.clone()).or_default();
+            let item = log.item(p);
+            add(&mut users, p.account, ms);
+            add(&mut devices, p.device, ms);
+            add(&mut libraries, item.section.as_deref(), ms);
+            *by_day.entry(p.viewed_at.div_euclid(DAY)).or_insert(0) += 1;
+            let t = by_type.entry(item.kind.as_str()).or_default();
             t.0 += 1;
             t.1 += ms;
         }
+        let unknown = || "Unknown".to_string();
+        let device_name = |d: &Option<i64>| d.and_then(|d| names.devices.get(&d));
+        let mut platforms: Tally = Tally::new();
+        for (device, &(n, ms)) in &devices {
+            let platform = device_name(device)
+                .and_then(|(_, p)| p.clone())
+                .unwrap_or_else(unknown);
+            let e = platforms.entry((platform, None, None)).or_default();
+            e.0 += n;
+            e.1 += ms;
+        }
+        let unique_users = users.len();
+        let users: Tally = users
+            .into_iter()
+            .map(|(id, v)| {
+                let (name, id) = account_label(&names.accounts, id);
+                ((name, id, None), v)
+            })
+            .collect();
+        let devices: Tally = devices
+            .into_iter()
+            .map(|(id, v)| {
+                let named = device_name(&id);
+                let name = named.map_or_else(unknown, |(n, _)| n.clone());
+                let platform = named.and_then(|(_, p)| p.clone());
+                ((name, id.map(|d| d.to_string()), platform), v)
+            })
+            .collect();
+        let libraries: Tally = libraries
+            .into_iter()
+            .map(|(id, v)| {
+                let name = id
+                    .and_then(|s| names.sections.get(s).cloned())
+                    .unwrap_or_else(unknown);
+                ((name, id.map(str::to_string), None), v)
+            })
+            .collect();
+        let by_day: BTreeMap<String, usize> = by_day
+            .into_iter()
+            .map(|(day, n)| {
+                let date = chrono::DateTime::from_timestamp(day * DAY, 0)
+                    .map(|d| d.format("%Y-%m-%d").to_string())
+                    .unwrap_or_default();
+                (date, n)
+            })
+            .collect();
         let keep = |wanted: StatType| if stat_type == wanted { TOP } else { TOP_ASIDE };
         let plays = log.plays.len();
         let out = WatchStatsOutput {
@@ -426,13 +469,16 @@ get_watch_history; for per-account totals get_user_stats. Read-only.",
             total_hours: hours(total_ms),
             plays: (stat_type == StatType::Plays).then(|| PlayStats {
                 by_day,
-                by_type: by_type.iter().map(|(k, (n, _))| (k.clone(), *n)).collect(),
+                by_type: by_type
+                    .iter()
+                    .map(|(k, (n, _))| (k.to_string(), *n))
+                    .collect(),
                 average_per_day: (plays as f64 / days as f64 * 100.0).round() / 100.0,
             }),
             duration: (stat_type == StatType::Duration).then(|| DurationStats {
                 by_type_hours: by_type
                     .iter()
-                    .map(|(k, (_, ms))| (k.clone(), hours(*ms)))
+                    .map(|(k, (_, ms))| (k.to_string(), hours(*ms)))
                     .collect(),
                 average_play_minutes: if plays == 0 {
                     0.0
@@ -440,7 +486,7 @@ get_watch_history; for per-account totals get_user_stats. Read-only.",
                     (total_ms as f64 / plays as f64 / 60_000.0 * 10.0).round() / 10.0
                 },
             }),
-            unique_users: users.len(),
+            unique_users,
             top_users: rank(users, keep(StatType::Users)),
             top_devices: rank(devices, keep(StatType::Platforms)),
             top_libraries: rank(libraries, keep(StatType::Libraries)),
@@ -467,7 +513,7 @@ days (default 30), most active first. The ids are what get_watch_history's userI
         let days = days_arg(args.time_range)?;
         let (log, names) = tokio::join!(self.play_log(since(days), None), self.names());
         let log = log?;
-        let durations = self.durations(&log.keys).await?;
+        let durations = self.durations(&log.keys()).await?;
         let mut per: HashMap<i64, (usize, i64, i64)> =
             names.accounts.keys().map(|&id| (id, (0, 0, 0))).collect();
         for p in &log.plays {
@@ -549,7 +595,7 @@ Each entry has plays, hours, distinct viewers and last play. Read-only.",
         let metric = args.metric.unwrap_or_default();
         let media_type = args.media_type.unwrap_or_default();
         let log = self.play_log(since(days), None).await?;
-        let durations = self.durations(&log.keys).await?;
+        let durations = self.durations(&log.keys()).await?;
         #[derive(Default)]
         struct Agg {
             title: String,
@@ -560,43 +606,43 @@ Each entry has plays, hours, distinct viewers and last play. Read-only.",
             users: HashSet<i64>,
             last: i64,
         }
-        let mut groups: HashMap<String, Agg> = HashMap::new();
+        let mut groups: HashMap<&str, Agg> = HashMap::new();
         for p in &log.plays {
-            let roll_up = p.kind == "episode" && media_type != PopularType::Episode;
+            let item = log.item(p);
+            let roll_up = item.kind == "episode" && media_type != PopularType::Episode;
             let wanted = match media_type {
-                PopularType::Movie => p.kind == "movie",
-                PopularType::Show | PopularType::Episode => p.kind == "episode",
+                PopularType::Movie => item.kind == "movie",
+                PopularType::Show | PopularType::Episode => item.kind == "episode",
                 PopularType::All => true,
             };
             if !wanted {
                 continue;
             }
-            let (key, title, kind, show) = match (&p.show, roll_up) {
-                (Some((show_key, show_title)), true) => (
-                    show_key.clone(),
-                    show_title.clone(),
-                    "show".to_string(),
-                    None,
-                ),
-                _ => (
-                    log.keys[p.item as usize].clone(),
-                    log.titles[p.item as usize].clone(),
-                    p.kind.clone(),
-                    p.show.as_ref().map(|(_, t)| t.clone()),
-                ),
+            let key = match (&item.show, roll_up) {
+                (Some((show_key, _)), true) => show_key.as_str(),
+                _ => item.key.as_str(),
             };
-            let g = groups.entry(key).or_insert_with(|| Agg {
-                title,
-                kind,
-                show,
-                ..Agg::default()
-            });
+            let g = groups
+                .entry(key)
+                .or_insert_with(|| match (&item.show, roll_up) {
+                    (Some((_, show_title)), true) => Agg {
+                        title: show_title.clone(),
+                        kind: "show".into(),
+                        ..Agg::default()
+                    },
+                    _ => Agg {
+                        title: item.title.clone(),
+                        kind: item.kind.clone(),
+                        show: item.show.as_ref().map(|(_, t)| t.clone()),
+                        ..Agg::default()
+                    },
+                });
             g.plays += 1;
             g.ms += durations[p.item as usize].unwrap_or(0);
             g.last = g.last.max(p.viewed_at);
             g.users.extend(p.account);
         }
-        let mut ranked: Vec<(String, Agg)> = groups.into_iter().collect();
+        let mut ranked: Vec<(&str, Agg)> = groups.into_iter().collect();
         ranked.sort_by(|(ka, a), (kb, b)| {
             let primary = match metric {
                 Metric::Plays => b.plays.cmp(&a.plays),
@@ -605,7 +651,7 @@ Each entry has plays, hours, distinct viewers and last play. Read-only.",
             primary.then(b.last.cmp(&a.last)).then_with(|| ka.cmp(kb))
         });
         ranked.truncate(limit);
-        let keys: Vec<String> = ranked.iter().map(|(k, _)| k.clone()).collect();
+        let keys: Vec<String> = ranked.iter().map(|(k, _)| k.to_string()).collect();
         let years: HashMap<String, Option<i32>> = self
             .ctx
             .plex
@@ -617,8 +663,8 @@ Each entry has plays, hours, distinct viewers and last play. Read-only.",
         let popular_content = ranked
             .into_iter()
             .map(|(key, g)| PopularItem {
-                year: years.get(&key).copied().flatten(),
-                rating_key: key,
+                year: years.get(key).copied().flatten(),
+                rating_key: key.to_string(),
                 title: g.title,
                 kind: g.kind,
                 show: g.show,
@@ -733,8 +779,7 @@ impl PlexMcp {
         }
         let mut log = PlayLog {
             plays: Vec::new(),
-            keys: Vec::new(),
-            titles: Vec::new(),
+            items: Vec::new(),
         };
         let mut index: HashMap<String, u32> = HashMap::new();
         let mut fold = |rows: Vec<HistoryRow>| {
@@ -743,22 +788,31 @@ impl PlexMcp {
                 if r.viewed_at < from {
                     continue;
                 }
-                let item = *index.entry(r.rating_key.clone()).or_insert_with(|| {
-                    log.keys.push(r.rating_key.clone());
-                    log.titles.push(r.title.clone());
-                    (log.keys.len() - 1) as u32
-                });
-                let show = match (r.show_key(), &r.grandparent_title) {
-                    (Some(k), Some(t)) if r.kind == "episode" => Some((k.to_string(), t.clone())),
-                    _ => None,
+                let item = match index.get(&r.rating_key) {
+                    Some(&i) => i,
+                    None => {
+                        let show = match (r.show_key(), &r.grandparent_title) {
+                            (Some(k), Some(t)) if r.kind == "episode" => {
+                                Some((k.to_string(), t.clone()))
+                            }
+                            _ => None,
+                        };
+                        let i = log.items.len() as u32;
+                        index.insert(r.rating_key.clone(), i);
+                        log.items.push(LoggedItem {
+                            key: r.rating_key,
+                            title: r.title,
+                            kind: r.kind,
+                            show,
+                            section: r.library_section_id,
+                        });
+                        i
+                    }
                 };
                 log.plays.push(PlayRecord {
                     item,
                     account: r.account_id,
                     device: r.device_id,
-                    section: r.library_section_id,
-                    kind: r.kind,
-                    show,
                     viewed_at: r.viewed_at,
                 });
             }
