@@ -17,6 +17,8 @@ const BACKOFF_BASE: Duration = Duration::from_millis(250);
 pub enum Service {
     Plex,
     Discover,
+    Sonarr,
+    Radarr,
 }
 
 impl Service {
@@ -24,6 +26,8 @@ impl Service {
         match self {
             Service::Plex => "Plex",
             Service::Discover => "Plex Discover",
+            Service::Sonarr => "Sonarr",
+            Service::Radarr => "Radarr",
         }
     }
 
@@ -31,6 +35,8 @@ impl Service {
         match self {
             Service::Plex => "PLEX_URL",
             Service::Discover => "PLEX_DISCOVER_URL",
+            Service::Sonarr => "SONARR_URL",
+            Service::Radarr => "RADARR_URL",
         }
     }
 
@@ -42,6 +48,12 @@ impl Service {
             }
             Service::Discover => {
                 "The watchlist needs a plex.tv account token, not a server-only token: check PLEX_TOKEN."
+            }
+            Service::Sonarr => {
+                "Check SONARR_API_KEY: find it in Sonarr → Settings → General → API Key."
+            }
+            Service::Radarr => {
+                "Check RADARR_API_KEY: find it in Radarr → Settings → General → API Key."
             }
         }
     }
@@ -166,6 +178,16 @@ pub fn http_client(timeout: Duration) -> reqwest::Client {
         .expect("the HTTP client configuration is static and valid")
 }
 
+/// Which failures a request may be repeated after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+    /// Reads and idempotent writes: 429, 502, 503 and 504.
+    Idempotent,
+    /// Writes that must not happen twice: a gateway error may hide a write that landed, so only a
+    /// 429 (refused before any work) is retried.
+    RateLimitOnly,
+}
+
 /// One backend endpoint family (a base URL) reached through the shared client.
 #[derive(Clone)]
 pub struct Backend {
@@ -204,17 +226,31 @@ impl Backend {
         path: &str,
         build: impl Fn() -> RequestBuilder,
     ) -> Result<T, BackendError> {
-        let body = self.send(path, build).await?;
+        self.json_with(path, Retry::Idempotent, build).await
+    }
+
+    pub async fn json_with<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        retry: Retry,
+        build: impl Fn() -> RequestBuilder,
+    ) -> Result<T, BackendError> {
+        let response = self.send(path, retry, build).await?;
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| self.transport_error(path, &e))?;
         serde_json::from_slice(&body)
             .map_err(|e| self.error(path, ErrorKind::Malformed(e.to_string())))
     }
 
-    /// Sends with bounded retries on 429/502/503/504 and returns the body of a 2xx answer.
+    /// Sends with bounded retries and returns the 2xx answer.
     pub async fn send(
         &self,
         path: &str,
+        retry: Retry,
         build: impl Fn() -> RequestBuilder,
-    ) -> Result<Vec<u8>, BackendError> {
+    ) -> Result<reqwest::Response, BackendError> {
         let mut attempt = 0;
         loop {
             let response = build()
@@ -223,20 +259,19 @@ impl Backend {
                 .map_err(|e| self.transport_error(path, &e))?;
             let status = response.status();
             if status.is_success() {
-                let body = response
-                    .bytes()
-                    .await
-                    .map_err(|e| self.transport_error(path, &e))?;
-                return Ok(body.to_vec());
+                return Ok(response);
             }
             let retry_after = retry_after(response.headers());
-            let retryable = matches!(
-                status,
-                StatusCode::TOO_MANY_REQUESTS
-                    | StatusCode::BAD_GATEWAY
-                    | StatusCode::SERVICE_UNAVAILABLE
-                    | StatusCode::GATEWAY_TIMEOUT
-            );
+            let retryable = match retry {
+                Retry::Idempotent => matches!(
+                    status,
+                    StatusCode::TOO_MANY_REQUESTS
+                        | StatusCode::BAD_GATEWAY
+                        | StatusCode::SERVICE_UNAVAILABLE
+                        | StatusCode::GATEWAY_TIMEOUT
+                ),
+                Retry::RateLimitOnly => status == StatusCode::TOO_MANY_REQUESTS,
+            };
             let too_long = retry_after.is_some_and(|w| w > MAX_RETRY_WAIT);
             if retryable && attempt < MAX_RETRIES && !too_long {
                 let wait = retry_after.unwrap_or(BACKOFF_BASE * 2u32.pow(attempt));

@@ -34,11 +34,23 @@ pub const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_MAX_SESSIONS: usize = 64;
 pub const DEFAULT_SESSION_IDLE: Duration = Duration::from_secs(300);
 
+pub const DEFAULT_SONARR_URL: &str = "http://localhost:8989";
+pub const DEFAULT_RADARR_URL: &str = "http://localhost:7878";
+
+/// Where a Sonarr or Radarr lives and its key; without a key its tools answer a setup message.
+#[derive(Debug, Clone)]
+pub struct ArrConfig {
+    pub url: String,
+    pub api_key: Option<Secret>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub plex_url: String,
     pub plex_token: Option<Secret>,
     pub discover_url: String,
+    pub sonarr: ArrConfig,
+    pub radarr: ArrConfig,
     pub data_dir: PathBuf,
     /// Per-request timeout for every backend call.
     pub http_timeout: Duration,
@@ -105,6 +117,22 @@ impl Config {
                     .as_deref()
                     .unwrap_or(DEFAULT_DISCOVER_URL),
             ),
+            sonarr: ArrConfig {
+                url: trim_base(
+                    non_empty("SONARR_URL")
+                        .as_deref()
+                        .unwrap_or(DEFAULT_SONARR_URL),
+                ),
+                api_key: non_empty("SONARR_API_KEY").map(Secret::new),
+            },
+            radarr: ArrConfig {
+                url: trim_base(
+                    non_empty("RADARR_URL")
+                        .as_deref()
+                        .unwrap_or(DEFAULT_RADARR_URL),
+                ),
+                api_key: non_empty("RADARR_API_KEY").map(Secret::new),
+            },
             data_dir,
             http_timeout,
             auth_token: non_empty("PLEX_MCP_AUTH_TOKEN").map(Secret::new),
@@ -161,6 +189,9 @@ mod tests {
         assert_eq!(c.data_dir, PathBuf::from("/home/u/.local/share/plex-mcp"));
         assert!(c.plex_token.is_none());
         assert_eq!(c.http_timeout, DEFAULT_HTTP_TIMEOUT);
+        assert_eq!(c.sonarr.url, "http://localhost:8989");
+        assert_eq!(c.radarr.url, "http://localhost:7878");
+        assert!(c.sonarr.api_key.is_none() && c.radarr.api_key.is_none());
     }
 
     #[test]

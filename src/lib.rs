@@ -4,6 +4,7 @@
 //! models and tools), `mcp` (the server and its transports), `cli` (commands), `fake` (the
 //! sample stack behind `--demo` and the tests), `config`.
 
+pub mod arr;
 pub mod backend;
 pub mod cli;
 pub mod config;

@@ -44,7 +44,14 @@ async fn lists_every_tool_with_full_definitions() {
             t.name
         );
         assert_eq!(ann.open_world_hint, Some(true), "{}", t.name);
-        let read_only = t.name != "export_library";
+        let writes = [
+            "export_library",
+            "sonarr_add_series",
+            "sonarr_trigger_search",
+            "radarr_add_movie",
+            "radarr_trigger_search",
+        ];
+        let read_only = !writes.contains(&t.name.as_ref());
         assert_eq!(
             ann.read_only_hint,
             Some(read_only),

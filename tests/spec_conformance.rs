@@ -196,6 +196,19 @@ async fn the_validator_rejects_a_wrong_shape() {
     assert!(v.iter_errors(&bad).next().is_some());
     let good = json!({"MediaContainer": {"size": 1, "Metadata": [{"title": "A", "type": "movie", "key": "/k", "addedAt": 1}]}});
     assert!(v.iter_errors(&good).next().is_none());
+    let sonarr = load("sonarr-v3.openapi.json");
+    let v = validator(&sonarr, &operation_pointer("/api/v3/series", "get"));
+    assert!(
+        v.iter_errors(&json!([{"id": 1, "bogus": true}]))
+            .next()
+            .is_some(),
+        "unknown properties are refused"
+    );
+    assert!(
+        v.iter_errors(&json!([{"id": 1, "title": "T"}]))
+            .next()
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -232,9 +245,136 @@ fn vendored_specs_match_shared_when_present() {
     if !shared.exists() {
         return; // A clean clone has only the vendored copies.
     }
-    for file in [PMS, LEGACY] {
+    for file in [
+        PMS,
+        LEGACY,
+        "sonarr-v3.openapi.json",
+        "radarr-v3.openapi.json",
+    ] {
         let theirs: Value =
             serde_json::from_str(&std::fs::read_to_string(shared.join(file)).unwrap()).unwrap();
         assert_eq!(load(file), theirs, "tests/specs/{file} is out of date");
     }
+}
+
+fn operation_pointer(path: &str, method: &str) -> String {
+    format!(
+        "#/paths/{}/{method}/responses/200/content/application~1json/schema",
+        escape(path)
+    )
+}
+
+#[tokio::test]
+async fn fake_sonarr_and_radarr_match_their_specs() {
+    let stack = stack(Scale::DEMO, 43).await;
+    let http = plex_mcp::backend::http_client(std::time::Duration::from_secs(10));
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    for (file, fake, library, id_field, new_id) in [
+        (
+            "sonarr-v3.openapi.json",
+            &stack.sonarr,
+            "/api/v3/series",
+            "tvdbId",
+            900_001,
+        ),
+        (
+            "radarr-v3.openapi.json",
+            &stack.radarr,
+            "/api/v3/movie",
+            "tmdbId",
+            800_001,
+        ),
+    ] {
+        let spec = load(file);
+        let base = &fake.server.url;
+        let gets = [
+            ("/api/v3/system/status", "/api/v3/system/status".to_string()),
+            (library, library.to_string()),
+            (
+                &format!("{library}/lookup") as &str,
+                format!("{library}/lookup?term=night"),
+            ),
+            (
+                "/api/v3/wanted/missing",
+                "/api/v3/wanted/missing?page=1&pageSize=50".to_string(),
+            ),
+            (
+                "/api/v3/calendar",
+                format!("/api/v3/calendar?start=2000-01-01&end={today}&includeSeries=true"),
+            ),
+            (
+                "/api/v3/queue",
+                "/api/v3/queue?page=2&pageSize=20".to_string(),
+            ),
+            (
+                "/api/v3/qualityprofile",
+                "/api/v3/qualityprofile".to_string(),
+            ),
+            ("/api/v3/rootfolder", "/api/v3/rootfolder".to_string()),
+        ];
+        for (spec_path, url_path) in gets {
+            let resp = http
+                .get(format!("{base}{url_path}"))
+                .header("X-Api-Key", &fake.api_key)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 200, "{url_path}");
+            let body: Value = resp.json().await.unwrap();
+            assert_valid(
+                &validator(&spec, &operation_pointer(spec_path, "get")),
+                &format!("{file} {url_path}"),
+                &body,
+            );
+        }
+        let posts = [
+            (
+                library,
+                json!({id_field: new_id, "title": "New", "qualityProfileId": 1, "rootFolderPath": "/x", "monitored": true}),
+            ),
+            (
+                "/api/v3/command",
+                json!({"name": if library.ends_with("series") { "MissingEpisodeSearch" } else { "MissingMoviesSearch" }}),
+            ),
+        ];
+        for (path, body) in posts {
+            let resp = http
+                .post(format!("{base}{path}"))
+                .header("X-Api-Key", &fake.api_key)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 201, "{path}");
+            let created: Value = resp.json().await.unwrap();
+            assert_valid(
+                &validator(&spec, &operation_pointer(path, "post")),
+                &format!("{file} POST {path}"),
+                &created,
+            );
+        }
+        let unauthorized = http
+            .get(format!("{base}/api/v3/system/status"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(unauthorized.status(), 401);
+    }
+    stack.sonarr.state.set_version("3.0.10.1567");
+    let spec = load("sonarr-v3.openapi.json");
+    let resp = http
+        .get(format!(
+            "{}/api/v3/languageprofile",
+            stack.sonarr.server.url
+        ))
+        .header("X-Api-Key", &stack.sonarr.api_key)
+        .send()
+        .await
+        .unwrap();
+    let body: Value = resp.json().await.unwrap();
+    assert_valid(
+        &validator(&spec, &operation_pointer("/api/v3/languageprofile", "get")),
+        "languageprofile",
+        &body,
+    );
 }

@@ -10,7 +10,8 @@ use std::{process::ExitCode, sync::Arc};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::{
-    backend::http_client,
+    arr::client::ArrClient,
+    backend::{Service, http_client},
     config::{Config, Secret},
     fake::{FakeStack, Scale},
     mcp::server::Context,
@@ -78,6 +79,13 @@ pub async fn run(cli: Cli) -> ExitCode {
                 config.plex_url = stack.plex.url.clone();
                 config.discover_url = stack.discover.url.clone();
                 config.plex_token = Some(Secret::new(stack.token.clone()));
+                for (arr, fake) in [
+                    (&mut config.sonarr, &stack.sonarr),
+                    (&mut config.radarr, &stack.radarr),
+                ] {
+                    arr.url = fake.server.url.clone();
+                    arr.api_key = Some(Secret::new(fake.api_key.clone()));
+                }
                 tracing::info!("demo stack: Plex at {}", stack.plex.url);
                 demo_stack = Some(stack);
             }
@@ -90,11 +98,25 @@ pub async fn run(cli: Cli) -> ExitCode {
     let Some(token) = config.plex_token.clone() else {
         return usage_error(TOKEN_HELP);
     };
-    let plex = match PlexClient::new(&config, &token, http_client(config.http_timeout)) {
-        Ok(p) => p,
+    let http = http_client(config.http_timeout);
+    let clients = PlexClient::new(&config, &token, http.clone()).and_then(|plex| {
+        let arr = |service, c| ArrClient::new(service, c, http.clone(), config.http_timeout);
+        Ok((
+            plex,
+            arr(Service::Sonarr, &config.sonarr)?,
+            arr(Service::Radarr, &config.radarr)?,
+        ))
+    });
+    let (plex, sonarr, radarr) = match clients {
+        Ok(c) => c,
         Err(e) => return usage_error(&e),
     };
-    let ctx = Arc::new(Context { config, plex });
+    let ctx = Arc::new(Context {
+        config,
+        plex,
+        sonarr,
+        radarr,
+    });
     let code = match cli
         .command
         .unwrap_or(Command::Serve(serve::ServeArgs::default()))

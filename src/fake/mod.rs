@@ -5,6 +5,7 @@
 //! Each service gets its own server (as in a real home stack), sharing one [`Control`] through
 //! which tests inject faults and read the requests that arrived.
 
+pub mod arr;
 pub mod data;
 mod discover;
 mod plex;
@@ -173,12 +174,21 @@ async fn spawn(router: Router, control: Control) -> std::io::Result<FakeServer> 
     Ok(FakeServer { url, shutdown })
 }
 
-/// The whole sample stack: fake Plex Media Server and Plex Discover.
+/// A running fake Sonarr or Radarr and the handle on its state.
+pub struct FakeArr {
+    pub server: FakeServer,
+    pub state: arr::ArrHandle,
+    pub api_key: String,
+}
+
+/// The whole sample stack: fake Plex Media Server, Plex Discover, Sonarr and Radarr.
 pub struct FakeStack {
     pub data: Arc<Dataset>,
     pub control: Control,
     pub plex: FakeServer,
     pub discover: FakeServer,
+    pub sonarr: FakeArr,
+    pub radarr: FakeArr,
     pub token: String,
 }
 
@@ -203,11 +213,26 @@ impl FakeStack {
             control.clone(),
         )
         .await?;
+        let now = chrono::Utc::now().timestamp();
+        let sonarr = spawn_arr(
+            arr::ArrState::sonarr(&data, now),
+            format!("{token}-sonarr"),
+            &control,
+        )
+        .await?;
+        let radarr = spawn_arr(
+            arr::ArrState::radarr(&data, now),
+            format!("{token}-radarr"),
+            &control,
+        )
+        .await?;
         Ok(FakeStack {
             data,
             control,
             plex,
             discover,
+            sonarr,
+            radarr,
             token,
         })
     }
@@ -218,6 +243,24 @@ impl FakeStack {
             ("PLEX_URL", self.plex.url.clone()),
             ("PLEX_TOKEN", self.token.clone()),
             ("PLEX_DISCOVER_URL", self.discover.url.clone()),
+            ("SONARR_URL", self.sonarr.server.url.clone()),
+            ("SONARR_API_KEY", self.sonarr.api_key.clone()),
+            ("RADARR_URL", self.radarr.server.url.clone()),
+            ("RADARR_API_KEY", self.radarr.api_key.clone()),
         ]
     }
+}
+
+async fn spawn_arr(
+    state: arr::ArrState,
+    api_key: String,
+    control: &Control,
+) -> std::io::Result<FakeArr> {
+    let state = arr::ArrHandle(Arc::new(Mutex::new(state)));
+    let server = spawn(arr::router(state.clone(), api_key.clone()), control.clone()).await?;
+    Ok(FakeArr {
+        server,
+        state,
+        api_key,
+    })
 }

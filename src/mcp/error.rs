@@ -20,6 +20,8 @@ pub enum ToolError {
     Backend(BackendError),
     /// A local failure (writing an export file).
     Local(String),
+    /// A service the tool needs is not set up; the message says which variable to set.
+    NotConfigured(String),
 }
 
 impl ToolError {
@@ -50,7 +52,7 @@ impl fmt::Display for ToolError {
             }
             ToolError::NotFound(what) => f.write_str(what),
             ToolError::Backend(e) => e.fmt(f),
-            ToolError::Local(what) => f.write_str(what),
+            ToolError::Local(what) | ToolError::NotConfigured(what) => f.write_str(what),
         }
     }
 }

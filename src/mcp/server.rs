@@ -14,12 +14,15 @@ use rmcp::{
 };
 
 use super::params::ARGUMENT_ERROR_PREFIX;
-use crate::{config::Config, plex::client::PlexClient};
+use crate::{arr::client::ArrClient, config::Config, plex::client::PlexClient};
 
 /// What every tool call can reach: configuration and backend clients.
 pub struct Context {
     pub config: Config,
     pub plex: PlexClient,
+    /// `None` when no API key is configured.
+    pub sonarr: Option<ArrClient>,
+    pub radarr: Option<ArrClient>,
 }
 
 #[derive(Clone)]
@@ -29,7 +32,8 @@ pub struct PlexMcp {
 }
 
 const INSTRUCTIONS: &str = "Tools for a home media stack: a Plex Media Server (libraries, search, \
-history, playlists, sessions) and the Plex account watchlist. Start with get_libraries to learn the \
+history, playlists, sessions, analytics), the Plex account watchlist, and Sonarr/Radarr (sonarr_*, \
+radarr_*, arr_get_status). Start with get_libraries to learn the \
 library keys; ids (ratingKey, libraryKey, playlistId) are numeric strings taken from earlier results. \
 List tools page through Plex completely and take limit/offset.";
 
@@ -40,6 +44,7 @@ impl PlexMcp {
             tool_router: Self::library_tools()
                 + Self::analytics_tools()
                 + Self::recommendation_tools()
+                + Self::arr_tools()
                 + Self::search_tools()
                 + Self::history_tools()
                 + Self::playlist_tools()

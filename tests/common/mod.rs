@@ -24,7 +24,8 @@ use serde_json::Value;
 pub const TEST_TOKEN: &str = "tok-Zq8rX2vLm4Wp9Ks7";
 
 /// Every tool the server lists, sorted.
-pub const TOOLS: [&str; 20] = [
+pub const TOOLS: [&str; 37] = [
+    "arr_get_status",
     "export_library",
     "get_active_sessions",
     "get_editable_fields",
@@ -44,7 +45,23 @@ pub const TOOLS: [&str; 20] = [
     "get_watch_history",
     "get_watch_stats",
     "get_watchlist",
+    "radarr_add_movie",
+    "radarr_get_calendar",
+    "radarr_get_missing",
+    "radarr_get_movies",
+    "radarr_get_profiles",
+    "radarr_get_queue",
+    "radarr_search",
+    "radarr_trigger_search",
     "search_media",
+    "sonarr_add_series",
+    "sonarr_get_calendar",
+    "sonarr_get_missing",
+    "sonarr_get_profiles",
+    "sonarr_get_queue",
+    "sonarr_get_series",
+    "sonarr_search",
+    "sonarr_trigger_search",
 ];
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_plex-mcp");
