@@ -298,6 +298,12 @@ async fn arr_failures_are_clear_and_keys_never_leak() {
     assert!(msg.contains("not the expected JSON"), "{msg}");
     seen.push_str(&s.ok("sonarr_get_series", json!({})).await.to_string());
     let log = s.close().await;
+
+    let s = connect(&stack, &[("SONARR_API_KEY", "wrong-key")]).await;
+    let msg = s.err("sonarr_get_queue", json!({})).await;
+    assert!(msg.contains("Sonarr rejected the credentials (HTTP 401)") && msg.contains("SONARR_API_KEY"), "{msg}");
+    assert!(!msg.contains("wrong-key"));
+    s.close().await;
     for key in [&stack.sonarr.api_key, &stack.radarr.api_key] {
         assert!(!seen.contains(key.as_str()), "key in a result");
         assert!(!log.contains(key.as_str()), "key in the log");
