@@ -301,7 +301,11 @@ async fn arr_failures_are_clear_and_keys_never_leak() {
 
     let s = connect(&stack, &[("SONARR_API_KEY", "wrong-key")]).await;
     let msg = s.err("sonarr_get_queue", json!({})).await;
-    assert!(msg.contains("Sonarr rejected the credentials (HTTP 401)") && msg.contains("SONARR_API_KEY"), "{msg}");
+    assert!(
+        msg.contains("Sonarr rejected the credentials (HTTP 401)")
+            && msg.contains("SONARR_API_KEY"),
+        "{msg}"
+    );
     assert!(!msg.contains("wrong-key"));
     s.close().await;
     for key in [&stack.sonarr.api_key, &stack.radarr.api_key] {
