@@ -48,6 +48,9 @@ pub struct ArrConfig {
 pub struct Config {
     pub plex_url: String,
     pub plex_token: Option<Secret>,
+    /// The Plex write tools are offered only when `PLEX_ENABLE_MUTATIVE_OPS` is exactly `true`
+    /// (as in the reference) and `--read-only` is not given.
+    pub mutative_ops: bool,
     pub discover_url: String,
     pub sonarr: ArrConfig,
     pub radarr: ArrConfig,
@@ -112,6 +115,7 @@ impl Config {
         Ok(Self {
             plex_url: trim_base(non_empty("PLEX_URL").as_deref().unwrap_or(DEFAULT_PLEX_URL)),
             plex_token: non_empty("PLEX_TOKEN").map(Secret::new),
+            mutative_ops: get("PLEX_ENABLE_MUTATIVE_OPS").as_deref() == Some("true"),
             discover_url: trim_base(
                 non_empty("PLEX_DISCOVER_URL")
                     .as_deref()
@@ -192,6 +196,16 @@ mod tests {
         assert_eq!(c.sonarr.url, "http://localhost:8989");
         assert_eq!(c.radarr.url, "http://localhost:7878");
         assert!(c.sonarr.api_key.is_none() && c.radarr.api_key.is_none());
+        assert!(!c.mutative_ops);
+        for (value, on) in [
+            ("true", true),
+            ("True", false),
+            ("1", false),
+            ("TRUE", false),
+        ] {
+            let c = config(&[("HOME", "/h"), ("PLEX_ENABLE_MUTATIVE_OPS", value)]).unwrap();
+            assert_eq!(c.mutative_ops, on, "{value}");
+        }
     }
 
     #[test]

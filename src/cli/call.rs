@@ -25,6 +25,10 @@ pub struct CallArgs {
 
 pub async fn run(ctx: Arc<Context>, args: CallArgs) -> ExitCode {
     let server = PlexMcp::new(ctx);
+    if let Some(message) = server.disabled_write_tool(&args.tool) {
+        eprintln!("{message}");
+        return ExitCode::FAILURE;
+    }
     let Some(tool) = server.tools().into_iter().find(|t| t.name == args.tool) else {
         eprintln!(
             "plex-mcp: unknown tool {:?}; `plex-mcp tools` lists the available ones",

@@ -37,6 +37,10 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub demo: bool,
 
+    /// Never offer the Plex write tools, whatever PLEX_ENABLE_MUTATIVE_OPS says.
+    #[arg(long, global = true)]
+    pub read_only: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -67,6 +71,9 @@ pub async fn run(cli: Cli) -> ExitCode {
         Ok(c) => c,
         Err(e) => return usage_error(&e),
     };
+    if cli.read_only {
+        config.mutative_ops = false;
+    }
     // Serving logs what it does; one-shot commands stay quiet unless something goes wrong.
     let serving = matches!(cli.command, None | Some(Command::Serve(_)));
     let default_filter = if serving { "info,rmcp=warn" } else { "error" };

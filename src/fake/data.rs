@@ -108,6 +108,9 @@ pub struct FakeItem {
     pub year: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rating: Option<f64>,
+    /// The owner's own rating, set through `/:/rate`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_rating: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_rating: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -466,6 +469,7 @@ impl Dataset {
                     title,
                     year: Some(year),
                     rating: Some((rng.range(30, 95) as f64) / 10.0),
+                    user_rating: None,
                     content_rating: Some(*rng.pick(CONTENT_RATINGS)),
                     studio: Some(*rng.pick(STUDIOS)),
                     duration: Some(duration),
@@ -569,6 +573,7 @@ impl Dataset {
                 title: show_title.clone(),
                 year: Some(year),
                 rating: Some((rng.range(50, 95) as f64) / 10.0),
+                user_rating: None,
                 content_rating: Some(*rng.pick(CONTENT_RATINGS)),
                 studio: Some(*rng.pick(STUDIOS)),
                 duration: Some(rng.range(22, 60) as i64 * 60_000),
@@ -628,6 +633,7 @@ impl Dataset {
                     summary: String::new(),
                     year: None,
                     rating: None,
+                    user_rating: None,
                     content_rating: None,
                     studio: None,
                     duration: None,
@@ -679,6 +685,7 @@ impl Dataset {
                         edition_title: None,
                         year: Some(year + season_no as i32 - 1),
                         rating: Some((rng.range(60, 95) as f64) / 10.0),
+                        user_rating: None,
                         content_rating: None,
                         studio: None,
                         duration: Some(duration),
@@ -826,38 +833,7 @@ impl Dataset {
             it.view_count = Some(it.view_count.unwrap_or(0) + 1);
             it.last_viewed_at = Some(it.last_viewed_at.unwrap_or(0).max(play.viewed_at));
         }
-        // Roll episode view state up to seasons and shows, as Plex does: watched episodes,
-        // total views and the latest view.
-        #[derive(Default)]
-        struct Rollup {
-            watched: u32,
-            views: u32,
-            last: i64,
-        }
-        let mut rollups: std::collections::HashMap<String, Rollup> = Default::default();
-        for it in items.iter().filter(|it| it.kind == "episode") {
-            let Some(views) = it.view_count else { continue };
-            for parent in [&it.parent_rating_key, &it.grandparent_rating_key]
-                .into_iter()
-                .flatten()
-            {
-                let r = rollups.entry(parent.clone()).or_default();
-                r.watched += 1;
-                r.views += views;
-                r.last = r.last.max(it.last_viewed_at.unwrap_or(0));
-            }
-        }
-        for it in items
-            .iter_mut()
-            .filter(|it| it.kind == "show" || it.kind == "season")
-        {
-            let r = rollups.remove(&it.rating_key).unwrap_or_default();
-            it.viewed_leaf_count = Some(r.watched);
-            if r.views > 0 {
-                it.view_count = Some(r.views);
-                it.last_viewed_at = Some(r.last);
-            }
-        }
+        roll_up_view_state(&mut items);
 
         // On deck: a few unwatched items the owner is part-way through.
         let mut on_deck = Vec::new();
@@ -986,12 +962,15 @@ impl Dataset {
     }
 
     pub fn item_by_key(&self, rating_key: &str) -> Option<&FakeItem> {
+        self.item_index(rating_key).map(|i| &self.items[i])
+    }
+
+    /// Keys are handed out in ascending order, so a binary search finds them.
+    pub fn item_index(&self, rating_key: &str) -> Option<usize> {
         let key: u64 = rating_key.parse().ok()?;
-        // Keys are handed out in ascending order, so a binary search finds them.
         self.items
             .binary_search_by_key(&key, |it| it.rating_key.parse::<u64>().unwrap_or(0))
             .ok()
-            .map(|i| &self.items[i])
     }
 
     pub fn account(&self, id: u32) -> Option<&Account> {
@@ -1000,6 +979,42 @@ impl Dataset {
 
     pub fn device(&self, id: u32) -> Option<&Device> {
         self.devices.iter().find(|d| d.id == id)
+    }
+}
+
+/// Rolls episode view state up to seasons and shows, as Plex does: watched episodes, total
+/// views and the latest view.
+pub fn roll_up_view_state(items: &mut [FakeItem]) {
+    #[derive(Default)]
+    struct Rollup {
+        watched: u32,
+        views: u32,
+        last: i64,
+    }
+    let mut rollups: std::collections::HashMap<String, Rollup> = Default::default();
+    for it in items.iter().filter(|it| it.kind == "episode") {
+        let Some(views) = it.view_count else { continue };
+        for parent in [&it.parent_rating_key, &it.grandparent_rating_key]
+            .into_iter()
+            .flatten()
+        {
+            let r = rollups.entry(parent.clone()).or_default();
+            r.watched += 1;
+            r.views += views;
+            r.last = r.last.max(it.last_viewed_at.unwrap_or(0));
+        }
+    }
+    for it in items
+        .iter_mut()
+        .filter(|it| it.kind == "show" || it.kind == "season")
+    {
+        let r = rollups.remove(&it.rating_key).unwrap_or_default();
+        it.viewed_leaf_count = Some(r.watched);
+        (it.view_count, it.last_viewed_at) = if r.views > 0 {
+            (Some(r.views), Some(r.last))
+        } else {
+            (None, None)
+        };
     }
 }
 

@@ -1,6 +1,6 @@
 //! Fake Plex Discover (discover.provider.plex.tv): the account watchlist.
 
-use std::{collections::HashMap, sync::Arc};
+use std::collections::HashMap;
 
 use axum::{
     Router,
@@ -11,12 +11,9 @@ use axum::{
 };
 use serde_json::json;
 
-use super::{
-    data::Dataset,
-    plex::{obj, paged, paging, require_token},
-};
+use super::plex::{LiveData, obj, paged, paging, require_token};
 
-pub(super) fn router(data: Arc<Dataset>, token: String) -> Router {
+pub(super) fn router(data: LiveData, token: String) -> Router {
     Router::new()
         .route("/library/sections/watchlist/all", get(watchlist))
         .layer(axum::middleware::from_fn_with_state(token, require_token))
@@ -24,10 +21,11 @@ pub(super) fn router(data: Arc<Dataset>, token: String) -> Router {
 }
 
 async fn watchlist(
-    State(data): State<Arc<Dataset>>,
+    State(data): State<LiveData>,
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
+    let data = data.read().unwrap_or_else(|e| e.into_inner());
     paged(
         &data.watchlist,
         &paging(&headers, &q),

@@ -8,7 +8,7 @@
 pub mod arr;
 pub mod data;
 mod discover;
-mod plex;
+pub mod plex;
 
 use std::{
     net::SocketAddr,
@@ -183,7 +183,10 @@ pub struct FakeArr {
 
 /// The whole sample stack: fake Plex Media Server, Plex Discover, Sonarr and Radarr.
 pub struct FakeStack {
+    /// The data as generated; tests compute expectations from it.
     pub data: Arc<Dataset>,
+    /// The data as it is now, after any writes.
+    pub live: plex::LiveData,
     pub control: Control,
     pub plex: FakeServer,
     pub discover: FakeServer,
@@ -207,9 +210,10 @@ impl FakeStack {
     pub async fn start_with(data: Arc<Dataset>, token: &str) -> std::io::Result<FakeStack> {
         let control = Control::default();
         let token = token.to_string();
-        let plex = spawn(plex::router(data.clone(), token.clone()), control.clone()).await?;
+        let live: plex::LiveData = Arc::new(std::sync::RwLock::new((*data).clone()));
+        let plex = spawn(plex::router(live.clone(), token.clone()), control.clone()).await?;
         let discover = spawn(
-            discover::router(data.clone(), token.clone()),
+            discover::router(live.clone(), token.clone()),
             control.clone(),
         )
         .await?;
@@ -228,6 +232,7 @@ impl FakeStack {
         .await?;
         Ok(FakeStack {
             data,
+            live,
             control,
             plex,
             discover,

@@ -1,6 +1,9 @@
 //! Fake Plex Media Server: the endpoints plex-mcp uses, shaped and paged like the real server.
 
-use std::{collections::HashMap, sync::Arc};
+use std::{
+    collections::HashMap,
+    sync::{Arc, RwLock},
+};
 
 use axum::{
     Router,
@@ -19,13 +22,29 @@ use super::{
 
 type Params = Query<HashMap<String, String>>;
 
+/// The live library: write endpoints change it, read endpoints see the change.
+pub type LiveData = Arc<RwLock<Dataset>>;
+
 #[derive(Clone)]
 struct Fake {
-    data: Arc<Dataset>,
+    data: LiveData,
 }
 
-pub(super) fn router(data: Arc<Dataset>, token: String) -> Router {
+impl Fake {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Dataset> {
+        self.data.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Dataset> {
+        self.data.write().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+pub(super) fn router(data: LiveData, token: String) -> Router {
+    // Plex's action paths (`/:/scrobble`) start with a colon, which axum 0.8 would otherwise
+    // mistake for old-style captures.
     Router::new()
+        .without_v07_checks()
         .route("/identity", get(identity))
         .route("/library/sections", get(sections))
         .route("/library/sections/{key}/all", get(section_all))
@@ -35,7 +54,18 @@ pub(super) fn router(data: Arc<Dataset>, token: String) -> Router {
         .route("/library/recentlyAdded", get(recently_added))
         .route("/library/onDeck", get(on_deck))
         .route("/playlists", get(playlists))
-        .route("/playlists/{id}/items", get(playlist_items))
+        .route("/playlists/{id}", axum::routing::delete(delete_playlist))
+        .route(
+            "/playlists/{id}/items",
+            get(playlist_items).delete(clear_playlist),
+        )
+        .route(
+            "/playlists/{id}/items/{item}",
+            axum::routing::delete(remove_playlist_item),
+        )
+        .route("/:/scrobble", get(scrobble).put(scrobble))
+        .route("/:/unscrobble", get(unscrobble).put(unscrobble))
+        .route("/:/rate", axum::routing::put(rate))
         .route("/status/sessions", get(sessions))
         .route("/status/sessions/history/all", get(history))
         .route("/accounts", get(accounts))
@@ -224,17 +254,18 @@ fn sort_items(items: &mut [&FakeItem], spec: &str) -> Result<(), ()> {
 }
 
 async fn identity(State(f): State<Fake>) -> Response {
+    let data = f.read();
     container(json!({
         "size": 0,
         "claimed": true,
-        "machineIdentifier": f.data.machine_identifier,
+        "machineIdentifier": data.machine_identifier,
         "version": "1.41.3.9314-a0bfb8370",
     }))
 }
 
 async fn sections(State(f): State<Fake>) -> Response {
-    let dirs: Vec<Value> = f
-        .data
+    let data = f.read();
+    let dirs: Vec<Value> = data
         .sections
         .iter()
         .map(|s| {
@@ -303,12 +334,13 @@ async fn section_all(
     headers: HeaderMap,
     Query(q): Params,
 ) -> Response {
-    let items = match section_items(&f.data, &key, &q) {
+    let data = f.read();
+    let items = match section_items(&data, &key, &q) {
         None => return not_found(),
         Some(Err(())) => return bad_request(),
         Some(Ok(items)) => items,
     };
-    let section = f.data.sections.iter().find(|s| s.key.to_string() == key);
+    let section = data.sections.iter().find(|s| s.key.to_string() == key);
     let guids = wants_guids(&q);
     paged(
         &items,
@@ -345,7 +377,8 @@ fn search_in<'a>(
 }
 
 async fn search(State(f): State<Fake>, headers: HeaderMap, Query(q): Params) -> Response {
-    match search_in(f.data.items.iter(), &q) {
+    let data = f.read();
+    match search_in(data.items.iter(), &q) {
         Err(()) => bad_request(),
         Ok(found) => paged(
             &found,
@@ -362,11 +395,11 @@ async fn section_search(
     headers: HeaderMap,
     Query(q): Params,
 ) -> Response {
-    let Some(section) = f.data.sections.iter().find(|s| s.key.to_string() == key) else {
+    let data = f.read();
+    let Some(section) = data.sections.iter().find(|s| s.key.to_string() == key) else {
         return not_found();
     };
-    let in_section = f
-        .data
+    let in_section = data
         .items
         .iter()
         .filter(|i| i.library_section_id == section.key);
@@ -384,9 +417,10 @@ async fn section_search(
 }
 
 async fn metadata(State(f): State<Fake>, Path(ids): Path<String>) -> Response {
+    let data = f.read();
     let found: Vec<Value> = ids
         .split(',')
-        .filter_map(|id| f.data.item_by_key(id.trim()))
+        .filter_map(|id| data.item_by_key(id.trim()))
         .map(detail_view)
         .collect();
     if found.is_empty() {
@@ -400,8 +434,8 @@ async fn metadata(State(f): State<Fake>, Path(ids): Path<String>) -> Response {
 }
 
 async fn recently_added(State(f): State<Fake>, headers: HeaderMap, Query(q): Params) -> Response {
-    let mut items: Vec<&FakeItem> = f
-        .data
+    let data = f.read();
+    let mut items: Vec<&FakeItem> = data
         .items
         .iter()
         .filter(|i| matches!(i.kind, "movie" | "episode"))
@@ -416,7 +450,8 @@ async fn recently_added(State(f): State<Fake>, headers: HeaderMap, Query(q): Par
 }
 
 async fn on_deck(State(f): State<Fake>, headers: HeaderMap, Query(q): Params) -> Response {
-    let items: Vec<&FakeItem> = f.data.on_deck.iter().map(|&i| &f.data.items[i]).collect();
+    let data = f.read();
+    let items: Vec<&FakeItem> = data.on_deck.iter().map(|&i| &data.items[i]).collect();
     paged(
         &items,
         &paging(&headers, &q),
@@ -426,7 +461,8 @@ async fn on_deck(State(f): State<Fake>, headers: HeaderMap, Query(q): Params) ->
 }
 
 async fn playlists(State(f): State<Fake>, headers: HeaderMap, Query(q): Params) -> Response {
-    let data = &f.data;
+    let data = f.read();
+    let data = &*data;
     paged(
         &data.playlists,
         &paging(&headers, &q),
@@ -462,7 +498,8 @@ async fn playlist_items(
     headers: HeaderMap,
     Query(q): Params,
 ) -> Response {
-    let Some(p) = f.data.playlists.iter().find(|p| p.rating_key == id) else {
+    let data = f.read();
+    let Some(p) = data.playlists.iter().find(|p| p.rating_key == id) else {
         return not_found();
     };
     let guids = wants_guids(&q);
@@ -477,7 +514,7 @@ async fn playlist_items(
             "leafCount": p.entries.len(),
         })),
         |&(item_id, idx)| {
-            let mut v = list_view(&f.data.items[idx], guids);
+            let mut v = list_view(&data.items[idx], guids);
             v["playlistItemID"] = json!(item_id);
             v
         },
@@ -485,7 +522,8 @@ async fn playlist_items(
 }
 
 async fn sessions(State(f): State<Fake>) -> Response {
-    let data = &f.data;
+    let data = f.read();
+    let data = &*data;
     let rows: Vec<Value> = data
         .sessions
         .iter()
@@ -533,7 +571,8 @@ async fn sessions(State(f): State<Fake>) -> Response {
 }
 
 async fn history(State(f): State<Fake>, headers: HeaderMap, Query(q): Params) -> Response {
-    let data = &f.data;
+    let data = f.read();
+    let data = &*data;
     let num = |name: &str| -> Result<Option<i64>, ()> {
         q.get(name)
             .map(|v| v.parse::<i64>().map_err(|_| ()))
@@ -606,8 +645,8 @@ async fn history(State(f): State<Fake>, headers: HeaderMap, Query(q): Params) ->
 }
 
 async fn accounts(State(f): State<Fake>) -> Response {
-    let rows: Vec<Value> = f
-        .data
+    let data = f.read();
+    let rows: Vec<Value> = data
         .accounts
         .iter()
         .map(|a| {
@@ -629,8 +668,8 @@ async fn accounts(State(f): State<Fake>) -> Response {
 }
 
 async fn devices(State(f): State<Fake>) -> Response {
-    let rows: Vec<Value> = f
-        .data
+    let data = f.read();
+    let rows: Vec<Value> = data
         .devices
         .iter()
         .map(|d| {
@@ -646,4 +685,117 @@ async fn devices(State(f): State<Fake>) -> Response {
     container(
         json!({"size": rows.len(), "identifier": "com.plexapp.system.devices", "Device": rows}),
     )
+}
+
+/// The items a watch-state change applies to: the item itself, or every episode under a show or
+/// season.
+fn leaves_of(data: &Dataset, idx: usize) -> Vec<usize> {
+    let item = &data.items[idx];
+    if matches!(item.kind, "movie" | "episode") {
+        return vec![idx];
+    }
+    let key = Some(item.rating_key.clone());
+    data.items
+        .iter()
+        .enumerate()
+        .filter(|(_, it)| {
+            it.kind == "episode"
+                && (it.parent_rating_key == key || it.grandparent_rating_key == key)
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// `key` and `identifier` as the `/:/` actions take them: 400 without, 404 for an unknown item.
+fn action_target(data: &Dataset, q: &HashMap<String, String>) -> Result<usize, StatusCode> {
+    if q.get("identifier").map(String::as_str) != Some("com.plexapp.plugins.library") {
+        return Err(StatusCode::BAD_REQUEST);
+    }
+    let key = q.get("key").ok_or(StatusCode::BAD_REQUEST)?;
+    data.item_index(key).ok_or(StatusCode::NOT_FOUND)
+}
+
+async fn set_watched(f: Fake, q: HashMap<String, String>, watched: bool) -> Response {
+    let mut data = f.write();
+    let idx = match action_target(&data, &q) {
+        Ok(i) => i,
+        Err(status) => return html_status(status),
+    };
+    let now = chrono::Utc::now().timestamp();
+    for leaf in leaves_of(&data, idx) {
+        let it = &mut data.items[leaf];
+        if watched {
+            it.view_count = Some(it.view_count.unwrap_or(0) + 1);
+            it.last_viewed_at = Some(now);
+        } else {
+            it.view_count = None;
+            it.last_viewed_at = None;
+        }
+        it.view_offset = None;
+    }
+    super::data::roll_up_view_state(&mut data.items);
+    StatusCode::OK.into_response()
+}
+
+async fn scrobble(State(f): State<Fake>, Query(q): Params) -> Response {
+    set_watched(f, q, true).await
+}
+
+async fn unscrobble(State(f): State<Fake>, Query(q): Params) -> Response {
+    set_watched(f, q, false).await
+}
+
+async fn rate(State(f): State<Fake>, Query(q): Params) -> Response {
+    let mut data = f.write();
+    let idx = match action_target(&data, &q) {
+        Ok(i) => i,
+        Err(status) => return html_status(status),
+    };
+    match q.get("rating").and_then(|r| r.parse::<f64>().ok()) {
+        Some(r) if (0.0..=10.0).contains(&r) => {
+            // Plex treats -1 as "clear"; 0-10 sets the rating.
+            data.items[idx].user_rating = Some(r);
+            StatusCode::OK.into_response()
+        }
+        _ => bad_request(),
+    }
+}
+
+async fn delete_playlist(State(f): State<Fake>, Path(id): Path<String>) -> Response {
+    let mut data = f.write();
+    let before = data.playlists.len();
+    data.playlists.retain(|p| p.rating_key != id);
+    if data.playlists.len() == before {
+        not_found()
+    } else {
+        StatusCode::OK.into_response()
+    }
+}
+
+async fn clear_playlist(State(f): State<Fake>, Path(id): Path<String>) -> Response {
+    let mut data = f.write();
+    match data.playlists.iter_mut().find(|p| p.rating_key == id) {
+        Some(p) => {
+            p.entries.clear();
+            StatusCode::OK.into_response()
+        }
+        None => not_found(),
+    }
+}
+
+async fn remove_playlist_item(
+    State(f): State<Fake>,
+    Path((id, item)): Path<(String, String)>,
+) -> Response {
+    let mut data = f.write();
+    let Some(p) = data.playlists.iter_mut().find(|p| p.rating_key == id) else {
+        return not_found();
+    };
+    let before = p.entries.len();
+    p.entries.retain(|(entry, _)| entry.to_string() != item);
+    if p.entries.len() == before {
+        not_found()
+    } else {
+        StatusCode::OK.into_response()
+    }
 }

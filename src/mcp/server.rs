@@ -39,17 +39,30 @@ List tools page through Plex completely and take limit/offset.";
 
 impl PlexMcp {
     pub fn new(ctx: Arc<Context>) -> Self {
-        Self {
-            ctx,
-            tool_router: Self::library_tools()
-                + Self::analytics_tools()
-                + Self::recommendation_tools()
-                + Self::arr_tools()
-                + Self::search_tools()
-                + Self::history_tools()
-                + Self::playlist_tools()
-                + Self::watchlist_tools(),
+        let mut tool_router = Self::library_tools()
+            + Self::search_tools()
+            + Self::history_tools()
+            + Self::playlist_tools()
+            + Self::watchlist_tools()
+            + Self::analytics_tools()
+            + Self::recommendation_tools()
+            + Self::arr_tools();
+        // Write tools are not even listed unless enabled (the reference listed them and only
+        // refused the calls).
+        if ctx.config.mutative_ops {
+            tool_router += Self::write_tools();
         }
+        Self { ctx, tool_router }
+    }
+
+    /// For a write tool that is switched off: how to switch it on.
+    pub fn disabled_write_tool(&self, name: &str) -> Option<String> {
+        (!self.tool_router.has_route(name) && Self::write_tools().has_route(name)).then(|| {
+            format!(
+                "{name} is a Plex write tool and writes are disabled. Set PLEX_ENABLE_MUTATIVE_OPS=true \
+                 (and do not pass --read-only) to enable the Plex write tools."
+            )
+        })
     }
 
     /// Every tool this server offers, for `plex-mcp tools` and the tests.
@@ -85,6 +98,10 @@ impl ServerHandler for PlexMcp {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let name = request.name.clone();
+        if let Some(message) = self.disabled_write_tool(&name) {
+            tracing::warn!(tool = %name, "write tool called while writes are disabled");
+            return Ok(CallToolResult::error(vec![ContentBlock::text(message)]).into());
+        }
         let started = std::time::Instant::now();
         let mut result = self
             .tool_router

@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 
 use super::models::{Envelope, MetadataPage};
 use crate::{
-    backend::{Backend, BackendError, Service},
+    backend::{Backend, BackendError, Retry, Service},
     config::{Config, Secret},
 };
 
@@ -99,6 +99,22 @@ impl PlexClient {
             .json(path, || self.build(backend, Method::GET, path, query))
             .await?;
         Ok(envelope.container)
+    }
+
+    /// A write whose answer carries nothing we need (`/:/scrobble`, `DELETE /playlists/…`).
+    /// Only idempotent writes go through here, so they may be retried.
+    pub async fn act(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<(), BackendError> {
+        let pms = &self.pms;
+        pms.send(path, Retry::Idempotent, || {
+            self.build(pms, method.clone(), path, query)
+        })
+        .await
+        .map(|_| ())
     }
 
     /// One page: `size` rows from `start`.

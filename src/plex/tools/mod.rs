@@ -8,6 +8,7 @@ pub mod playlists;
 pub mod recommendations;
 pub mod search;
 pub mod watchlist;
+pub mod write;
 
 use schemars::JsonSchema;
 use serde::Deserialize;

@@ -1,0 +1,385 @@
+//! The opt-in Plex write tools. They exist only when `PLEX_ENABLE_MUTATIVE_OPS=true` (and not
+//! `--read-only`). Each checks the current state first, so a repeated call changes nothing more,
+//! and the destructive ones preview what they would do until called with `confirm: true`.
+
+use reqwest::Method;
+use rmcp::{Json, tool, tool_router};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::plex_id;
+use crate::{
+    mcp::{error::ToolError, params::Parameters, server::PlexMcp},
+    plex::models::Item,
+};
+
+const LIBRARY_IDENTIFIER: &str = "com.plexapp.plugins.library";
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct WatchArgs {
+    /// The item's ratingKey; a show or season marks all its episodes.
+    #[schemars(regex(pattern = r"^\d+$"))]
+    pub rating_key: String,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WatchOutput {
+    /// Whether Plex was changed (false when it already was as asked).
+    pub updated: bool,
+    pub watched: bool,
+    pub rating_key: String,
+    pub title: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RateArgs {
+    #[schemars(regex(pattern = r"^\d+$"))]
+    pub rating_key: String,
+    /// 0-10 (Plex shows 10 as five stars); decimals allowed.
+    #[schemars(range(min = 0.0, max = 10.0))]
+    pub rating: f64,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RateOutput {
+    pub updated: bool,
+    pub rating_key: String,
+    pub title: String,
+    pub rating: f64,
+    /// The owner's rating before, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_rating: Option<f64>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RemoveItemArgs {
+    /// Playlist id (ratingKey from get_playlists).
+    #[schemars(regex(pattern = r"^\d+$"))]
+    pub playlist_id: String,
+    /// The entry's playlistItemID from get_playlist_items (not the item's ratingKey).
+    #[schemars(regex(pattern = r"^\d+$"))]
+    pub playlist_item_id: String,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RemoveItemOutput {
+    /// False when the entry was not (or no longer) in the playlist.
+    pub removed: bool,
+    pub playlist_id: String,
+    pub playlist_item_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ConfirmArgs {
+    /// Playlist id (ratingKey from get_playlists).
+    #[schemars(regex(pattern = r"^\d+$"))]
+    pub playlist_id: String,
+    /// Must be true to act; without it the tool only previews what it would do.
+    pub confirm: Option<bool>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DestructiveOutput {
+    /// True when nothing was changed and the call must be repeated with confirm: true.
+    pub preview: bool,
+    /// True when the change was made.
+    pub done: bool,
+    pub playlist_id: String,
+    pub title: String,
+    /// Items in the playlist before the change.
+    pub item_count: usize,
+    pub message: String,
+}
+
+#[tool_router(router = write_tools, vis = "pub(crate)")]
+impl PlexMcp {
+    #[tool(
+        description = "Mark an item watched for the token's owner (a show or season: all its episodes). Does nothing \
+if it already is; says which. Changes Plex view state (On Deck, unwatched badges).",
+        annotations(
+            title = "Mark Watched",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    pub async fn mark_watched(
+        &self,
+        Parameters(args): Parameters<WatchArgs>,
+    ) -> Result<Json<WatchOutput>, ToolError> {
+        self.set_watched(&args.rating_key, true).await
+    }
+
+    #[tool(
+        description = "Mark an item unwatched for the token's owner (a show or season: all its episodes), clearing its \
+view count and resume point. Does nothing if it already is unwatched.",
+        annotations(
+            title = "Mark Unwatched",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    pub async fn mark_unwatched(
+        &self,
+        Parameters(args): Parameters<WatchArgs>,
+    ) -> Result<Json<WatchOutput>, ToolError> {
+        self.set_watched(&args.rating_key, false).await
+    }
+
+    #[tool(
+        description = "Set the token owner's own rating of an item, 0-10 (10 = five stars). Replaces any earlier rating \
+(returned as previousRating).",
+        annotations(
+            title = "Rate Media",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    pub async fn rate_media(
+        &self,
+        Parameters(args): Parameters<RateArgs>,
+    ) -> Result<Json<RateOutput>, ToolError> {
+        if !args.rating.is_finite() || !(0.0..=10.0).contains(&args.rating) {
+            return Err(ToolError::invalid(
+                "rating",
+                format!("must be between 0 and 10 (got {})", args.rating),
+            ));
+        }
+        let item = self.fetch_item(&args.rating_key).await?;
+        let query = [
+            ("key", item.rating_key.clone()),
+            ("identifier", LIBRARY_IDENTIFIER.to_string()),
+            ("rating", args.rating.to_string()),
+        ];
+        self.ctx.plex.act(Method::PUT, "/:/rate", &query).await?;
+        Ok(Json(RateOutput {
+            updated: true,
+            rating_key: item.rating_key,
+            title: item.title,
+            rating: args.rating,
+            previous_rating: item.user_rating,
+        }))
+    }
+
+    #[tool(
+        description = "Remove one entry (by playlistItemID from get_playlist_items) from a playlist. The media itself \
+stays in the library. Repeating the call is harmless: a missing entry answers removed: false.",
+        annotations(
+            title = "Remove From Playlist",
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    pub async fn remove_from_playlist(
+        &self,
+        Parameters(args): Parameters<RemoveItemArgs>,
+    ) -> Result<Json<RemoveItemOutput>, ToolError> {
+        let playlist = plex_id("playlistId", &args.playlist_id)?;
+        let entry = plex_id("playlistItemId", &args.playlist_item_id)?;
+        let items = self.playlist_entries(&playlist).await?;
+        let Some(found) = items
+            .into_iter()
+            .find(|i| i.playlist_item_id.as_deref() == Some(entry.as_str()))
+        else {
+            return Ok(Json(RemoveItemOutput {
+                removed: false,
+                playlist_id: playlist,
+                playlist_item_id: entry,
+                title: None,
+            }));
+        };
+        self.ctx
+            .plex
+            .act(
+                Method::DELETE,
+                &format!("/playlists/{playlist}/items/{entry}"),
+                &[],
+            )
+            .await?;
+        Ok(Json(RemoveItemOutput {
+            removed: true,
+            playlist_id: playlist,
+            playlist_item_id: entry,
+            title: Some(found.title),
+        }))
+    }
+
+    #[tool(
+        description = "Remove every item from a playlist, keeping the playlist itself. Destructive: without \
+`confirm: true` it only previews (title, how many items would go); call again with confirm: true to clear.",
+        annotations(
+            title = "Clear Playlist",
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    pub async fn clear_playlist(
+        &self,
+        Parameters(args): Parameters<ConfirmArgs>,
+    ) -> Result<Json<DestructiveOutput>, ToolError> {
+        let (id, title, count) = self.playlist_summary(&args.playlist_id).await?;
+        if args.confirm != Some(true) {
+            return Ok(Json(DestructiveOutput {
+                preview: true,
+                done: false,
+                message: format!(
+                    "Would remove all {count} items from \"{title}\". Call again with confirm: true to clear it."
+                ),
+                playlist_id: id,
+                title,
+                item_count: count,
+            }));
+        }
+        if count > 0 {
+            self.ctx
+                .plex
+                .act(Method::DELETE, &format!("/playlists/{id}/items"), &[])
+                .await?;
+        }
+        Ok(Json(DestructiveOutput {
+            preview: false,
+            done: true,
+            message: format!(
+                "Removed {count} items from \"{title}\"; the media stays in the library."
+            ),
+            playlist_id: id,
+            title,
+            item_count: count,
+        }))
+    }
+
+    #[tool(
+        description = "Delete a playlist (the media in it stays in the library). Destructive: without `confirm: true` \
+it only previews which playlist and how many items; call again with confirm: true to delete.",
+        annotations(
+            title = "Delete Playlist",
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = false,
+            open_world_hint = true
+        )
+    )]
+    pub async fn delete_playlist(
+        &self,
+        Parameters(args): Parameters<ConfirmArgs>,
+    ) -> Result<Json<DestructiveOutput>, ToolError> {
+        let (id, title, count) = self.playlist_summary(&args.playlist_id).await?;
+        if args.confirm != Some(true) {
+            return Ok(Json(DestructiveOutput {
+                preview: true,
+                done: false,
+                message: format!(
+                    "Would delete the playlist \"{title}\" ({count} items). Call again with confirm: true to delete it."
+                ),
+                playlist_id: id,
+                title,
+                item_count: count,
+            }));
+        }
+        self.ctx
+            .plex
+            .act(Method::DELETE, &format!("/playlists/{id}"), &[])
+            .await?;
+        Ok(Json(DestructiveOutput {
+            preview: false,
+            done: true,
+            message: format!("Deleted the playlist \"{title}\"; the media stays in the library."),
+            playlist_id: id,
+            title,
+            item_count: count,
+        }))
+    }
+}
+
+impl PlexMcp {
+    async fn set_watched(
+        &self,
+        rating_key: &str,
+        watched: bool,
+    ) -> Result<Json<WatchOutput>, ToolError> {
+        let item = self.fetch_item(rating_key).await?;
+        let is_watched = match item.leaf_count {
+            // Shows and seasons: watched when every episode is.
+            Some(leaves) => leaves > 0 && item.viewed_leaf_count == Some(leaves),
+            None => item.view_count.unwrap_or(0) > 0,
+        };
+        let has_views = item.view_count.unwrap_or(0) > 0 || item.viewed_leaf_count.unwrap_or(0) > 0;
+        let change = if watched {
+            !is_watched
+        } else {
+            has_views || item.view_offset.is_some()
+        };
+        if change {
+            let path = if watched {
+                "/:/scrobble"
+            } else {
+                "/:/unscrobble"
+            };
+            let query = [
+                ("key", item.rating_key.clone()),
+                ("identifier", LIBRARY_IDENTIFIER.to_string()),
+            ];
+            self.ctx.plex.act(Method::PUT, path, &query).await?;
+        }
+        Ok(Json(WatchOutput {
+            updated: change,
+            watched,
+            rating_key: item.rating_key,
+            title: item.title,
+        }))
+    }
+
+    async fn playlist_entries(&self, playlist: &str) -> Result<Vec<Item>, ToolError> {
+        let plex = &self.ctx.plex;
+        plex.collect_all(plex.pms(), &format!("/playlists/{playlist}/items"), &[])
+            .await
+            .map_err(ToolError::not_found_as(|| {
+                format!("No playlist has id {playlist}. Call get_playlists for the valid ids.")
+            }))
+    }
+
+    /// (id, title, item count) of a playlist, or a clear not-found error.
+    async fn playlist_summary(
+        &self,
+        playlist_id: &str,
+    ) -> Result<(String, String, usize), ToolError> {
+        let id = plex_id("playlistId", playlist_id)?;
+        let plex = &self.ctx.plex;
+        let page: crate::plex::models::MetadataPage<Item> =
+            plex.get(plex.pms(), "/playlists", &[]).await?;
+        let playlist = page
+            .metadata
+            .into_iter()
+            .find(|p| p.rating_key == id)
+            .ok_or_else(|| {
+                ToolError::NotFound(format!(
+                    "No playlist has id {id}. Call get_playlists for the valid ids."
+                ))
+            })?;
+        let count = plex
+            .page::<serde::de::IgnoredAny>(plex.pms(), &format!("/playlists/{id}/items"), &[], 0, 0)
+            .await?
+            .total
+            .unwrap_or(0);
+        Ok((id, playlist.title, count))
+    }
+}

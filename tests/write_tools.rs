@@ -1,0 +1,252 @@
+//! The opt-in Plex write tools: off unless enabled, idempotent where they say so, destructive ones
+//! only after confirm: true — all checked against the fake's live state.
+
+mod common;
+
+use common::*;
+use plex_mcp::fake::{Dataset, FakeStack, Fault, Scale};
+use serde_json::json;
+
+const WRITES: [&str; 6] = [
+    "clear_playlist",
+    "delete_playlist",
+    "mark_unwatched",
+    "mark_watched",
+    "rate_media",
+    "remove_from_playlist",
+];
+
+fn live(stack: &FakeStack) -> std::sync::RwLockReadGuard<'_, Dataset> {
+    stack.live.read().unwrap()
+}
+
+#[tokio::test]
+async fn writes_are_off_unless_enabled() {
+    let stack = stack(Scale::DEMO, 71).await;
+    let s = connect(&stack, &[]).await;
+    let tools = s.tools().await;
+    assert!(
+        tools.iter().all(|t| !WRITES.contains(&t.name.as_ref())),
+        "no write tool is listed"
+    );
+    let msg = s.err("mark_watched", json!({"ratingKey": "1002"})).await;
+    assert!(msg.contains("PLEX_ENABLE_MUTATIVE_OPS=true"), "{msg}");
+    assert!(live(&stack).items.iter().all(|i| i.view_count
+        == stack.data.items[stack.data.item_index(&i.rating_key).unwrap()].view_count));
+    s.close().await;
+
+    let s = connect(&stack, &[("PLEX_ENABLE_MUTATIVE_OPS", "True")]).await;
+    assert!(
+        s.tools()
+            .await
+            .iter()
+            .all(|t| !WRITES.contains(&t.name.as_ref())),
+        "only exactly \"true\" enables"
+    );
+    s.close().await;
+
+    let s = connect(&stack, &[("PLEX_ENABLE_MUTATIVE_OPS", "true")]).await;
+    let names: Vec<String> = s.tools().await.iter().map(|t| t.name.to_string()).collect();
+    assert!(WRITES.iter().all(|w| names.iter().any(|n| n == w)));
+    s.close().await;
+
+    let dir = temp_dir("readonly");
+    let out = command(&stack, &dir, &[("PLEX_ENABLE_MUTATIVE_OPS", "true")])
+        .args(["--read-only", "tools"])
+        .output()
+        .await
+        .unwrap();
+    let listed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        WRITES.iter().all(|w| !listed.contains(w)),
+        "--read-only wins"
+    );
+}
+
+#[tokio::test]
+async fn watch_state_and_ratings_are_idempotent() {
+    let stack = stack(Scale::DEMO, 72).await;
+    let s = connect(&stack, &[("PLEX_ENABLE_MUTATIVE_OPS", "true")]).await;
+    let movie = stack
+        .data
+        .items
+        .iter()
+        .find(|i| i.kind == "movie" && i.view_count.is_none() && i.view_offset.is_none())
+        .unwrap();
+    let key = movie.rating_key.clone();
+    let view_count = |stack: &FakeStack| live(stack).item_by_key(&key).unwrap().view_count;
+
+    let out = s.ok("mark_watched", json!({"ratingKey": key})).await;
+    assert_eq!(out["updated"], json!(true));
+    assert_eq!(view_count(&stack), Some(1));
+    let again = s.ok("mark_watched", json!({"ratingKey": key})).await;
+    assert_eq!(again["updated"], json!(false), "already watched");
+    assert_eq!(view_count(&stack), Some(1), "a repeat changes nothing");
+    s.ok("mark_unwatched", json!({"ratingKey": key})).await;
+    assert_eq!(view_count(&stack), None);
+    assert_eq!(
+        s.ok("mark_unwatched", json!({"ratingKey": key})).await["updated"],
+        json!(false)
+    );
+
+    let show = stack
+        .data
+        .items
+        .iter()
+        .find(|i| i.kind == "show" && i.viewed_leaf_count != i.leaf_count)
+        .unwrap();
+    s.ok("mark_watched", json!({"ratingKey": show.rating_key}))
+        .await;
+    {
+        let data = live(&stack);
+        let episodes: Vec<_> = data
+            .items
+            .iter()
+            .filter(|i| i.grandparent_rating_key.as_deref() == Some(show.rating_key.as_str()))
+            .collect();
+        assert!(
+            episodes.iter().all(|e| e.view_count.is_some()),
+            "every episode of the show"
+        );
+        assert_eq!(
+            data.item_by_key(&show.rating_key)
+                .unwrap()
+                .viewed_leaf_count,
+            show.leaf_count
+        );
+    }
+
+    let rated = s
+        .ok("rate_media", json!({"ratingKey": key, "rating": 8.5}))
+        .await;
+    assert!(rated.get("previousRating").is_none());
+    assert_eq!(
+        live(&stack).item_by_key(&key).unwrap().user_rating,
+        Some(8.5)
+    );
+    let rerated = s
+        .ok("rate_media", json!({"ratingKey": key, "rating": 8.5}))
+        .await;
+    assert_eq!(rerated["previousRating"], json!(8.5));
+    for bad in [json!(10.1), json!(-0.1)] {
+        let msg = s
+            .err("rate_media", json!({"ratingKey": key, "rating": bad}))
+            .await;
+        assert!(
+            msg.contains("rating") && msg.contains("between 0 and 10"),
+            "{msg}"
+        );
+    }
+    let msg = s
+        .err("mark_watched", json!({"ratingKey": "99999999"}))
+        .await;
+    assert!(msg.contains("No Plex item"), "{msg}");
+
+    // A failing write reports the failure and changes nothing.
+    let unwatched = stack
+        .data
+        .items
+        .iter()
+        .rev()
+        .find(|i| i.kind == "movie" && i.view_count.is_none())
+        .unwrap();
+    stack.control.inject("/:/scrobble", Fault::Status(500), 1);
+    let msg = s
+        .err("mark_watched", json!({"ratingKey": unwatched.rating_key}))
+        .await;
+    assert!(msg.contains("500"), "{msg}");
+    assert_eq!(
+        live(&stack)
+            .item_by_key(&unwatched.rating_key)
+            .unwrap()
+            .view_count,
+        None
+    );
+    s.close().await;
+}
+
+#[tokio::test]
+async fn playlist_removals_need_confirmation_and_touch_nothing_else() {
+    let stack = stack(Scale::DEMO, 73).await;
+    let s = connect(&stack, &[("PLEX_ENABLE_MUTATIVE_OPS", "true")]).await;
+    let [first, second, third] = [0, 1, 2].map(|i| stack.data.playlists[i].clone());
+    let entries = |id: &str| {
+        live(&stack)
+            .playlists
+            .iter()
+            .find(|p| p.rating_key == id)
+            .map(|p| p.entries.clone())
+    };
+
+    let (entry, _) = first.entries[3];
+    let out = s
+        .ok(
+            "remove_from_playlist",
+            json!({"playlistId": first.rating_key, "playlistItemId": entry.to_string()}),
+        )
+        .await;
+    assert_eq!(out["removed"], json!(true));
+    let now = entries(&first.rating_key).unwrap();
+    assert_eq!(now.len(), first.entries.len() - 1);
+    assert!(now.iter().all(|(e, _)| *e != entry));
+    let again = s
+        .ok(
+            "remove_from_playlist",
+            json!({"playlistId": first.rating_key, "playlistItemId": entry.to_string()}),
+        )
+        .await;
+    assert_eq!(again["removed"], json!(false), "a repeat is harmless");
+    assert_eq!(
+        entries(&first.rating_key).unwrap().len(),
+        first.entries.len() - 1
+    );
+
+    let preview = s
+        .ok("clear_playlist", json!({"playlistId": second.rating_key}))
+        .await;
+    assert_eq!(preview["preview"], json!(true));
+    assert_eq!(preview["itemCount"], json!(second.entries.len()));
+    assert_eq!(
+        entries(&second.rating_key).unwrap().len(),
+        second.entries.len(),
+        "a preview changes nothing"
+    );
+    let cleared = s
+        .ok(
+            "clear_playlist",
+            json!({"playlistId": second.rating_key, "confirm": true}),
+        )
+        .await;
+    assert_eq!(cleared["done"], json!(true));
+    assert!(entries(&second.rating_key).unwrap().is_empty());
+
+    let preview = s
+        .ok(
+            "delete_playlist",
+            json!({"playlistId": third.rating_key, "confirm": false}),
+        )
+        .await;
+    assert_eq!(preview["preview"], json!(true));
+    assert!(entries(&third.rating_key).is_some());
+    s.ok(
+        "delete_playlist",
+        json!({"playlistId": third.rating_key, "confirm": true}),
+    )
+    .await;
+    assert!(entries(&third.rating_key).is_none());
+    let msg = s
+        .err(
+            "delete_playlist",
+            json!({"playlistId": third.rating_key, "confirm": true}),
+        )
+        .await;
+    assert!(msg.contains("No playlist has id"), "{msg}");
+
+    assert_eq!(
+        entries(&first.rating_key).unwrap().len(),
+        first.entries.len() - 1,
+        "other playlists untouched"
+    );
+    assert_eq!(live(&stack).playlists.len(), 2);
+    s.close().await;
+}
