@@ -250,3 +250,89 @@ async fn playlist_removals_need_confirmation_and_touch_nothing_else() {
     assert_eq!(live(&stack).playlists.len(), 2);
     s.close().await;
 }
+
+/// A client that can elicit and answers every confirmation with `yes`.
+#[derive(Clone)]
+struct Answering {
+    yes: bool,
+    asked: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl rmcp::ClientHandler for Answering {
+    fn get_info(&self) -> rmcp::model::ClientConfig {
+        let mut info = rmcp::model::ClientConfig::default();
+        info.capabilities = rmcp::model::ClientCapabilities::builder()
+            .enable_elicitation()
+            .build();
+        info
+    }
+
+    async fn create_elicitation(
+        &self,
+        request: rmcp::model::ElicitRequestParams,
+        _context: rmcp::service::RequestContext<rmcp::RoleClient>,
+    ) -> Result<rmcp::model::ElicitResult, rmcp::ErrorData> {
+        if let rmcp::model::ElicitRequestParams::FormElicitationParams { message, .. } = request {
+            self.asked.lock().unwrap().push(message);
+        }
+        use rmcp::model::{ElicitResult, ElicitationAction};
+        Ok(if self.yes {
+            ElicitResult::new(ElicitationAction::Accept).with_content(json!({"confirm": true}))
+        } else {
+            ElicitResult::new(ElicitationAction::Decline)
+        })
+    }
+}
+
+#[tokio::test]
+async fn clients_that_can_elicit_are_asked() {
+    use rmcp::ServiceExt;
+    let stack = stack(Scale::DEMO, 74).await;
+    for yes in [false, true] {
+        let dir = temp_dir("elicit");
+        let mut cmd = command(&stack, &dir, &[("PLEX_ENABLE_MUTATIVE_OPS", "true")]);
+        cmd.arg("serve").stderr(std::process::Stdio::null());
+        let transport = rmcp::transport::TokioChildProcess::new(cmd).unwrap();
+        let asked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let client = Answering {
+            yes,
+            asked: asked.clone(),
+        }
+        .serve(transport)
+        .await
+        .unwrap();
+        let playlist = &stack.data.playlists[1];
+        let serde_json::Value::Object(args) = json!({"playlistId": playlist.rating_key}) else {
+            unreachable!()
+        };
+        let result = client
+            .call_tool(
+                rmcp::model::CallToolRequestParams::new("clear_playlist").with_arguments(args),
+            )
+            .await
+            .unwrap();
+        let out = result.structured_content.unwrap();
+        let question = asked.lock().unwrap().clone();
+        assert_eq!(question.len(), 1, "asked once");
+        assert!(question[0].contains(&playlist.title), "{question:?}");
+        let left = live(&stack)
+            .playlists
+            .iter()
+            .find(|p| p.rating_key == playlist.rating_key)
+            .unwrap()
+            .entries
+            .len();
+        if yes {
+            assert_eq!(out["done"], json!(true));
+            assert_eq!(left, 0);
+        } else {
+            assert_eq!(out["declined"], json!(true));
+            assert_eq!(
+                left,
+                playlist.entries.len(),
+                "a declined change changes nothing"
+            );
+        }
+        client.cancel().await.unwrap();
+    }
+}

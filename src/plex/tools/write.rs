@@ -2,8 +2,10 @@
 //! `--read-only`). Each checks the current state first, so a repeated call changes nothing more,
 //! and the destructive ones preview what they would do until called with `confirm: true`.
 
+use std::time::Duration;
+
 use reqwest::Method;
-use rmcp::{Json, tool, tool_router};
+use rmcp::{Json, Peer, RoleServer, service::ElicitationError, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -14,6 +16,45 @@ use crate::{
 };
 
 const LIBRARY_IDENTIFIER: &str = "com.plexapp.plugins.library";
+/// How long a person has to answer a confirmation prompt.
+const CONFIRM_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// The answer to a confirmation prompt.
+#[derive(Debug, Deserialize, JsonSchema)]
+struct Approval {
+    /// Go ahead with this change?
+    confirm: bool,
+}
+rmcp::elicit_safe!(Approval);
+
+enum Decision {
+    Proceed,
+    Declined,
+    Preview,
+}
+
+/// `confirm: true` proceeds; otherwise the person is asked through elicitation when the client
+/// supports it; when it does not, the caller previews and waits for `confirm: true`.
+async fn decide(peer: &Peer<RoleServer>, confirm: Option<bool>, question: String) -> Decision {
+    match confirm {
+        Some(true) => return Decision::Proceed,
+        Some(false) => return Decision::Preview,
+        None => {}
+    }
+    match peer
+        .elicit_with_timeout::<Approval>(question, Some(CONFIRM_TIMEOUT))
+        .await
+    {
+        Ok(Some(Approval { confirm: true })) => Decision::Proceed,
+        Ok(_) | Err(ElicitationError::UserDeclined) | Err(ElicitationError::UserCancelled) => {
+            Decision::Declined
+        }
+        Err(e) => {
+            tracing::debug!("no elicitation ({e}); answering a preview");
+            Decision::Preview
+        }
+    }
+}
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -83,7 +124,8 @@ pub struct ConfirmArgs {
     /// Playlist id (ratingKey from get_playlists).
     #[schemars(regex(pattern = r"^\d+$"))]
     pub playlist_id: String,
-    /// Must be true to act; without it the tool only previews what it would do.
+    /// true acts at once. Omitted: the user is asked to confirm (if the client can ask), else
+    /// the tool only previews. false: preview only.
     pub confirm: Option<bool>,
 }
 
@@ -94,6 +136,8 @@ pub struct DestructiveOutput {
     pub preview: bool,
     /// True when the change was made.
     pub done: bool,
+    /// True when the user was asked and said no; nothing was changed.
+    pub declined: bool,
     pub playlist_id: String,
     pub title: String,
     /// Items in the playlist before the change.
@@ -222,8 +266,9 @@ stays in the library. Repeating the call is harmless: a missing entry answers re
     }
 
     #[tool(
-        description = "Remove every item from a playlist, keeping the playlist itself. Destructive: without \
-`confirm: true` it only previews (title, how many items would go); call again with confirm: true to clear.",
+        description = "Remove every item from a playlist, keeping the playlist itself. Destructive: asks the user to \
+confirm when the client supports it; otherwise, without `confirm: true`, it only previews (title, how many items \
+would go) and must be called again with confirm: true.",
         annotations(
             title = "Clear Playlist",
             read_only_hint = false,
@@ -234,20 +279,22 @@ stays in the library. Repeating the call is harmless: a missing entry answers re
     )]
     pub async fn clear_playlist(
         &self,
+        peer: Peer<RoleServer>,
         Parameters(args): Parameters<ConfirmArgs>,
     ) -> Result<Json<DestructiveOutput>, ToolError> {
         let (id, title, count) = self.playlist_summary(&args.playlist_id).await?;
-        if args.confirm != Some(true) {
-            return Ok(Json(DestructiveOutput {
-                preview: true,
-                done: false,
-                message: format!(
-                    "Would remove all {count} items from \"{title}\". Call again with confirm: true to clear it."
-                ),
-                playlist_id: id,
-                title,
-                item_count: count,
-            }));
+        let question = format!("Remove all {count} items from the playlist \"{title}\"?");
+        match decide(&peer, args.confirm, question).await {
+            Decision::Proceed => {}
+            Decision::Declined => return Ok(Json(outcome(Outcome::Declined, id, title, count))),
+            Decision::Preview => {
+                return Ok(Json(outcome(
+                    Outcome::Preview("Would remove all items from"),
+                    id,
+                    title,
+                    count,
+                )));
+            }
         }
         if count > 0 {
             self.ctx
@@ -255,21 +302,18 @@ stays in the library. Repeating the call is harmless: a missing entry answers re
                 .act(Method::DELETE, &format!("/playlists/{id}/items"), &[])
                 .await?;
         }
-        Ok(Json(DestructiveOutput {
-            preview: false,
-            done: true,
-            message: format!(
-                "Removed {count} items from \"{title}\"; the media stays in the library."
-            ),
-            playlist_id: id,
+        Ok(Json(outcome(
+            Outcome::Done("Removed every item from"),
+            id,
             title,
-            item_count: count,
-        }))
+            count,
+        )))
     }
 
     #[tool(
-        description = "Delete a playlist (the media in it stays in the library). Destructive: without `confirm: true` \
-it only previews which playlist and how many items; call again with confirm: true to delete.",
+        description = "Delete a playlist (the media in it stays in the library). Destructive: asks the user to confirm \
+when the client supports it; otherwise, without `confirm: true`, it only previews which playlist and how many items \
+and must be called again with confirm: true.",
         annotations(
             title = "Delete Playlist",
             read_only_hint = false,
@@ -280,33 +324,77 @@ it only previews which playlist and how many items; call again with confirm: tru
     )]
     pub async fn delete_playlist(
         &self,
+        peer: Peer<RoleServer>,
         Parameters(args): Parameters<ConfirmArgs>,
     ) -> Result<Json<DestructiveOutput>, ToolError> {
         let (id, title, count) = self.playlist_summary(&args.playlist_id).await?;
-        if args.confirm != Some(true) {
-            return Ok(Json(DestructiveOutput {
-                preview: true,
-                done: false,
-                message: format!(
-                    "Would delete the playlist \"{title}\" ({count} items). Call again with confirm: true to delete it."
-                ),
-                playlist_id: id,
-                title,
-                item_count: count,
-            }));
+        let question = format!(
+            "Delete the playlist \"{title}\" ({count} items)? The media stays in the library."
+        );
+        match decide(&peer, args.confirm, question).await {
+            Decision::Proceed => {}
+            Decision::Declined => return Ok(Json(outcome(Outcome::Declined, id, title, count))),
+            Decision::Preview => {
+                return Ok(Json(outcome(
+                    Outcome::Preview("Would delete the playlist"),
+                    id,
+                    title,
+                    count,
+                )));
+            }
         }
         self.ctx
             .plex
             .act(Method::DELETE, &format!("/playlists/{id}"), &[])
             .await?;
-        Ok(Json(DestructiveOutput {
-            preview: false,
-            done: true,
-            message: format!("Deleted the playlist \"{title}\"; the media stays in the library."),
-            playlist_id: id,
+        Ok(Json(outcome(
+            Outcome::Done("Deleted the playlist"),
+            id,
             title,
-            item_count: count,
-        }))
+            count,
+        )))
+    }
+}
+
+enum Outcome {
+    /// Nothing changed; the verb phrase says what a confirmed call would do.
+    Preview(&'static str),
+    Declined,
+    /// The change was made; the verb phrase says what it was.
+    Done(&'static str),
+}
+
+fn outcome(o: Outcome, playlist_id: String, title: String, item_count: usize) -> DestructiveOutput {
+    let (preview, done, declined, message) = match o {
+        Outcome::Preview(what) => (
+            true,
+            false,
+            false,
+            format!(
+                "{what} \"{title}\" ({item_count} items). Nothing changed yet: call again with confirm: true to go ahead."
+            ),
+        ),
+        Outcome::Declined => (
+            false,
+            false,
+            true,
+            format!("The user declined; \"{title}\" was not changed."),
+        ),
+        Outcome::Done(what) => (
+            false,
+            true,
+            false,
+            format!("{what} \"{title}\" ({item_count} items); the media stays in the library."),
+        ),
+    };
+    DestructiveOutput {
+        preview,
+        done,
+        declined,
+        message,
+        playlist_id,
+        title,
+        item_count,
     }
 }
 
