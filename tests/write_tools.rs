@@ -7,13 +7,17 @@ use common::*;
 use plex_mcp::fake::{Dataset, FakeStack, Fault, Scale};
 use serde_json::json;
 
-const WRITES: [&str; 6] = [
+const WRITES: [&str; 10] = [
+    "add_to_playlist",
+    "add_to_watchlist",
     "clear_playlist",
+    "create_playlist",
     "delete_playlist",
     "mark_unwatched",
     "mark_watched",
     "rate_media",
     "remove_from_playlist",
+    "remove_from_watchlist",
 ];
 
 fn live(stack: &FakeStack) -> std::sync::RwLockReadGuard<'_, Dataset> {
@@ -335,4 +339,165 @@ async fn clients_that_can_elicit_are_asked() {
         }
         client.cancel().await.unwrap();
     }
+}
+
+#[tokio::test]
+async fn playlists_are_created_and_extended_without_duplicates() {
+    let stack = stack(Scale::DEMO, 75).await;
+    let s = connect(&stack, &[("PLEX_ENABLE_MUTATIVE_OPS", "true")]).await;
+    let movies: Vec<String> = stack
+        .data
+        .items
+        .iter()
+        .filter(|i| i.kind == "movie")
+        .map(|i| i.rating_key.clone())
+        .take(3)
+        .collect();
+    let out = s
+        .ok("create_playlist", json!({"title": "Weekend", "type": "movie", "ratingKeys": [movies[0], movies[1], movies[0]]}))
+        .await;
+    assert_eq!(
+        out["playlist"]["leafCount"],
+        json!(2),
+        "the duplicate key is dropped"
+    );
+    let id = out["playlist"]["ratingKey"].as_str().unwrap().to_string();
+    let entries = |stack: &FakeStack| {
+        live(stack)
+            .playlists
+            .iter()
+            .find(|p| p.rating_key == id)
+            .unwrap()
+            .entries
+            .len()
+    };
+    assert_eq!(entries(&stack), 2);
+
+    let added = s
+        .ok(
+            "add_to_playlist",
+            json!({"playlistId": id, "ratingKey": movies[2]}),
+        )
+        .await;
+    assert_eq!(added["added"], json!(true));
+    assert_eq!(entries(&stack), 3);
+    stack.control.clear_requests();
+    let again = s
+        .ok(
+            "add_to_playlist",
+            json!({"playlistId": id, "ratingKey": movies[2]}),
+        )
+        .await;
+    assert_eq!(again["added"], json!(false), "already there");
+    assert_eq!(entries(&stack), 3, "no duplicate");
+    assert!(
+        stack
+            .control
+            .requests()
+            .iter()
+            .all(|r| !r.starts_with("PUT")),
+        "nothing was sent"
+    );
+
+    let smart = s
+        .ok(
+            "create_playlist",
+            json!({"title": "All movies", "type": "video", "smart": true, "librarySectionId": "1"}),
+        )
+        .await;
+    let in_section = stack
+        .data
+        .items
+        .iter()
+        .filter(|i| i.library_section_id == 1 && i.kind == "movie")
+        .count();
+    assert_eq!(smart["playlist"]["leafCount"], json!(in_section));
+    assert_eq!(smart["playlist"]["smart"], json!(true));
+
+    for (args, needle) in [
+        (
+            json!({"title": "x", "type": "movie", "smart": true, "librarySectionId": "1", "ratingKeys": ["1001"]}),
+            "mutually exclusive",
+        ),
+        (json!({"title": "x", "type": "movie"}), "ratingKeys"),
+        (
+            json!({"title": "x", "type": "movie", "smart": true}),
+            "librarySectionId",
+        ),
+        (
+            json!({"title": "x", "type": "movie", "ratingKeys": ["12a"]}),
+            "ratingKeys",
+        ),
+        (
+            json!({"title": " ", "type": "movie", "ratingKeys": ["1001"]}),
+            "title",
+        ),
+    ] {
+        let msg = s.err("create_playlist", args).await;
+        assert!(msg.contains(needle), "{msg}");
+    }
+    assert_eq!(
+        live(&stack).playlists.len(),
+        stack.data.playlists.len() + 2,
+        "failed calls created nothing"
+    );
+    s.close().await;
+}
+
+#[tokio::test]
+async fn watchlist_changes_go_through_discover() {
+    let stack = stack(Scale::DEMO, 76).await;
+    let s = connect(&stack, &[("PLEX_ENABLE_MUTATIVE_OPS", "true")]).await;
+    let movie = stack.data.items.iter().find(|i| i.kind == "movie").unwrap();
+    let on_list = |stack: &FakeStack| live(stack).watchlist.iter().any(|w| w.guid == movie.guid);
+
+    let out = s
+        .ok("add_to_watchlist", json!({"ratingKey": movie.rating_key}))
+        .await;
+    assert_eq!(out["updated"], json!(true));
+    assert_eq!(out["plexGuid"], json!(movie.guid));
+    assert!(on_list(&stack));
+    assert_eq!(
+        s.ok("add_to_watchlist", json!({"ratingKey": movie.rating_key}))
+            .await["updated"],
+        json!(false)
+    );
+
+    let listed = s.ok("get_watchlist", json!({})).await;
+    assert_eq!(listed["watchlist"][0]["guid"], json!(movie.guid));
+
+    let out = s
+        .ok("remove_from_watchlist", json!({"plexGuid": movie.guid}))
+        .await;
+    assert_eq!(out["updated"], json!(true));
+    assert!(!on_list(&stack));
+    assert_eq!(
+        s.ok(
+            "remove_from_watchlist",
+            json!({"ratingKey": movie.rating_key})
+        )
+        .await["updated"],
+        json!(false)
+    );
+
+    stack.control.clear_requests();
+    let msg = s
+        .err(
+            "remove_from_watchlist",
+            json!({"plexGuid": "imdb://tt0111161"}),
+        )
+        .await;
+    assert!(msg.contains("Plex Movie or Plex TV Series agent"), "{msg}");
+    assert!(
+        stack.control.requests().is_empty(),
+        "refused before any request"
+    );
+    let msg = s
+        .err(
+            "remove_from_watchlist",
+            json!({"plexGuid": movie.guid, "ratingKey": movie.rating_key}),
+        )
+        .await;
+    assert!(msg.contains("exactly one"), "{msg}");
+    s.close().await;
 }

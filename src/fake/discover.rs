@@ -5,17 +5,22 @@ use std::collections::HashMap;
 use axum::{
     Router,
     extract::{Query, State},
-    http::HeaderMap,
-    response::Response,
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
     routing::get,
 };
 use serde_json::json;
 
-use super::plex::{LiveData, obj, paged, paging, require_token};
+use super::{
+    data::WatchlistEntry,
+    plex::{LiveData, obj, paged, paging, require_token},
+};
 
 pub(super) fn router(data: LiveData, token: String) -> Router {
     Router::new()
         .route("/library/sections/watchlist/all", get(watchlist))
+        .route("/actions/addToWatchlist", axum::routing::put(add))
+        .route("/actions/removeFromWatchlist", axum::routing::put(remove))
         .layer(axum::middleware::from_fn_with_state(token, require_token))
         .with_state(data)
 }
@@ -45,4 +50,43 @@ async fn watchlist(
             })
         },
     )
+}
+
+/// Adds the item whose `plex://` guid ends in `ratingKey` (Discover's global key).
+async fn add(State(data): State<LiveData>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let mut data = data.write().unwrap_or_else(|e| e.into_inner());
+    let Some(key) = q.get("ratingKey") else {
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    if data.watchlist.iter().any(|w| &w.rating_key == key) {
+        return StatusCode::OK.into_response();
+    }
+    let Some(item) = data.items.iter().find(|i| {
+        i.guid.rsplit('/').next() == Some(key.as_str()) && matches!(i.kind, "movie" | "show")
+    }) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let entry = WatchlistEntry {
+        rating_key: key.clone(),
+        guid: item.guid.clone(),
+        kind: item.kind,
+        title: item.title.clone(),
+        year: item.year.unwrap_or(0),
+        summary: item.summary.clone(),
+        watchlisted_at: chrono::Utc::now().timestamp(),
+    };
+    data.watchlist.insert(0, entry);
+    StatusCode::OK.into_response()
+}
+
+async fn remove(
+    State(data): State<LiveData>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let mut data = data.write().unwrap_or_else(|e| e.into_inner());
+    let Some(key) = q.get("ratingKey") else {
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    data.watchlist.retain(|w| &w.rating_key != key);
+    StatusCode::OK.into_response()
 }

@@ -53,11 +53,13 @@ pub(super) fn router(data: LiveData, token: String) -> Router {
         .route("/library/metadata/{ids}", get(metadata))
         .route("/library/recentlyAdded", get(recently_added))
         .route("/library/onDeck", get(on_deck))
-        .route("/playlists", get(playlists))
+        .route("/playlists", get(playlists).post(create_playlist))
         .route("/playlists/{id}", axum::routing::delete(delete_playlist))
         .route(
             "/playlists/{id}/items",
-            get(playlist_items).delete(clear_playlist),
+            get(playlist_items)
+                .delete(clear_playlist)
+                .put(add_playlist_items),
         )
         .route(
             "/playlists/{id}/items/{item}",
@@ -798,4 +800,132 @@ async fn remove_playlist_item(
     } else {
         StatusCode::OK.into_response()
     }
+}
+
+/// The item indices a `server://<machine>/com.plexapp.plugins.library/...` URI names: listed
+/// ratingKeys, or a section's items of one type (smart playlists). `None` for a URI of another
+/// server or shape.
+fn uri_items(data: &Dataset, uri: &str) -> Option<Vec<usize>> {
+    let rest = uri.strip_prefix("server://")?;
+    let (machine, rest) = rest.split_once('/')?;
+    if machine != data.machine_identifier {
+        return None;
+    }
+    let rest = rest.strip_prefix("com.plexapp.plugins.library")?;
+    if let Some(keys) = rest.strip_prefix("/library/metadata/") {
+        return keys.split(',').map(|k| data.item_index(k)).collect();
+    }
+    let rest = rest.strip_prefix("/library/sections/")?;
+    let (section, query) = rest.split_once("/all")?;
+    let kind = query
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|p| p.strip_prefix("type="))
+        .and_then(type_name)?;
+    let section: u32 = section.parse().ok()?;
+    Some(
+        data.items
+            .iter()
+            .enumerate()
+            .filter(|(_, it)| it.library_section_id == section && it.kind == kind)
+            .map(|(i, _)| i)
+            .collect(),
+    )
+}
+
+fn playlist_json(p: &super::data::Playlist) -> Value {
+    json!({
+        "ratingKey": p.rating_key,
+        "key": format!("/playlists/{}/items", p.rating_key),
+        "guid": format!("com.plexapp.agents.none://{}", p.rating_key),
+        "type": "playlist",
+        "title": p.title,
+        "summary": p.summary,
+        "smart": p.smart,
+        "playlistType": "video",
+        "leafCount": p.entries.len(),
+        "addedAt": p.added_at,
+        "updatedAt": p.updated_at,
+    })
+}
+
+async fn create_playlist(State(f): State<Fake>, Query(q): Params) -> Response {
+    let mut data = f.write();
+    let (Some(title), Some(uri)) = (q.get("title"), q.get("uri")) else {
+        return bad_request();
+    };
+    if q.get("type").map(String::as_str) != Some("video") {
+        return bad_request();
+    }
+    let Some(items) = uri_items(&data, uri) else {
+        return bad_request();
+    };
+    let now = chrono::Utc::now().timestamp();
+    let key = data
+        .playlists
+        .iter()
+        .filter_map(|p| p.rating_key.parse::<u64>().ok())
+        .chain(
+            data.items
+                .last()
+                .and_then(|i| i.rating_key.parse::<u64>().ok()),
+        )
+        .max()
+        .unwrap_or(1000)
+        + 1;
+    let mut next_entry = data
+        .playlists
+        .iter()
+        .flat_map(|p| p.entries.iter().map(|(e, _)| *e))
+        .max()
+        .unwrap_or(5000);
+    let playlist = super::data::Playlist {
+        rating_key: key.to_string(),
+        title: title.clone(),
+        summary: String::new(),
+        smart: q.get("smart").is_some_and(|s| s == "1"),
+        added_at: now,
+        updated_at: now,
+        entries: items
+            .into_iter()
+            .map(|i| {
+                next_entry += 1;
+                (next_entry, i)
+            })
+            .collect(),
+    };
+    let body = playlist_json(&playlist);
+    data.playlists.push(playlist);
+    container(json!({"size": 1, "Metadata": [body]}))
+}
+
+/// Adds the URI's items to a playlist. Like Plex, it does not refuse duplicates.
+async fn add_playlist_items(
+    State(f): State<Fake>,
+    Path(id): Path<String>,
+    Query(q): Params,
+) -> Response {
+    let mut data = f.write();
+    let Some(items) = q.get("uri").and_then(|uri| uri_items(&data, uri)) else {
+        return bad_request();
+    };
+    let mut next_entry = data
+        .playlists
+        .iter()
+        .flat_map(|p| p.entries.iter().map(|(e, _)| *e))
+        .max()
+        .unwrap_or(5000);
+    let Some(p) = data.playlists.iter_mut().find(|p| p.rating_key == id) else {
+        return not_found();
+    };
+    if p.smart {
+        return bad_request();
+    }
+    for i in items {
+        next_entry += 1;
+        p.entries.push((next_entry, i));
+    }
+    p.updated_at = chrono::Utc::now().timestamp();
+    let body = playlist_json(p);
+    container(json!({"size": 1, "leafCountAdded": 1, "Metadata": [body]}))
 }

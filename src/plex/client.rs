@@ -105,16 +105,32 @@ impl PlexClient {
     /// Only idempotent writes go through here, so they may be retried.
     pub async fn act(
         &self,
+        backend: &Backend,
         method: Method,
         path: &str,
         query: &[(&str, String)],
     ) -> Result<(), BackendError> {
+        backend
+            .send(path, Retry::Idempotent, || {
+                self.build(backend, method.clone(), path, query)
+            })
+            .await
+            .map(|_| ())
+    }
+
+    /// A write that creates something (a playlist): never repeated after an ambiguous failure.
+    pub async fn create<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<T, BackendError> {
         let pms = &self.pms;
-        pms.send(path, Retry::Idempotent, || {
-            self.build(pms, method.clone(), path, query)
-        })
-        .await
-        .map(|_| ())
+        let envelope: Envelope<T> = pms
+            .json_with(path, Retry::RateLimitOnly, || {
+                self.build(pms, Method::POST, path, query)
+            })
+            .await?;
+        Ok(envelope.container)
     }
 
     /// One page: `size` rows from `start`.

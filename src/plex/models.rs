@@ -306,6 +306,13 @@ pub struct HistoryRow {
     pub library_section_id: Option<String>,
 }
 
+/// `/identity`: the server's machine identifier, which `server://` URIs name.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Identity {
+    pub machine_identifier: String,
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct AccountsContainer {

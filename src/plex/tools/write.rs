@@ -145,6 +145,126 @@ pub struct DestructiveOutput {
     pub message: String,
 }
 
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PlaylistKind {
+    Video,
+    Audio,
+    Photo,
+    Movie,
+    Show,
+    Episode,
+    Artist,
+    Album,
+    Track,
+}
+
+impl PlaylistKind {
+    /// Plex knows three playlist types; item types map onto them.
+    fn playlist_type(self) -> &'static str {
+        match self {
+            PlaylistKind::Audio
+            | PlaylistKind::Artist
+            | PlaylistKind::Album
+            | PlaylistKind::Track => "audio",
+            PlaylistKind::Photo => "photo",
+            PlaylistKind::Video
+            | PlaylistKind::Movie
+            | PlaylistKind::Show
+            | PlaylistKind::Episode => "video",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CreatePlaylistArgs {
+    /// Name of the new playlist.
+    #[schemars(length(min = 1, max = 200))]
+    pub title: String,
+    /// Playlist type: video, audio or photo; movie/show/episode make a video playlist,
+    /// artist/album/track an audio one.
+    #[serde(rename = "type")]
+    pub kind: PlaylistKind,
+    /// Items to start with (ratingKeys); required unless smart.
+    pub rating_keys: Option<Vec<String>>,
+    /// A smart playlist filled by Plex from a library (needs librarySectionId).
+    pub smart: Option<bool>,
+    /// Library the smart playlist draws from.
+    #[schemars(regex(pattern = r"^\d+$"))]
+    pub library_section_id: Option<String>,
+    /// Item type a smart playlist holds (default movie).
+    pub libtype: Option<super::ItemType>,
+    /// Extra Plex filter for a smart playlist, e.g. "genre=Drama&year>=2020".
+    pub smart_filter: Option<String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedPlaylist {
+    pub rating_key: String,
+    pub title: String,
+    pub smart: bool,
+    pub leaf_count: u32,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatePlaylistOutput {
+    pub created: bool,
+    pub playlist: CreatedPlaylist,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AddToPlaylistArgs {
+    /// Playlist id (ratingKey from get_playlists); not a smart playlist.
+    #[schemars(regex(pattern = r"^\d+$"))]
+    pub playlist_id: String,
+    /// The item to add.
+    #[schemars(regex(pattern = r"^\d+$"))]
+    pub rating_key: String,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AddToPlaylistOutput {
+    /// False when the item was already in the playlist (nothing was added).
+    pub added: bool,
+    pub playlist_id: String,
+    pub rating_key: String,
+    pub title: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct WatchlistAddArgs {
+    /// A local movie or show; its plex:// guid is looked up.
+    #[schemars(regex(pattern = r"^\d+$"))]
+    pub rating_key: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct WatchlistRemoveArgs {
+    /// The item's plex://movie/… or plex://show/… guid (as get_watchlist lists it).
+    pub plex_guid: Option<String>,
+    /// Or a local movie or show, whose guid is looked up. Give exactly one of the two.
+    #[schemars(regex(pattern = r"^\d+$"))]
+    pub rating_key: Option<String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WatchlistChangeOutput {
+    /// False when the watchlist already was as asked.
+    pub updated: bool,
+    pub action: &'static str,
+    pub plex_guid: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rating_key: Option<String>,
+}
+
 #[tool_router(router = write_tools, vis = "pub(crate)")]
 impl PlexMcp {
     #[tool(
@@ -210,7 +330,10 @@ view count and resume point. Does nothing if it already is unwatched.",
             ("identifier", LIBRARY_IDENTIFIER.to_string()),
             ("rating", args.rating.to_string()),
         ];
-        self.ctx.plex.act(Method::PUT, "/:/rate", &query).await?;
+        self.ctx
+            .plex
+            .act(self.ctx.plex.pms(), Method::PUT, "/:/rate", &query)
+            .await?;
         Ok(Json(RateOutput {
             updated: true,
             rating_key: item.rating_key,
@@ -218,6 +341,208 @@ view count and resume point. Does nothing if it already is unwatched.",
             rating: args.rating,
             previous_rating: item.user_rating,
         }))
+    }
+
+    #[tool(
+        description = "Create a playlist: a regular one from `ratingKeys` (duplicates dropped, all added in one \
+request), or a smart one (`smart: true`) that Plex fills from a library (`librarySectionId`, `libtype`, optional \
+`smartFilter`). Each call creates a new playlist.",
+        annotations(
+            title = "Create Playlist",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false,
+            open_world_hint = true
+        )
+    )]
+    pub async fn create_playlist(
+        &self,
+        Parameters(args): Parameters<CreatePlaylistArgs>,
+    ) -> Result<Json<CreatePlaylistOutput>, ToolError> {
+        let title = args.title.trim();
+        if title.is_empty() {
+            return Err(ToolError::invalid("title", "is required"));
+        }
+        let smart = args.smart.unwrap_or(false);
+        let keys = args.rating_keys.unwrap_or_default();
+        let root = format!(
+            "server://{}/com.plexapp.plugins.library",
+            self.machine_identifier().await?
+        );
+        let uri = if smart {
+            if !keys.is_empty() {
+                return Err(ToolError::invalid(
+                    "ratingKeys",
+                    "smart and ratingKeys are mutually exclusive; a smart playlist is filled by its filter",
+                ));
+            }
+            let section = args.library_section_id.as_deref().ok_or_else(|| {
+                ToolError::invalid(
+                    "librarySectionId",
+                    "is required when smart=true; smart playlists filter a library section",
+                )
+            })?;
+            let section = plex_id("librarySectionId", section)?;
+            let default = match args.kind.playlist_type() {
+                "audio" => super::ItemType::Track,
+                _ => super::ItemType::Movie,
+            };
+            let libtype = args.libtype.unwrap_or(default).plex_id();
+            let mut uri = format!("{root}/library/sections/{section}/all?type={libtype}");
+            if let Some(filter) = args
+                .smart_filter
+                .as_deref()
+                .map(str::trim)
+                .filter(|f| !f.is_empty())
+            {
+                if filter
+                    .chars()
+                    .any(|c| c.is_control() || c == '#' || c == ' ')
+                {
+                    return Err(ToolError::invalid(
+                        "smartFilter",
+                        "must be a Plex filter like genre=Drama&year>=2020 (no spaces)",
+                    ));
+                }
+                uri.push('&');
+                uri.push_str(filter.trim_start_matches('&'));
+            }
+            uri
+        } else {
+            if keys.is_empty() {
+                return Err(ToolError::invalid(
+                    "ratingKeys",
+                    "is required (at least one item) unless smart=true; Plex cannot create an empty playlist",
+                ));
+            }
+            let mut unique: Vec<String> = Vec::new();
+            for k in &keys {
+                let k = plex_id("ratingKeys", k)?;
+                if !unique.contains(&k) {
+                    unique.push(k);
+                }
+            }
+            format!("{root}/library/metadata/{}", unique.join(","))
+        };
+        let query = [
+            ("title", title.to_string()),
+            ("type", args.kind.playlist_type().to_string()),
+            ("smart", if smart { "1" } else { "0" }.to_string()),
+            ("uri", uri),
+        ];
+        let created: crate::plex::models::MetadataPage<Item> =
+            self.ctx.plex.create("/playlists", &query).await?;
+        let p = created.metadata.into_iter().next().ok_or_else(|| {
+            ToolError::Local(
+                "Plex accepted the playlist but did not describe it; check get_playlists".into(),
+            )
+        })?;
+        Ok(Json(CreatePlaylistOutput {
+            created: true,
+            playlist: CreatedPlaylist {
+                rating_key: p.rating_key,
+                title: p.title,
+                smart: p.smart.unwrap_or(smart),
+                leaf_count: p.leaf_count.unwrap_or(0),
+            },
+        }))
+    }
+
+    #[tool(
+        description = "Add one item to a regular playlist. Checks first and never adds a duplicate: an item already \
+there answers added: false. Smart playlists cannot be added to.",
+        annotations(
+            title = "Add To Playlist",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    pub async fn add_to_playlist(
+        &self,
+        Parameters(args): Parameters<AddToPlaylistArgs>,
+    ) -> Result<Json<AddToPlaylistOutput>, ToolError> {
+        let playlist = plex_id("playlistId", &args.playlist_id)?;
+        let item = self.fetch_item(&args.rating_key).await?;
+        let present = self
+            .playlist_entries(&playlist)
+            .await?
+            .iter()
+            .any(|e| e.rating_key == item.rating_key);
+        if !present {
+            let uri = format!(
+                "server://{}/com.plexapp.plugins.library/library/metadata/{}",
+                self.machine_identifier().await?,
+                item.rating_key
+            );
+            self.ctx
+                .plex
+                .act(
+                    self.ctx.plex.pms(),
+                    Method::PUT,
+                    &format!("/playlists/{playlist}/items"),
+                    &[("uri", uri)],
+                )
+                .await?;
+        }
+        Ok(Json(AddToPlaylistOutput {
+            added: !present,
+            playlist_id: playlist,
+            rating_key: item.rating_key,
+            title: item.title,
+        }))
+    }
+
+    #[tool(
+        description = "Put a local movie or show on the plex.tv account watchlist (through Plex Discover; needs an \
+account token). Only items matched by the Plex Movie or Plex TV Series agent (plex:// guids) can be added. \
+Already there: updated: false.",
+        annotations(
+            title = "Add To Watchlist",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    pub async fn add_to_watchlist(
+        &self,
+        Parameters(args): Parameters<WatchlistAddArgs>,
+    ) -> Result<Json<WatchlistChangeOutput>, ToolError> {
+        let item = self.fetch_item(&args.rating_key).await?;
+        let guid = item.guid.unwrap_or_default();
+        self.change_watchlist(true, guid, Some(item.rating_key))
+            .await
+    }
+
+    #[tool(
+        description = "Take a movie or show off the plex.tv account watchlist, by its plex:// guid (from \
+get_watchlist) or a local ratingKey — exactly one. Not there: updated: false.",
+        annotations(
+            title = "Remove From Watchlist",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    pub async fn remove_from_watchlist(
+        &self,
+        Parameters(args): Parameters<WatchlistRemoveArgs>,
+    ) -> Result<Json<WatchlistChangeOutput>, ToolError> {
+        match (args.plex_guid, args.rating_key) {
+            (Some(guid), None) => self.change_watchlist(false, guid, None).await,
+            (None, Some(key)) => {
+                let item = self.fetch_item(&key).await?;
+                self.change_watchlist(false, item.guid.unwrap_or_default(), Some(item.rating_key))
+                    .await
+            }
+            _ => Err(ToolError::invalid(
+                "plexGuid",
+                "give exactly one of plexGuid or ratingKey",
+            )),
+        }
     }
 
     #[tool(
@@ -252,6 +577,7 @@ stays in the library. Repeating the call is harmless: a missing entry answers re
         self.ctx
             .plex
             .act(
+                self.ctx.plex.pms(),
                 Method::DELETE,
                 &format!("/playlists/{playlist}/items/{entry}"),
                 &[],
@@ -299,7 +625,12 @@ would go) and must be called again with confirm: true.",
         if count > 0 {
             self.ctx
                 .plex
-                .act(Method::DELETE, &format!("/playlists/{id}/items"), &[])
+                .act(
+                    self.ctx.plex.pms(),
+                    Method::DELETE,
+                    &format!("/playlists/{id}/items"),
+                    &[],
+                )
                 .await?;
         }
         Ok(Json(outcome(
@@ -345,7 +676,12 @@ and must be called again with confirm: true.",
         }
         self.ctx
             .plex
-            .act(Method::DELETE, &format!("/playlists/{id}"), &[])
+            .act(
+                self.ctx.plex.pms(),
+                Method::DELETE,
+                &format!("/playlists/{id}"),
+                &[],
+            )
             .await?;
         Ok(Json(outcome(
             Outcome::Done("Deleted the playlist"),
@@ -399,6 +735,59 @@ fn outcome(o: Outcome, playlist_id: String, title: String, item_count: usize) ->
 }
 
 impl PlexMcp {
+    async fn machine_identifier(&self) -> Result<String, ToolError> {
+        let plex = &self.ctx.plex;
+        let id: crate::plex::models::Identity = plex.get(plex.pms(), "/identity", &[]).await?;
+        if id.machine_identifier.is_empty() {
+            return Err(ToolError::Local(
+                "Plex did not report its machine identifier (GET /identity); check PLEX_URL and PLEX_TOKEN".into(),
+            ));
+        }
+        Ok(id.machine_identifier)
+    }
+
+    async fn change_watchlist(
+        &self,
+        add: bool,
+        guid: String,
+        rating_key: Option<String>,
+    ) -> Result<Json<WatchlistChangeOutput>, ToolError> {
+        let global = guid
+            .strip_prefix("plex://movie/")
+            .or_else(|| guid.strip_prefix("plex://show/"))
+            .filter(|k| !k.is_empty() && !k.contains(['/', '?', '#']))
+            .ok_or_else(|| {
+                ToolError::invalid(
+                    "plexGuid",
+                    format!("{guid:?} is not a plex://movie/… or plex://show/… guid; watchlist items must be matched with the Plex Movie or Plex TV Series agent"),
+                )
+            })?
+            .to_string();
+        let plex = &self.ctx.plex;
+        let current: Vec<Item> = plex
+            .collect_all(plex.discover(), "/library/sections/watchlist/all", &[])
+            .await?;
+        let present = current
+            .iter()
+            .any(|w| w.rating_key == global || w.guid.as_deref() == Some(guid.as_str()));
+        let (action, path) = if add {
+            ("add_to_watchlist", "/actions/addToWatchlist")
+        } else {
+            ("remove_from_watchlist", "/actions/removeFromWatchlist")
+        };
+        let change = present != add;
+        if change {
+            plex.act(plex.discover(), Method::PUT, path, &[("ratingKey", global)])
+                .await?;
+        }
+        Ok(Json(WatchlistChangeOutput {
+            updated: change,
+            action,
+            plex_guid: guid,
+            rating_key,
+        }))
+    }
+
     async fn set_watched(
         &self,
         rating_key: &str,
@@ -426,7 +815,10 @@ impl PlexMcp {
                 ("key", item.rating_key.clone()),
                 ("identifier", LIBRARY_IDENTIFIER.to_string()),
             ];
-            self.ctx.plex.act(Method::PUT, path, &query).await?;
+            self.ctx
+                .plex
+                .act(self.ctx.plex.pms(), Method::PUT, path, &query)
+                .await?;
         }
         Ok(Json(WatchOutput {
             updated: change,
