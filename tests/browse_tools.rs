@@ -355,7 +355,7 @@ async fn media_details_carry_the_full_record() {
     );
     assert_eq!(d["actors"], json!(tags(&movie.roles)));
     assert_eq!(d["directors"], json!(tags(&movie.directors)));
-    assert_eq!(d["studios"], json!([movie.studio.unwrap()]));
+    assert_eq!(d["studios"], json!([movie.studio.as_deref().unwrap()]));
     let imdb = movie.guids[0].id.trim_start_matches("imdb://");
     assert_eq!(d["externalIds"]["imdb"], json!(imdb));
 

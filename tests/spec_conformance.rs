@@ -167,6 +167,58 @@ async fn every_fake_endpoint_matches_the_plex_specs() {
         assert!(body["MediaContainer"]["totalSize"].is_u64(), "{path}");
     }
 
+    // Writes that answer with a body: creating a playlist and adding to it.
+    let (ids, _) = get(stack.plex.url.clone(), "/identity".into()).await;
+    let machine = ids["MediaContainer"]["machineIdentifier"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let uri = format!(
+        "server://{machine}/com.plexapp.plugins.library/library/metadata/{}",
+        movie.rating_key
+    );
+    // The PUT's answer is a shared response component, reached through its own pointer.
+    let add_pointer =
+        "#/components/responses/slash-post-responses-200/content/application~1json/schema"
+            .to_string();
+    let create_pointer =
+        "#/paths/~1playlists/post/responses/200/content/application~1json/schema".to_string();
+    for (method, path, pointer) in [
+        (
+            reqwest::Method::POST,
+            "/playlists".to_string(),
+            create_pointer,
+        ),
+        (
+            reqwest::Method::PUT,
+            format!("/playlists/{}/items", playlist.rating_key),
+            add_pointer,
+        ),
+    ] {
+        let mut query = vec![("uri", uri.clone())];
+        if method == reqwest::Method::POST {
+            query.extend([
+                ("title", "Spec".to_string()),
+                ("type", "video".to_string()),
+                ("smart", "0".to_string()),
+            ]);
+        }
+        let resp = http
+            .request(method.clone(), format!("{}{path}", stack.plex.url))
+            .header("X-Plex-Token", TEST_TOKEN)
+            .query(&query)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "{method} {path}");
+        let body: Value = resp.json().await.unwrap();
+        assert_valid(
+            &validator(&pms, &pointer),
+            &format!("{method} {path}"),
+            &body,
+        );
+    }
+
     // The legacy spec describes the Discover watchlist container's contents directly.
     let (body, _) = get(
         stack.discover.url.clone(),

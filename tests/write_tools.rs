@@ -7,7 +7,7 @@ use common::*;
 use plex_mcp::fake::{Dataset, FakeStack, Fault, Scale};
 use serde_json::json;
 
-const WRITES: [&str; 10] = [
+const WRITES: [&str; 12] = [
     "add_to_playlist",
     "add_to_watchlist",
     "clear_playlist",
@@ -18,6 +18,8 @@ const WRITES: [&str; 10] = [
     "rate_media",
     "remove_from_playlist",
     "remove_from_watchlist",
+    "update_metadata",
+    "update_metadata_from_json",
 ];
 
 fn live(stack: &FakeStack) -> std::sync::RwLockReadGuard<'_, Dataset> {
@@ -499,5 +501,186 @@ async fn watchlist_changes_go_through_discover() {
         )
         .await;
     assert!(msg.contains("exactly one"), "{msg}");
+    s.close().await;
+}
+
+#[tokio::test]
+async fn metadata_edits_lock_fields_report_per_field_and_never_wipe_by_accident() {
+    let stack = stack(Scale::DEMO, 77).await;
+    let s = connect(&stack, &[("PLEX_ENABLE_MUTATIVE_OPS", "true")]).await;
+    let movie = stack
+        .data
+        .items
+        .iter()
+        .find(|i| i.kind == "movie" && !i.collections.is_empty())
+        .unwrap();
+    let key = movie.rating_key.clone();
+    let item = |stack: &FakeStack| live(stack).item_by_key(&key).unwrap().clone();
+    // Tag order carries no meaning, so compare sorted.
+    let tags = |t: &[plex_mcp::fake::data::Tag]| {
+        let mut v = t.iter().map(|t| t.tag.clone()).collect::<Vec<_>>();
+        v.sort();
+        v
+    };
+
+    stack.control.clear_requests();
+    let out = s
+        .ok("update_metadata", json!({"ratingKey": key, "title": "Renamed", "year": 1999, "genres": ["Drama", {"tag": "Noir"}], "collections": []}))
+        .await;
+    let status = |out: &serde_json::Value, field: &str| {
+        out["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["field"] == field)
+            .unwrap()["status"]
+            .clone()
+    };
+    assert_eq!(status(&out, "title"), json!("changed"));
+    assert_eq!(status(&out, "genres"), json!("changed"));
+    assert_eq!(
+        status(&out, "collections"),
+        json!("skipped"),
+        "an empty list is not a wipe"
+    );
+    let now = item(&stack);
+    assert_eq!(now.title, "Renamed");
+    assert_eq!(now.year, Some(1999));
+    assert_eq!(
+        tags(&now.genres),
+        vec!["Drama".to_string(), "Noir".to_string()]
+    );
+    assert_eq!(
+        tags(&now.collections),
+        tags(&movie.collections),
+        "collections untouched"
+    );
+    let puts: Vec<String> = stack
+        .control
+        .requests()
+        .into_iter()
+        .filter(|r| r.starts_with("PUT"))
+        .collect();
+    assert!(
+        puts.iter()
+            .any(|r| r.contains("title.value=Renamed") && r.contains("title.locked=1")),
+        "{puts:?}"
+    );
+    assert!(
+        puts.iter().any(|r| r.contains("genre.locked=1")),
+        "{puts:?}"
+    );
+
+    stack.control.clear_requests();
+    let again = s
+        .ok(
+            "update_metadata",
+            json!({"ratingKey": key, "title": "Renamed", "genres": ["Noir", "Drama"]}),
+        )
+        .await;
+    assert_eq!(again["updated"], json!(false));
+    assert!(
+        again["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["status"] == "unchanged")
+    );
+    assert!(
+        stack
+            .control
+            .requests()
+            .iter()
+            .all(|r| !r.starts_with("PUT")),
+        "a repeat sends nothing"
+    );
+
+    let cleared = s
+        .ok(
+            "update_metadata",
+            json!({"ratingKey": key, "clearTags": ["collections"]}),
+        )
+        .await;
+    assert_eq!(status(&cleared, "collections"), json!("changed"));
+    assert!(item(&stack).collections.is_empty());
+    let msg = s.err("update_metadata", json!({"ratingKey": key})).await;
+    assert!(msg.contains("at least one field"), "{msg}");
+    let msg = s
+        .err(
+            "update_metadata",
+            json!({"ratingKey": key, "genres": ["X"], "clearTags": ["genres"]}),
+        )
+        .await;
+    assert!(msg.contains("clearTags"), "{msg}");
+
+    // A failure midway: the first edit fails, the next still lands, and the report says which.
+    stack
+        .control
+        .inject_on("PUT", "/library/metadata/", Fault::Status(500), 1);
+    let mixed = s
+        .ok(
+            "update_metadata",
+            json!({"ratingKey": key, "summary": "New summary", "directors": ["Ava Hart"]}),
+        )
+        .await;
+    assert_eq!(status(&mixed, "summary"), json!("failed"));
+    assert_eq!(status(&mixed, "directors"), json!("changed"));
+    assert_ne!(item(&stack).summary, "New summary");
+    assert_eq!(tags(&item(&stack).directors), vec!["Ava Hart".to_string()]);
+    s.close().await;
+}
+
+#[tokio::test]
+async fn metadata_from_json_refuses_unknown_keys_and_checks_poster_urls() {
+    let stack = stack(Scale::DEMO, 78).await;
+    let s = connect(&stack, &[("PLEX_ENABLE_MUTATIVE_OPS", "true")]).await;
+    let movie = stack.data.items.iter().find(|i| i.kind == "movie").unwrap();
+    let key = movie.rating_key.clone();
+
+    let msg = s
+        .err(
+            "update_metadata_from_json",
+            json!({"ratingKey": key, "metadata": {"title": "X", "rottenTomatoes": 99}}),
+        )
+        .await;
+    assert!(
+        msg.contains("rottenTomatoes") && msg.contains("sortTitle"),
+        "names the accepted keys: {msg}"
+    );
+
+    let out = s
+        .ok(
+            "update_metadata_from_json",
+            json!({"ratingKey": key, "metadata": {"tagline": "Hold on.", "genres": null}}),
+        )
+        .await;
+    assert_eq!(
+        out["fields"].as_array().unwrap().len(),
+        1,
+        "a null tag list is left alone"
+    );
+    let live_item = live(&stack).item_by_key(&key).unwrap().clone();
+    assert_eq!(live_item.tagline.as_deref(), Some("Hold on."));
+    assert_eq!(live_item.genres.len(), movie.genres.len());
+
+    let msg = s
+        .err(
+            "update_metadata_from_json",
+            json!({"ratingKey": key, "setPosterFromUrl": true, "metadata": {"images": {"posters": [{"url": "file:///etc/passwd"}]}}}),
+        )
+        .await;
+    assert!(msg.contains("http or https"), "{msg}");
+    let url = "https://image.example/poster.jpg";
+    let out = s
+        .ok(
+            "update_metadata_from_json",
+            json!({"ratingKey": key, "setPosterFromUrl": true, "metadata": {"images": {"posters": [{"url": url}]}}}),
+        )
+        .await;
+    assert_eq!(out["fields"][0]["field"], json!("poster"));
+    assert_eq!(
+        live(&stack).item_by_key(&key).unwrap().thumb.as_deref(),
+        Some(url)
+    );
     s.close().await;
 }

@@ -112,9 +112,14 @@ pub struct FakeItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_rating: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub content_rating: Option<&'static str>,
+    pub tagline: Option<String>,
+    /// A poster set from a URL.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub studio: Option<&'static str>,
+    pub thumb: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_rating: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub studio: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -470,8 +475,10 @@ impl Dataset {
                     year: Some(year),
                     rating: Some((rng.range(30, 95) as f64) / 10.0),
                     user_rating: None,
-                    content_rating: Some(*rng.pick(CONTENT_RATINGS)),
-                    studio: Some(*rng.pick(STUDIOS)),
+                    tagline: None,
+                    thumb: None,
+                    content_rating: Some(rng.pick(CONTENT_RATINGS).to_string()),
+                    studio: Some(rng.pick(STUDIOS).to_string()),
                     duration: Some(duration),
                     originally_available_at: Some(format!(
                         "{year}-{:02}-{:02}",
@@ -574,8 +581,10 @@ impl Dataset {
                 year: Some(year),
                 rating: Some((rng.range(50, 95) as f64) / 10.0),
                 user_rating: None,
-                content_rating: Some(*rng.pick(CONTENT_RATINGS)),
-                studio: Some(*rng.pick(STUDIOS)),
+                tagline: None,
+                thumb: None,
+                content_rating: Some(rng.pick(CONTENT_RATINGS).to_string()),
+                studio: Some(rng.pick(STUDIOS).to_string()),
                 duration: Some(rng.range(22, 60) as i64 * 60_000),
                 originally_available_at: Some(format!("{year}-09-0{}", rng.range(1, 9))),
                 added_at,
@@ -634,6 +643,8 @@ impl Dataset {
                     year: None,
                     rating: None,
                     user_rating: None,
+                    tagline: None,
+                    thumb: None,
                     content_rating: None,
                     studio: None,
                     duration: None,
@@ -686,6 +697,8 @@ impl Dataset {
                         year: Some(year + season_no as i32 - 1),
                         rating: Some((rng.range(60, 95) as f64) / 10.0),
                         user_rating: None,
+                        tagline: None,
+                        thumb: None,
                         content_rating: None,
                         studio: None,
                         duration: Some(duration),

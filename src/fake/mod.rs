@@ -44,6 +44,8 @@ pub enum Fault {
 
 #[derive(Debug)]
 struct FaultRule {
+    /// Only requests of this method, when set.
+    method: Option<String>,
     path_prefix: String,
     fault: Fault,
     remaining: usize,
@@ -62,7 +64,17 @@ pub struct Control(Arc<ControlInner>);
 impl Control {
     /// The next `times` requests whose path starts with `path_prefix` get `fault`.
     pub fn inject(&self, path_prefix: &str, fault: Fault, times: usize) {
+        self.push_fault(None, path_prefix, fault, times);
+    }
+
+    /// Like [`Control::inject`], for requests of one method only (`"PUT"`).
+    pub fn inject_on(&self, method: &str, path_prefix: &str, fault: Fault, times: usize) {
+        self.push_fault(Some(method), path_prefix, fault, times);
+    }
+
+    fn push_fault(&self, method: Option<&str>, path_prefix: &str, fault: Fault, times: usize) {
         lock(&self.0.faults).push(FaultRule {
+            method: method.map(str::to_string),
             path_prefix: path_prefix.to_string(),
             fault,
             remaining: times,
@@ -82,11 +94,13 @@ impl Control {
         lock(&self.0.requests).clear();
     }
 
-    fn take_fault(&self, path: &str) -> Option<Fault> {
+    fn take_fault(&self, method: &str, path: &str) -> Option<Fault> {
         let mut faults = lock(&self.0.faults);
-        let rule = faults
-            .iter_mut()
-            .find(|r| r.remaining > 0 && path.starts_with(&r.path_prefix))?;
+        let rule = faults.iter_mut().find(|r| {
+            r.remaining > 0
+                && path.starts_with(&r.path_prefix)
+                && r.method.as_deref().is_none_or(|m| m == method)
+        })?;
         rule.remaining -= 1;
         Some(rule.fault.clone())
     }
@@ -106,8 +120,9 @@ async fn control_layer(State(control): State<Control>, req: Request, next: Next)
         uri.query().map(|q| format!("?{q}")).unwrap_or_default()
     );
     let path = uri.path().to_string();
+    let method = req.method().to_string();
     lock(&control.0.requests).push(line);
-    match control.take_fault(&path) {
+    match control.take_fault(&method, &path) {
         None => next.run(req).await,
         Some(Fault::Delay(d)) => {
             tokio::time::sleep(d).await;

@@ -50,7 +50,11 @@ pub(super) fn router(data: LiveData, token: String) -> Router {
         .route("/library/sections/{key}/all", get(section_all))
         .route("/library/sections/{key}/search", get(section_search))
         .route("/search", get(search))
-        .route("/library/metadata/{ids}", get(metadata))
+        .route("/library/metadata/{ids}", get(metadata).put(edit_metadata))
+        .route(
+            "/library/metadata/{id}/posters",
+            axum::routing::post(set_poster),
+        )
         .route("/library/recentlyAdded", get(recently_added))
         .route("/library/onDeck", get(on_deck))
         .route("/playlists", get(playlists).post(create_playlist))
@@ -928,4 +932,77 @@ async fn add_playlist_items(
     p.updated_at = chrono::Utc::now().timestamp();
     let body = playlist_json(p);
     container(json!({"size": 1, "leafCountAdded": 1, "Metadata": [body]}))
+}
+
+/// Field edits the way Plex takes them: `field.value=…` (with `field.locked=1`), tags added with
+/// `genre[0].tag.tag=…` and removed with `genre[].tag.tag-=a,b`.
+async fn edit_metadata(
+    State(f): State<Fake>,
+    Path(id): Path<String>,
+    Query(q): Params,
+) -> Response {
+    let mut data = f.write();
+    let Some(idx) = data.item_index(&id) else {
+        return not_found();
+    };
+    let it = &mut data.items[idx];
+    for (key, value) in &q {
+        if let Some(field) = key.strip_suffix(".value") {
+            let text = Some(value.clone()).filter(|v| !v.is_empty());
+            match field {
+                "title" => it.title = value.clone(),
+                "titleSort" => it.title_sort = value.clone(),
+                "originalTitle" => it.original_title = text,
+                "summary" => it.summary = value.clone(),
+                "tagline" => it.tagline = text,
+                "year" => match value.parse() {
+                    Ok(y) => it.year = Some(y),
+                    Err(_) => return bad_request(),
+                },
+                "rating" => match value.parse() {
+                    Ok(r) => it.rating = Some(r),
+                    Err(_) => return bad_request(),
+                },
+                "contentRating" => it.content_rating = text,
+                "studio" => it.studio = text,
+                _ => return bad_request(),
+            }
+            continue;
+        }
+        let (kind, removing) = match key.strip_suffix("[].tag.tag-") {
+            Some(kind) => (kind, true),
+            None => match key.split_once('[') {
+                Some((kind, rest)) if rest.ends_with("].tag.tag") => (kind, false),
+                _ => continue,
+            },
+        };
+        let tags = match kind {
+            "genre" => &mut it.genres,
+            "collection" => &mut it.collections,
+            "actor" => &mut it.roles,
+            "director" => &mut it.directors,
+            _ => return bad_request(),
+        };
+        if removing {
+            let gone: Vec<&str> = value.split(',').collect();
+            tags.retain(|t| !gone.contains(&t.tag.as_str()));
+        } else if !tags.iter().any(|t| &t.tag == value) {
+            tags.push(super::data::Tag { tag: value.clone() });
+        }
+    }
+    StatusCode::OK.into_response()
+}
+
+async fn set_poster(State(f): State<Fake>, Path(id): Path<String>, Query(q): Params) -> Response {
+    let mut data = f.write();
+    let Some(idx) = data.item_index(&id) else {
+        return not_found();
+    };
+    match q.get("url") {
+        Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
+            data.items[idx].thumb = Some(url.clone());
+            StatusCode::OK.into_response()
+        }
+        _ => bad_request(),
+    }
 }

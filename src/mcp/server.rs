@@ -50,14 +50,16 @@ impl PlexMcp {
         // Write tools are not even listed unless enabled (the reference listed them and only
         // refused the calls).
         if ctx.config.mutative_ops {
-            tool_router += Self::write_tools();
+            tool_router += Self::write_tools() + Self::metadata_tools();
         }
         Self { ctx, tool_router }
     }
 
     /// For a write tool that is switched off: how to switch it on.
     pub fn disabled_write_tool(&self, name: &str) -> Option<String> {
-        (!self.tool_router.has_route(name) && Self::write_tools().has_route(name)).then(|| {
+        let is_write =
+            Self::write_tools().has_route(name) || Self::metadata_tools().has_route(name);
+        (!self.tool_router.has_route(name) && is_write).then(|| {
             format!(
                 "{name} is a Plex write tool and writes are disabled. Set PLEX_ENABLE_MUTATIVE_OPS=true \
                  (and do not pass --read-only) to enable the Plex write tools."

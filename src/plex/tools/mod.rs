@@ -4,6 +4,7 @@
 pub mod analytics;
 pub mod history;
 pub mod library;
+pub mod metadata;
 pub mod playlists;
 pub mod recommendations;
 pub mod search;

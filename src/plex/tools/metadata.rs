@@ -1,0 +1,517 @@
+//! `update_metadata` and `update_metadata_from_json`: field edits with Plex's locking convention
+//! (`field.value` + `field.locked=1`, so an agent refresh does not undo them), tag lists replaced
+//! by difference, and a per-field report of what changed, what already was so and what failed.
+//! Opt-in like the other write tools.
+
+use reqwest::Method;
+use rmcp::{Json, tool, tool_router};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    mcp::{error::ToolError, params::Parameters, server::PlexMcp},
+    plex::models::{Item, Tag},
+};
+
+const MAX_TEXT: usize = 10_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TagKind {
+    Genres,
+    Collections,
+    Roles,
+    Directors,
+}
+
+impl TagKind {
+    /// The name Plex's edit parameters use.
+    fn param(self) -> &'static str {
+        match self {
+            TagKind::Genres => "genre",
+            TagKind::Collections => "collection",
+            TagKind::Roles => "actor",
+            TagKind::Directors => "director",
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            TagKind::Genres => "genres",
+            TagKind::Collections => "collections",
+            TagKind::Roles => "roles",
+            TagKind::Directors => "directors",
+        }
+    }
+
+    fn current(self, it: &Item) -> Vec<String> {
+        let tags: &[Tag] = match self {
+            TagKind::Genres => &it.genres,
+            TagKind::Collections => &it.collections,
+            TagKind::Roles => &it.roles,
+            TagKind::Directors => &it.directors,
+        };
+        tags.iter().map(|t| t.tag.clone()).collect()
+    }
+}
+
+/// A tag as a plain name or as Plex's `{ "tag": name }` object.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum TagValue {
+    Name(String),
+    Object { tag: String },
+}
+
+impl TagValue {
+    fn name(&self) -> &str {
+        match self {
+            TagValue::Name(n) | TagValue::Object { tag: n } => n.trim(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct UpdateMetadataArgs {
+    /// The item to edit.
+    #[schemars(regex(pattern = r"^\d+$"))]
+    pub rating_key: String,
+    pub title: Option<String>,
+    pub sort_title: Option<String>,
+    pub original_title: Option<String>,
+    pub summary: Option<String>,
+    #[schemars(range(min = 1800, max = 2200))]
+    pub year: Option<i32>,
+    /// e.g. "PG-13", "TV-MA".
+    pub content_rating: Option<String>,
+    /// Critic rating 0-10.
+    #[schemars(range(min = 0.0, max = 10.0))]
+    pub rating: Option<f64>,
+    pub tagline: Option<String>,
+    pub studio: Option<String>,
+    /// The complete genre list wanted: missing ones are added, others removed. An empty list
+    /// changes nothing (use clearTags).
+    pub genres: Option<Vec<TagValue>>,
+    /// The complete collection list wanted (same rules as genres).
+    pub collections: Option<Vec<TagValue>>,
+    /// The complete cast list wanted (same rules as genres).
+    pub roles: Option<Vec<TagValue>>,
+    /// The complete director list wanted (same rules as genres).
+    pub directors: Option<Vec<TagValue>>,
+    /// Tag kinds to empty completely; the only way to remove every tag of a kind.
+    pub clear_tags: Option<Vec<TagKind>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PosterRef {
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Images {
+    #[serde(default)]
+    pub posters: Vec<PosterRef>,
+}
+
+/// Metadata as JSON (for example from an export or another tool). Accepted keys: title,
+/// sortTitle, originalTitle, summary, year, contentRating, rating, tagline, studio, genres,
+/// collections, roles, directors, images. A null value leaves that field alone.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct MetadataJson {
+    pub title: Option<String>,
+    pub sort_title: Option<String>,
+    pub original_title: Option<String>,
+    pub summary: Option<String>,
+    pub year: Option<i32>,
+    pub content_rating: Option<String>,
+    pub rating: Option<f64>,
+    pub tagline: Option<String>,
+    pub studio: Option<String>,
+    pub genres: Option<Vec<TagValue>>,
+    pub collections: Option<Vec<TagValue>>,
+    pub roles: Option<Vec<TagValue>>,
+    pub directors: Option<Vec<TagValue>>,
+    /// `images.posters[0].url` is used with setPosterFromUrl.
+    pub images: Option<Images>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct UpdateFromJsonArgs {
+    #[schemars(regex(pattern = r"^\d+$"))]
+    pub rating_key: String,
+    pub metadata: MetadataJson,
+    /// Also set the poster from metadata.images.posters[0].url (http or https; Plex downloads it).
+    pub set_poster_from_url: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum FieldStatus {
+    Changed,
+    Unchanged,
+    Skipped,
+    Failed,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldResult {
+    pub field: String,
+    pub status: FieldStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub added: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removed: Option<Vec<String>>,
+    /// Why it was skipped or failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateOutput {
+    /// True when anything was changed.
+    pub updated: bool,
+    pub rating_key: String,
+    pub title: String,
+    pub fields: Vec<FieldResult>,
+}
+
+/// One requested edit, from either tool.
+#[derive(Default)]
+struct Edits {
+    scalars: Vec<(&'static str, &'static str, String)>,
+    tags: Vec<(TagKind, Vec<TagValue>)>,
+    clear: Vec<TagKind>,
+}
+
+fn text(
+    name: &'static str,
+    param: &'static str,
+    value: Option<String>,
+    out: &mut Edits,
+) -> Result<(), ToolError> {
+    if let Some(v) = value {
+        if v.chars().count() > MAX_TEXT {
+            return Err(ToolError::invalid(
+                name,
+                format!("is longer than {MAX_TEXT} characters"),
+            ));
+        }
+        out.scalars.push((name, param, v));
+    }
+    Ok(())
+}
+
+fn edits(
+    scalars: [(&'static str, &'static str, Option<String>); 7],
+    year: Option<i32>,
+    rating: Option<f64>,
+    tags: [(TagKind, Option<Vec<TagValue>>); 4],
+    clear: Vec<TagKind>,
+) -> Result<Edits, ToolError> {
+    let mut out = Edits::default();
+    for (name, param, value) in scalars {
+        text(name, param, value, &mut out)?;
+    }
+    if let Some(y) = year {
+        if !(1800..=2200).contains(&y) {
+            return Err(ToolError::invalid(
+                "year",
+                format!("must be between 1800 and 2200 (got {y})"),
+            ));
+        }
+        out.scalars.push(("year", "year", y.to_string()));
+    }
+    if let Some(r) = rating {
+        if !r.is_finite() || !(0.0..=10.0).contains(&r) {
+            return Err(ToolError::invalid(
+                "rating",
+                format!("must be between 0 and 10 (got {r})"),
+            ));
+        }
+        out.scalars.push(("rating", "rating", r.to_string()));
+    }
+    for (kind, values) in tags {
+        if let Some(values) = values {
+            if clear.contains(&kind) {
+                return Err(ToolError::invalid(
+                    "clearTags",
+                    format!(
+                        "{} is both given values and asked to be cleared",
+                        kind.name()
+                    ),
+                ));
+            }
+            out.tags.push((kind, values));
+        }
+    }
+    out.clear = clear;
+    Ok(out)
+}
+
+impl Edits {
+    fn is_empty(&self) -> bool {
+        self.scalars.is_empty() && self.tags.is_empty() && self.clear.is_empty()
+    }
+}
+
+fn nothing_to_do() -> ToolError {
+    ToolError::invalid("metadata", "at least one field to change must be given")
+}
+
+fn current_scalar(it: &Item, field: &str) -> Option<String> {
+    match field {
+        "title" => Some(it.title.clone()),
+        "titleSort" => it.title_sort.clone(),
+        "originalTitle" => it.original_title.clone(),
+        "summary" => it.summary.clone(),
+        "year" => it.year.map(|y| y.to_string()),
+        "contentRating" => it.content_rating.clone(),
+        "rating" => it.rating.map(|r| r.to_string()),
+        "tagline" => it.tagline.clone(),
+        "studio" => it.studio.clone(),
+        _ => None,
+    }
+}
+
+#[tool_router(router = metadata_tools, vis = "pub(crate)")]
+impl PlexMcp {
+    #[tool(
+        description = "Edit an item's metadata: title, sortTitle, originalTitle, summary, year, contentRating, rating, \
+tagline, studio, and the genre/collection/cast/director lists. Edited fields are locked so Plex's agents do not \
+overwrite them. A tag list is the complete list wanted (missing tags added, others removed); an empty list changes \
+nothing — name the kind in clearTags to empty it. Returns, per field, changed / unchanged / skipped / failed. Call \
+get_editable_fields first to see the current values.",
+        annotations(
+            title = "Update Metadata",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    pub async fn update_metadata(
+        &self,
+        Parameters(a): Parameters<UpdateMetadataArgs>,
+    ) -> Result<Json<UpdateOutput>, ToolError> {
+        let edits = edits(
+            [
+                ("title", "title", a.title),
+                ("sortTitle", "titleSort", a.sort_title),
+                ("originalTitle", "originalTitle", a.original_title),
+                ("summary", "summary", a.summary),
+                ("contentRating", "contentRating", a.content_rating),
+                ("tagline", "tagline", a.tagline),
+                ("studio", "studio", a.studio),
+            ],
+            a.year,
+            a.rating,
+            [
+                (TagKind::Genres, a.genres),
+                (TagKind::Collections, a.collections),
+                (TagKind::Roles, a.roles),
+                (TagKind::Directors, a.directors),
+            ],
+            a.clear_tags.unwrap_or_default(),
+        )?;
+        if edits.is_empty() {
+            return Err(nothing_to_do());
+        }
+        self.apply_edits(&a.rating_key, edits, None).await
+    }
+
+    #[tool(
+        description = "Apply metadata given as one JSON object (keys: title, sortTitle, originalTitle, summary, year, \
+contentRating, rating, tagline, studio, genres, collections, roles, directors, images). Unknown keys are refused \
+with the list of accepted ones; null or empty values change nothing. With setPosterFromUrl, \
+images.posters[0].url (http/https only) becomes the poster — Plex downloads it, plex-mcp never does. Same locking \
+and per-field report as update_metadata.",
+        annotations(
+            title = "Update Metadata From Json",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    pub async fn update_metadata_from_json(
+        &self,
+        Parameters(a): Parameters<UpdateFromJsonArgs>,
+    ) -> Result<Json<UpdateOutput>, ToolError> {
+        let m = a.metadata;
+        let poster = if a.set_poster_from_url.unwrap_or(false) {
+            let url = m
+                .images
+                .as_ref()
+                .and_then(|i| i.posters.first())
+                .and_then(|p| p.url.clone())
+                .ok_or_else(|| {
+                    ToolError::invalid("metadata", "setPosterFromUrl needs images.posters[0].url")
+                })?;
+            if !(url.starts_with("https://") || url.starts_with("http://"))
+                || url.contains(char::is_whitespace)
+            {
+                return Err(ToolError::invalid(
+                    "metadata",
+                    format!("the poster URL must be http or https (got {url:?})"),
+                ));
+            }
+            Some(url)
+        } else {
+            None
+        };
+        let edits = edits(
+            [
+                ("title", "title", m.title),
+                ("sortTitle", "titleSort", m.sort_title),
+                ("originalTitle", "originalTitle", m.original_title),
+                ("summary", "summary", m.summary),
+                ("contentRating", "contentRating", m.content_rating),
+                ("tagline", "tagline", m.tagline),
+                ("studio", "studio", m.studio),
+            ],
+            m.year,
+            m.rating,
+            [
+                (TagKind::Genres, m.genres),
+                (TagKind::Collections, m.collections),
+                (TagKind::Roles, m.roles),
+                (TagKind::Directors, m.directors),
+            ],
+            Vec::new(),
+        )?;
+        if edits.is_empty() && poster.is_none() {
+            return Err(nothing_to_do());
+        }
+        self.apply_edits(&a.rating_key, edits, poster).await
+    }
+}
+
+impl PlexMcp {
+    async fn apply_edits(
+        &self,
+        rating_key: &str,
+        edits: Edits,
+        poster: Option<String>,
+    ) -> Result<Json<UpdateOutput>, ToolError> {
+        let item = self.fetch_item(rating_key).await?;
+        let rk = item.rating_key.clone();
+        let path = format!("/library/metadata/{rk}");
+        let plex = &self.ctx.plex;
+        let mut fields = Vec::new();
+        let result = |field: &str, status, note: Option<String>| FieldResult {
+            field: field.to_string(),
+            status,
+            added: None,
+            removed: None,
+            note,
+        };
+        for (name, param, value) in edits.scalars {
+            if current_scalar(&item, param).as_deref() == Some(value.as_str()) {
+                fields.push(result(name, FieldStatus::Unchanged, None));
+                continue;
+            }
+            let query = [
+                (format!("{param}.value"), value),
+                (format!("{param}.locked"), "1".to_string()),
+            ];
+            let query: Vec<(&str, String)> =
+                query.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+            match plex.act(plex.pms(), Method::PUT, &path, &query).await {
+                Ok(()) => fields.push(result(name, FieldStatus::Changed, None)),
+                Err(e) => fields.push(result(name, FieldStatus::Failed, Some(e.to_string()))),
+            }
+        }
+        let wanted = edits
+            .tags
+            .into_iter()
+            .map(|(kind, values)| {
+                let mut names: Vec<String> = Vec::new();
+                for v in &values {
+                    let n = v.name().to_string();
+                    if !n.is_empty() && !names.contains(&n) {
+                        names.push(n);
+                    }
+                }
+                (kind, Some(names))
+            })
+            .chain(edits.clear.into_iter().map(|k| (k, None)));
+        for (kind, desired) in wanted {
+            let current = kind.current(&item);
+            let (to_add, to_remove): (Vec<String>, Vec<String>) = match &desired {
+                Some(names) if names.is_empty() => {
+                    fields.push(result(
+                        kind.name(),
+                        FieldStatus::Skipped,
+                        Some("an empty list changes nothing; name this kind in clearTags to remove every tag".into()),
+                    ));
+                    continue;
+                }
+                Some(names) => (
+                    names
+                        .iter()
+                        .filter(|n| !current.contains(n))
+                        .cloned()
+                        .collect(),
+                    current
+                        .iter()
+                        .filter(|c| !names.contains(c))
+                        .cloned()
+                        .collect(),
+                ),
+                None => (Vec::new(), current.clone()),
+            };
+            if to_add.is_empty() && to_remove.is_empty() {
+                fields.push(result(kind.name(), FieldStatus::Unchanged, None));
+                continue;
+            }
+            let param = kind.param();
+            let mut query: Vec<(String, String)> = vec![(format!("{param}.locked"), "1".into())];
+            query.extend(
+                to_add
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| (format!("{param}[{i}].tag.tag"), v.clone())),
+            );
+            if !to_remove.is_empty() {
+                query.push((format!("{param}[].tag.tag-"), to_remove.join(",")));
+            }
+            let query: Vec<(&str, String)> =
+                query.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+            match plex.act(plex.pms(), Method::PUT, &path, &query).await {
+                Ok(()) => fields.push(FieldResult {
+                    added: Some(to_add),
+                    removed: Some(to_remove),
+                    ..result(kind.name(), FieldStatus::Changed, None)
+                }),
+                Err(e) => fields.push(result(
+                    kind.name(),
+                    FieldStatus::Failed,
+                    Some(e.to_string()),
+                )),
+            }
+        }
+        if let Some(url) = poster {
+            let poster_path = format!("{path}/posters");
+            match plex
+                .act(plex.pms(), Method::POST, &poster_path, &[("url", url)])
+                .await
+            {
+                Ok(()) => fields.push(result("poster", FieldStatus::Changed, None)),
+                Err(e) => fields.push(result("poster", FieldStatus::Failed, Some(e.to_string()))),
+            }
+        }
+        Ok(Json(UpdateOutput {
+            updated: fields.iter().any(|f| f.status == FieldStatus::Changed),
+            rating_key: rk,
+            title: item.title,
+            fields,
+        }))
+    }
+}
