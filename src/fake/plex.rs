@@ -473,28 +473,7 @@ async fn playlists(State(f): State<Fake>, headers: HeaderMap, Query(q): Params) 
         &data.playlists,
         &paging(&headers, &q),
         obj(json!({})),
-        |p| {
-            let duration: i64 = p
-                .entries
-                .iter()
-                .map(|&(_, i)| data.items[i].duration.unwrap_or(0))
-                .sum();
-            json!({
-                "ratingKey": p.rating_key,
-                "key": format!("/playlists/{}/items", p.rating_key),
-                "guid": format!("com.plexapp.agents.none://{}", p.rating_key),
-                "type": "playlist",
-                "title": p.title,
-                "summary": p.summary,
-                "smart": p.smart,
-                "playlistType": "video",
-                "composite": format!("/playlists/{}/composite/{}", p.rating_key, p.updated_at),
-                "duration": duration,
-                "leafCount": p.entries.len(),
-                "addedAt": p.added_at,
-                "updatedAt": p.updated_at,
-            })
-        },
+        |p| playlist_json(data, p),
     )
 }
 
@@ -837,7 +816,12 @@ fn uri_items(data: &Dataset, uri: &str) -> Option<Vec<usize>> {
     )
 }
 
-fn playlist_json(p: &super::data::Playlist) -> Value {
+fn playlist_json(data: &Dataset, p: &super::data::Playlist) -> Value {
+    let duration: i64 = p
+        .entries
+        .iter()
+        .map(|&(_, i)| data.items[i].duration.unwrap_or(0))
+        .sum();
     json!({
         "ratingKey": p.rating_key,
         "key": format!("/playlists/{}/items", p.rating_key),
@@ -847,6 +831,8 @@ fn playlist_json(p: &super::data::Playlist) -> Value {
         "summary": p.summary,
         "smart": p.smart,
         "playlistType": "video",
+        "composite": format!("/playlists/{}/composite/{}", p.rating_key, p.updated_at),
+        "duration": duration,
         "leafCount": p.entries.len(),
         "addedAt": p.added_at,
         "updatedAt": p.updated_at,
@@ -898,7 +884,7 @@ async fn create_playlist(State(f): State<Fake>, Query(q): Params) -> Response {
             })
             .collect(),
     };
-    let body = playlist_json(&playlist);
+    let body = playlist_json(&data, &playlist);
     data.playlists.push(playlist);
     container(json!({"size": 1, "Metadata": [body]}))
 }
@@ -919,9 +905,10 @@ async fn add_playlist_items(
         .flat_map(|p| p.entries.iter().map(|(e, _)| *e))
         .max()
         .unwrap_or(5000);
-    let Some(p) = data.playlists.iter_mut().find(|p| p.rating_key == id) else {
+    let Some(at) = data.playlists.iter().position(|p| p.rating_key == id) else {
         return not_found();
     };
+    let p = &mut data.playlists[at];
     if p.smart {
         return bad_request();
     }
@@ -930,7 +917,7 @@ async fn add_playlist_items(
         p.entries.push((next_entry, i));
     }
     p.updated_at = chrono::Utc::now().timestamp();
-    let body = playlist_json(p);
+    let body = playlist_json(&data, &data.playlists[at]);
     container(json!({"size": 1, "leafCountAdded": 1, "Metadata": [body]}))
 }
 
