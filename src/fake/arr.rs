@@ -17,7 +17,7 @@ use axum::{
 };
 use serde_json::{Value, json};
 
-use super::{data::Dataset, lock};
+use super::{carries_credential, data::Dataset, lock};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flavour {
@@ -376,15 +376,7 @@ pub(super) fn router(state: ArrHandle, key: String) -> Router {
 }
 
 async fn require_key(State(f): State<Fake>, req: Request, next: Next) -> Response {
-    let header_ok = req
-        .headers()
-        .get("x-api-key")
-        .is_some_and(|v| v.as_bytes() == f.key.as_bytes());
-    let query_ok = req
-        .uri()
-        .query()
-        .is_some_and(|q| q.split('&').any(|p| p == format!("apikey={}", f.key)));
-    if header_ok || query_ok {
+    if carries_credential(&req, "x-api-key", "apikey", &f.key) {
         next.run(req).await
     } else {
         StatusCode::UNAUTHORIZED.into_response()

@@ -146,6 +146,21 @@ async fn control_layer(State(control): State<Control>, req: Request, next: Next)
     }
 }
 
+/// Whether `req` carries `secret` in header `header` or in query parameter `param`: Plex and
+/// the *arr servers accept their credential either way.
+fn carries_credential(req: &Request, header: &str, param: &str, secret: &str) -> bool {
+    let in_header = req
+        .headers()
+        .get(header)
+        .is_some_and(|v| v.as_bytes() == secret.as_bytes());
+    let in_query = req.uri().query().is_some_and(|q| {
+        q.split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .any(|(k, v)| k == param && v == secret)
+    });
+    in_header || in_query
+}
+
 /// The small HTML error page Plex answers with for failures.
 fn html_status(status: StatusCode) -> Response {
     let reason = status.canonical_reason().unwrap_or("Error");

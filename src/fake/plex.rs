@@ -16,6 +16,7 @@ use axum::{
 use serde_json::{Value, json};
 
 use super::{
+    carries_credential,
     data::{Dataset, FakeItem},
     html_status,
 };
@@ -86,15 +87,7 @@ pub(super) async fn require_token(
     req: Request,
     next: Next,
 ) -> Response {
-    let header_ok = req
-        .headers()
-        .get("x-plex-token")
-        .is_some_and(|v| v.as_bytes() == token.as_bytes());
-    let query_ok = req.uri().query().is_some_and(|q| {
-        q.split('&')
-            .any(|pair| pair == format!("X-Plex-Token={token}"))
-    });
-    if header_ok || query_ok {
+    if carries_credential(&req, "x-plex-token", "X-Plex-Token", &token) {
         next.run(req).await
     } else {
         html_status(StatusCode::UNAUTHORIZED)

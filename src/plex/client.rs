@@ -20,6 +20,9 @@ pub const METADATA_BATCH: usize = 100;
 
 const CLIENT_IDENTIFIER: &str = "plex-mcp";
 
+/// Every play the server recorded (filter with `accountID`, `librarySectionID`, `viewedAt>`).
+pub const HISTORY_PATH: &str = "/status/sessions/history/all";
+
 pub type Query = Vec<(&'static str, String)>;
 
 #[derive(Clone)]

@@ -17,13 +17,12 @@ use super::{bounded, no_library, plex_id};
 use crate::{
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
     plex::{
-        client::PAGE_SIZE,
+        client::{HISTORY_PATH, PAGE_SIZE},
         models::{HistoryRow, ItemFacts, LibrarySection, SectionsContainer},
     },
 };
 
 const DAY: i64 = 86_400;
-const HISTORY_PATH: &str = "/status/sessions/history/all";
 /// Up to this many distinct items, durations come from batched metadata; beyond, from listings.
 pub const BATCH_LOOKUP_LIMIT: usize = 2_000;
 /// Rows in a ranking the caller asked for, and in the ones shown alongside.

@@ -14,14 +14,13 @@ use super::{NoArgs, bounded, plex_id, preview, progress};
 use crate::{
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
     plex::{
-        client::PAGE_SIZE,
+        client::{HISTORY_PATH, PAGE_SIZE},
         models::{
             AccountsContainer, DevicesContainer, HistoryRow, Item, MetadataPage, SectionsContainer,
         },
     },
 };
 
-const HISTORY_PATH: &str = "/status/sessions/history/all";
 const MAX_HISTORY: usize = 10_000;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]

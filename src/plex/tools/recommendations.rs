@@ -15,7 +15,10 @@ use serde::{Deserialize, Serialize};
 use super::{bounded, no_library, plex_id};
 use crate::{
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
-    plex::models::{HistoryRow, TasteItem},
+    plex::{
+        client::HISTORY_PATH,
+        models::{HistoryRow, TasteItem},
+    },
 };
 
 const HALF_LIFE_DAYS: f64 = 180.0;
@@ -296,9 +299,8 @@ penalty so one genre does not fill the list, and the reasons for each pick. Defa
                     ("accountID", user.clone()),
                     ("librarySectionID", key.clone()),
                 ];
-                let rows: Vec<HistoryRow> = plex
-                    .collect_all(plex.pms(), "/status/sessions/history/all", &query)
-                    .await?;
+                let rows: Vec<HistoryRow> =
+                    plex.collect_all(plex.pms(), HISTORY_PATH, &query).await?;
                 let mut views: HashMap<String, (u32, Option<i64>)> = HashMap::new();
                 for r in rows {
                     let e = views.entry(r.rating_key).or_insert((0, None));
