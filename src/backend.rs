@@ -19,6 +19,7 @@ pub enum Service {
     Discover,
     Sonarr,
     Radarr,
+    Trakt,
 }
 
 impl Service {
@@ -28,6 +29,7 @@ impl Service {
             Service::Discover => "Plex Discover",
             Service::Sonarr => "Sonarr",
             Service::Radarr => "Radarr",
+            Service::Trakt => "Trakt",
         }
     }
 
@@ -37,6 +39,7 @@ impl Service {
             Service::Discover => "PLEX_DISCOVER_URL",
             Service::Sonarr => "SONARR_URL",
             Service::Radarr => "RADARR_URL",
+            Service::Trakt => "TRAKT_BASE_URL",
         }
     }
 
@@ -54,6 +57,10 @@ impl Service {
             }
             Service::Radarr => {
                 "Check RADARR_API_KEY: find it in Radarr → Settings → General → API Key."
+            }
+            Service::Trakt => {
+                "Sign in again (trakt_authenticate, or `plex-mcp trakt login`); if that fails too, check \
+                 TRAKT_CLIENT_ID and TRAKT_CLIENT_SECRET against your app at https://trakt.tv/oauth/applications."
             }
         }
     }

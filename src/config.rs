@@ -36,6 +36,24 @@ pub const DEFAULT_SESSION_IDLE: Duration = Duration::from_secs(300);
 
 pub const DEFAULT_SONARR_URL: &str = "http://localhost:8989";
 pub const DEFAULT_RADARR_URL: &str = "http://localhost:7878";
+pub const DEFAULT_TRAKT_URL: &str = "https://api.trakt.tv";
+pub const DEFAULT_TRAKT_REDIRECT: &str = "urn:ietf:wg:oauth:2.0:oob";
+/// Trakt's published limit for authenticated writes is one per second.
+pub const DEFAULT_TRAKT_WRITE_INTERVAL: Duration = Duration::from_secs(1);
+
+/// The Trakt application (client id and secret) and, optionally, a sign-in to start from.
+#[derive(Debug, Clone)]
+pub struct TraktConfig {
+    pub url: String,
+    pub client_id: Option<Secret>,
+    pub client_secret: Option<Secret>,
+    pub redirect_uri: String,
+    /// `TRAKT_ACCESS_TOKEN`/`TRAKT_REFRESH_TOKEN`: used until a sign-in is stored.
+    pub access_token: Option<Secret>,
+    pub refresh_token: Option<Secret>,
+    /// Spacing of POSTs (`TRAKT_WRITE_INTERVAL_MS`); Trakt answers 429 below its limit.
+    pub write_interval: Duration,
+}
 
 /// Where a Sonarr or Radarr lives and its key; without a key its tools answer a setup message.
 #[derive(Debug, Clone)]
@@ -54,6 +72,7 @@ pub struct Config {
     pub discover_url: String,
     pub sonarr: ArrConfig,
     pub radarr: ArrConfig,
+    pub trakt: TraktConfig,
     pub data_dir: PathBuf,
     /// Per-request timeout for every backend call.
     pub http_timeout: Duration,
@@ -107,6 +126,12 @@ impl Config {
                     }),
                 }
             };
+        let write_interval = match non_empty("TRAKT_WRITE_INTERVAL_MS") {
+            None => DEFAULT_TRAKT_WRITE_INTERVAL,
+            Some(raw) => Duration::from_millis(raw.parse::<u64>().ok().filter(|ms| *ms <= 60_000).ok_or_else(
+                || format!("TRAKT_WRITE_INTERVAL_MS must be milliseconds between 0 and 60000 (got {raw:?})"),
+            )?),
+        };
         let max_sessions = positive("MCP_MAX_SESSIONS", DEFAULT_MAX_SESSIONS as u64)? as usize;
         let session_idle = Duration::from_secs(positive(
             "SESSION_TIMEOUT_SECONDS",
@@ -136,6 +161,16 @@ impl Config {
                         .unwrap_or(DEFAULT_RADARR_URL),
                 ),
                 api_key: non_empty("RADARR_API_KEY").map(Secret::new),
+            },
+            trakt: TraktConfig {
+                url: trim_base(non_empty("TRAKT_BASE_URL").as_deref().unwrap_or(DEFAULT_TRAKT_URL)),
+                client_id: non_empty("TRAKT_CLIENT_ID").map(Secret::new),
+                client_secret: non_empty("TRAKT_CLIENT_SECRET").map(Secret::new),
+                redirect_uri: non_empty("TRAKT_REDIRECT_URI")
+                    .unwrap_or_else(|| DEFAULT_TRAKT_REDIRECT.to_string()),
+                access_token: non_empty("TRAKT_ACCESS_TOKEN").map(Secret::new),
+                refresh_token: non_empty("TRAKT_REFRESH_TOKEN").map(Secret::new),
+                write_interval,
             },
             data_dir,
             http_timeout,
@@ -197,6 +232,10 @@ mod tests {
         assert_eq!(c.radarr.url, "http://localhost:7878");
         assert!(c.sonarr.api_key.is_none() && c.radarr.api_key.is_none());
         assert!(!c.mutative_ops);
+        assert_eq!(c.trakt.url, "https://api.trakt.tv");
+        assert_eq!(c.trakt.redirect_uri, "urn:ietf:wg:oauth:2.0:oob");
+        assert_eq!(c.trakt.write_interval, Duration::from_secs(1));
+        assert!(c.trakt.client_id.is_none() && c.trakt.access_token.is_none());
         for (value, on) in [
             ("true", true),
             ("True", false),

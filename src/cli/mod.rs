@@ -16,6 +16,8 @@ use crate::{
     fake::{FakeStack, Scale},
     mcp::server::Context,
     plex::client::PlexClient,
+    store::Store,
+    trakt::client::TraktClient,
 };
 
 /// The seed of the `--demo` sample stack; fixed so the demo shows the same library every time.
@@ -118,11 +120,22 @@ pub async fn run(cli: Cli) -> ExitCode {
         Ok(c) => c,
         Err(e) => return usage_error(&e),
     };
+    let store = match Store::open(&config.data_dir) {
+        Ok(s) => Arc::new(s),
+        Err(e) => return usage_error(&e),
+    };
+    let trakt = match TraktClient::new(&config.trakt, store.clone(), http, config.http_timeout) {
+        Ok(t) => t,
+        Err(e) => return usage_error(&e),
+    };
     let ctx = Arc::new(Context {
         config,
         plex,
         sonarr,
         radarr,
+        trakt,
+        store,
+        trakt_jobs: Default::default(),
     });
     let code = match cli
         .command

@@ -14,7 +14,13 @@ use rmcp::{
 };
 
 use super::params::ARGUMENT_ERROR_PREFIX;
-use crate::{arr::client::ArrClient, config::Config, plex::client::PlexClient};
+use crate::{
+    arr::client::ArrClient,
+    config::Config,
+    plex::client::PlexClient,
+    store::Store,
+    trakt::{client::TraktClient, tools::sync::TraktJobs},
+};
 
 /// What every tool call can reach: configuration and backend clients.
 pub struct Context {
@@ -23,6 +29,11 @@ pub struct Context {
     /// `None` when no API key is configured.
     pub sonarr: Option<ArrClient>,
     pub radarr: Option<ArrClient>,
+    /// `None` when the Trakt application is not configured.
+    pub trakt: Option<TraktClient>,
+    pub store: Arc<Store>,
+    /// The running Trakt sync and scrobbler.
+    pub trakt_jobs: TraktJobs,
 }
 
 #[derive(Clone)]
@@ -32,8 +43,8 @@ pub struct PlexMcp {
 }
 
 const INSTRUCTIONS: &str = "Tools for a home media stack: a Plex Media Server (libraries, search, \
-history, playlists, sessions, analytics), the Plex account watchlist, and Sonarr/Radarr (sonarr_*, \
-radarr_*, arr_get_status). Start with get_libraries to learn the \
+history, playlists, sessions, analytics), the Plex account watchlist, Sonarr/Radarr (sonarr_*, \
+radarr_*, arr_get_status) and Trakt.tv (trakt_*: sign-in, two-way history sync, scrobbling). Start with get_libraries to learn the \
 library keys; ids (ratingKey, libraryKey, playlistId) are numeric strings taken from earlier results. \
 List tools page through Plex completely and take limit/offset.";
 
@@ -46,7 +57,11 @@ impl PlexMcp {
             + Self::watchlist_tools()
             + Self::analytics_tools()
             + Self::recommendation_tools()
-            + Self::arr_tools();
+            + Self::arr_tools()
+            + Self::trakt_auth_tools()
+            + Self::trakt_info_tools()
+            + Self::trakt_sync_tools()
+            + Self::trakt_scrobble_tools();
         // Write tools are not even listed unless enabled (the reference listed them and only
         // refused the calls).
         if ctx.config.mutative_ops {

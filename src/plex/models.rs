@@ -65,6 +65,8 @@ pub struct Media {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct SessionUser {
+    #[serde(deserialize_with = "opt_string_or_number")]
+    pub id: Option<String>,
     pub title: Option<String>,
 }
 
@@ -125,6 +127,8 @@ pub struct Item {
     pub parent_title: Option<String>,
     pub parent_index: Option<u32>,
     pub grandparent_title: Option<String>,
+    #[serde(deserialize_with = "opt_string_or_number")]
+    pub grandparent_rating_key: Option<String>,
     pub index: Option<u32>,
     pub leaf_count: Option<u32>,
     pub viewed_leaf_count: Option<u32>,
@@ -236,38 +240,35 @@ impl Item {
     /// External ids from the modern `Guid` array (`imdb://tt…`, `tmdb://…`, `tvdb://…`), falling
     /// back to a legacy agent `guid` (`com.plexapp.agents.imdb://tt…?lang=en`).
     pub fn external_ids(&self) -> ExternalIds {
-        let mut ids = ExternalIds::default();
-        let legacy = self
-            .guid
-            .iter()
-            .filter(|g| g.starts_with("com.plexapp.agents."));
-        for raw in self
-            .guids
-            .iter()
-            .map(|g| g.id.as_str())
-            .chain(legacy.map(String::as_str))
-        {
-            let raw = raw.trim_start_matches("com.plexapp.agents.");
-            let Some((scheme, rest)) = raw.split_once("://") else {
-                continue;
-            };
-            let value = rest.split(['?', '/']).next().unwrap_or("").to_string();
-            if value.is_empty() {
-                continue;
-            }
-            let slot = match scheme {
-                "imdb" => &mut ids.imdb,
-                "tmdb" | "themoviedb" => &mut ids.tmdb,
-                "tvdb" | "thetvdb" => &mut ids.tvdb,
-                _ => continue,
-            };
-            slot.get_or_insert(value);
-        }
-        ids
+        external_ids(self.guid.as_deref(), &self.guids)
     }
 }
 
-/// An item's ids in the big public catalogues.
+/// External ids from a modern `Guid` array (`imdb://tt…`, `tmdb://…`, `tvdb://…`), falling back to
+/// a legacy agent `guid` (`com.plexapp.agents.imdb://tt…?lang=en`).
+pub fn external_ids(guid: Option<&str>, guids: &[GuidRef]) -> ExternalIds {
+    let mut ids = ExternalIds::default();
+    let legacy = guid.filter(|g| g.starts_with("com.plexapp.agents."));
+    for raw in guids.iter().map(|g| g.id.as_str()).chain(legacy) {
+        let raw = raw.trim_start_matches("com.plexapp.agents.");
+        let Some((scheme, rest)) = raw.split_once("://") else {
+            continue;
+        };
+        let value = rest.split(['?', '/']).next().unwrap_or("").to_string();
+        if value.is_empty() {
+            continue;
+        }
+        let slot = match scheme {
+            "imdb" => &mut ids.imdb,
+            "tmdb" | "themoviedb" => &mut ids.tmdb,
+            "tvdb" | "thetvdb" => &mut ids.tvdb,
+            _ => continue,
+        };
+        slot.get_or_insert(value);
+    }
+    ids
+}
+
 #[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct ExternalIds {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -362,11 +363,11 @@ impl StringOrNumber {
     }
 }
 
-fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+pub fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     Ok(StringOrNumber::deserialize(d)?.into_string())
 }
 
-fn opt_string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+pub fn opt_string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     Ok(Option::<StringOrNumber>::deserialize(d)?.map(StringOrNumber::into_string))
 }
 

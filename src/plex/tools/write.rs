@@ -788,7 +788,7 @@ impl PlexMcp {
         }))
     }
 
-    async fn set_watched(
+    pub(crate) async fn set_watched(
         &self,
         rating_key: &str,
         watched: bool,

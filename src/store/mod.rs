@@ -1,0 +1,292 @@
+//! Embedded state in the data directory: one SQLite file, readable only by its owner, holding the
+//! Trakt sign-in and the ledger of what a sync has sent. Every write is one transaction, so a
+//! process killed mid-write leaves the previous state, never half of the new one.
+
+use std::{
+    collections::HashMap,
+    path::{Path, PathBuf},
+    sync::Mutex,
+};
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::config::Secret;
+
+pub const DB_FILE: &str = "state.sqlite3";
+
+/// Schema migrations, applied in order; `PRAGMA user_version` records how many have run.
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE trakt_tokens (
+         id INTEGER PRIMARY KEY CHECK (id = 1),
+         access_token TEXT NOT NULL,
+         refresh_token TEXT,
+         expires_at INTEGER NOT NULL,
+         username TEXT,
+         updated_at INTEGER NOT NULL
+     );
+     CREATE TABLE trakt_ledger (
+         key TEXT PRIMARY KEY,
+         state TEXT NOT NULL,
+         updated_at INTEGER NOT NULL
+     ) WITHOUT ROWID;",
+];
+
+/// The Trakt sign-in as stored.
+#[derive(Clone, Debug)]
+pub struct StoredTokens {
+    pub access: Secret,
+    pub refresh: Option<Secret>,
+    /// Unix seconds.
+    pub expires_at: i64,
+    pub username: Option<String>,
+}
+
+/// Where a play stands in the Plex → Trakt ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LedgerState {
+    /// Written just before the POST that carries it: if the process dies before the answer, the
+    /// next sync checks Trakt's history before sending it again.
+    Pending,
+    /// Trakt confirmed it.
+    Sent,
+    /// Trakt answered that it does not know the item.
+    NotFound,
+}
+
+impl LedgerState {
+    fn as_str(self) -> &'static str {
+        match self {
+            LedgerState::Pending => "pending",
+            LedgerState::Sent => "sent",
+            LedgerState::NotFound => "not_found",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "pending" => Some(LedgerState::Pending),
+            "sent" => Some(LedgerState::Sent),
+            "not_found" => Some(LedgerState::NotFound),
+            _ => None,
+        }
+    }
+}
+
+pub struct Store {
+    conn: Mutex<Connection>,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the state database in `dir`. The directory is created 0700 and
+    /// the file 0600; an existing file with looser permissions is tightened.
+    pub fn open(dir: &Path) -> Result<Store, String> {
+        let fail = |what: &str, e: &dyn std::fmt::Display| {
+            format!(
+                "cannot {what} in the data directory {} ({e}); set PLEX_MCP_DATA_DIR to a writable directory",
+                dir.display()
+            )
+        };
+        if !dir.exists() {
+            std::fs::create_dir_all(dir).map_err(|e| fail("create it", &e))?;
+            restrict(dir, 0o700).map_err(|e| fail("set its permissions", &e))?;
+        }
+        let path = dir.join(DB_FILE);
+        create_private(&path).map_err(|e| fail("create the state file", &e))?;
+        let conn = Connection::open(&path).map_err(|e| fail("open the state file", &e))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(|e| fail("open the state file", &e))?;
+        migrate(&conn).map_err(|e| fail("prepare the state file", &e))?;
+        Ok(Store {
+            conn: Mutex::new(conn),
+            path,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn trakt_tokens(&self) -> Result<Option<StoredTokens>, String> {
+        self.conn()
+            .query_row(
+                "SELECT access_token, refresh_token, expires_at, username FROM trakt_tokens WHERE id = 1",
+                [],
+                |row| {
+                    Ok(StoredTokens {
+                        access: Secret::new(row.get::<_, String>(0)?),
+                        refresh: row.get::<_, Option<String>>(1)?.map(Secret::new),
+                        expires_at: row.get(2)?,
+                        username: row.get(3)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(db_error)
+    }
+
+    /// Replaces the stored sign-in. Trakt rotates the refresh token on every refresh, so the new
+    /// pair must be on disk before it is used.
+    pub fn save_trakt_tokens(&self, tokens: &StoredTokens) -> Result<(), String> {
+        self.conn()
+            .execute(
+                "INSERT INTO trakt_tokens (id, access_token, refresh_token, expires_at, username, updated_at)
+                 VALUES (1, ?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (id) DO UPDATE SET access_token = ?1, refresh_token = ?2,
+                     expires_at = ?3, username = ?4, updated_at = ?5",
+                params![
+                    tokens.access.expose(),
+                    tokens.refresh.as_ref().map(Secret::expose),
+                    tokens.expires_at,
+                    tokens.username,
+                    chrono::Utc::now().timestamp()
+                ],
+            )
+            .map(drop)
+            .map_err(db_error)
+    }
+
+    /// Every ledger entry, by key.
+    pub fn ledger(&self) -> Result<HashMap<String, LedgerState>, String> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare("SELECT key, state FROM trakt_ledger")
+            .map_err(db_error)?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+            })
+            .map_err(db_error)?;
+        let mut out = HashMap::new();
+        for row in rows {
+            let (key, state) = row.map_err(db_error)?;
+            if let Some(state) = LedgerState::parse(&state) {
+                out.insert(key, state);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Records `state` for every key, in one transaction.
+    pub fn mark<'a>(
+        &self,
+        keys: impl IntoIterator<Item = &'a str>,
+        state: LedgerState,
+    ) -> Result<(), String> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(db_error)?;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT INTO trakt_ledger (key, state, updated_at) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (key) DO UPDATE SET state = ?2, updated_at = ?3",
+                )
+                .map_err(db_error)?;
+            let now = chrono::Utc::now().timestamp();
+            for key in keys {
+                stmt.execute(params![key, state.as_str(), now])
+                    .map_err(db_error)?;
+            }
+        }
+        tx.commit().map_err(db_error)
+    }
+}
+
+fn db_error(e: rusqlite::Error) -> String {
+    format!("the local state database failed: {e}")
+}
+
+fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    let done: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    for (n, sql) in MIGRATIONS.iter().enumerate().skip(done.max(0) as usize) {
+        conn.execute_batch(&format!(
+            "BEGIN; {sql}; PRAGMA user_version = {}; COMMIT;",
+            n + 1
+        ))?;
+    }
+    Ok(())
+}
+
+/// Creates `path` readable only by its owner (or tightens an existing file), before SQLite opens
+/// it; SQLite gives its journal files the same mode.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?;
+    restrict(path, 0o600)
+}
+
+#[cfg(unix)]
+fn restrict(path: &Path, mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+}
+
+#[cfg(not(unix))]
+fn restrict(_path: &Path, _mode: u32) -> std::io::Result<()> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("plex-mcp-store-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    #[test]
+    fn tokens_survive_reopening_and_the_file_is_private() {
+        let dir = temp_dir("tokens");
+        let store = Store::open(&dir).unwrap();
+        assert!(store.trakt_tokens().unwrap().is_none());
+        let tokens = StoredTokens {
+            access: Secret::new("a1"),
+            refresh: Some(Secret::new("r1")),
+            expires_at: 42,
+            username: Some("sean".into()),
+        };
+        store.save_trakt_tokens(&tokens).unwrap();
+        store
+            .save_trakt_tokens(&StoredTokens {
+                access: Secret::new("a2"),
+                refresh: Some(Secret::new("r2")),
+                ..tokens
+            })
+            .unwrap();
+        drop(store);
+        let store = Store::open(&dir).unwrap();
+        let got = store.trakt_tokens().unwrap().unwrap();
+        assert_eq!(got.access.expose(), "a2");
+        assert_eq!(got.refresh.unwrap().expose(), "r2");
+        assert_eq!((got.expires_at, got.username.as_deref()), (42, Some("sean")));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(store.path()).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+            let mode = std::fs::metadata(&dir).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o700);
+        }
+    }
+
+    #[test]
+    fn ledger_records_the_latest_state() {
+        let store = Store::open(&temp_dir("ledger")).unwrap();
+        store.mark(["a", "b"], LedgerState::Pending).unwrap();
+        store.mark(["a"], LedgerState::Sent).unwrap();
+        let ledger = store.ledger().unwrap();
+        assert_eq!(ledger.len(), 2);
+        assert_eq!(ledger["a"], LedgerState::Sent);
+        assert_eq!(ledger["b"], LedgerState::Pending);
+    }
+}

@@ -1,0 +1,261 @@
+//! Reading from Trakt: `trakt_get_user_stats` and `trakt_search`.
+
+use rmcp::{Json, tool, tool_router};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    mcp::{error::ToolError, params::Parameters, server::PlexMcp},
+    plex::tools::{bounded, truncate},
+    trakt::models::{Ids, SearchResult, Stats, User},
+};
+
+const MILESTONES: [(&str, u64); 3] = [
+    ("100 Movies Watched", 100),
+    ("1000 Episodes Watched", 1000),
+    ("100 Hours Watched", 100),
+];
+const OVERVIEW_PREVIEW: usize = 200;
+/// Characters Trakt's search engine treats as operators unless escaped.
+const SOLR_SPECIAL: &[char] = &[
+    '+', '-', '&', '|', '!', '(', ')', '{', '}', '[', ']', '^', '"', '~', '*', '?', ':', '/', '\\',
+];
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct UserStatsArgs {
+    /// Echoed back as userId; the stats are always the signed-in Trakt user's.
+    pub user_id: Option<u64>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserStatsOutput {
+    pub user_id: u64,
+    pub user_name: String,
+    /// Trakt's own counters: watched, plays, minutes, collected, ratings per kind.
+    pub trakt_stats: Stats,
+    pub enhanced_stats: EnhancedStats,
+    pub generated_at: String,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EnhancedStats {
+    /// Movie and episode minutes, in hours.
+    pub total_hours: u64,
+    /// Mean of the user's ratings (1-10), absent when they rated nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub average_rating: Option<f64>,
+    pub milestones: Vec<Milestone>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Milestone {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub achieved: bool,
+    pub progress: u64,
+    pub target: u64,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SearchType {
+    Movie,
+    Show,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SearchArgs {
+    /// Title or words to look for (special characters are matched literally).
+    #[schemars(length(min = 1, max = 200))]
+    pub query: String,
+    /// Only movies or only shows (default both).
+    #[serde(rename = "type")]
+    pub kind: Option<SearchType>,
+    /// Release year filter.
+    #[schemars(range(min = 1870, max = 2100))]
+    pub year: Option<u16>,
+    /// Maximum results, 1-100 (default 10); sent to Trakt.
+    #[schemars(range(min = 1, max = 100))]
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchOutput {
+    pub query: String,
+    /// `movie`, `show` or `all`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub year: Option<u16>,
+    pub results: Vec<SearchHit>,
+    /// Matches Trakt has in all (more than `results` when the limit cut them).
+    pub total_results: u64,
+    pub showing: usize,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchHit {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
+    pub title: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
+    pub ids: Ids,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overview: Option<String>,
+}
+
+#[tool_router(router = trakt_info_tools, vis = "pub(crate)")]
+impl PlexMcp {
+    #[tool(
+        description = "The signed-in Trakt user's statistics: movies, shows and episodes watched, plays, minutes, \
+ratings (with the average), total hours and milestones. Needs a Trakt sign-in (trakt_authenticate). For Plex-side \
+statistics use get_watch_stats or get_user_stats instead.",
+        annotations(
+            title = "Trakt Get User Stats",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    pub async fn trakt_get_user_stats(
+        &self,
+        Parameters(args): Parameters<UserStatsArgs>,
+    ) -> Result<Json<UserStatsOutput>, ToolError> {
+        let trakt = self.trakt()?;
+        let (user, stats) = tokio::try_join!(
+            trakt.get::<User>("/users/me", &[]),
+            trakt.get::<Stats>("/users/me/stats", &[])
+        )?;
+        let total_hours = (stats.movies.minutes + stats.episodes.minutes + 30) / 60;
+        let milestones = MILESTONES
+            .iter()
+            .zip([stats.movies.watched, stats.episodes.watched, total_hours])
+            .map(|(&(kind, target), progress)| Milestone {
+                kind: kind.into(),
+                achieved: progress >= target,
+                progress,
+                target,
+            })
+            .collect();
+        Ok(Json(UserStatsOutput {
+            user_id: args.user_id.unwrap_or(0),
+            user_name: user.name.filter(|n| !n.is_empty()).unwrap_or(user.username),
+            enhanced_stats: EnhancedStats {
+                total_hours,
+                average_rating: stats.average_rating().map(|a| (a * 10.0).round() / 10.0),
+                milestones,
+            },
+            trakt_stats: stats,
+            generated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        }))
+    }
+
+    #[tool(
+        description = "Search Trakt's catalogue for movies and shows by title, with Trakt, IMDb, TMDB and TVDB ids. \
+Use it to find something that is not in Plex (search_media searches Plex). Needs TRAKT_CLIENT_ID only, no sign-in. \
+`limit` (default 10, max 100) is sent to Trakt.",
+        annotations(
+            title = "Trakt Search",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    pub async fn trakt_search(
+        &self,
+        Parameters(args): Parameters<SearchArgs>,
+    ) -> Result<Json<SearchOutput>, ToolError> {
+        let trakt = self.trakt()?;
+        let query = args.query.trim();
+        if query.is_empty() {
+            return Err(ToolError::invalid("query", "must not be blank"));
+        }
+        let limit = bounded("limit", args.limit, 10, 100)?;
+        let kind = match args.kind {
+            Some(SearchType::Movie) => "movie",
+            Some(SearchType::Show) => "show",
+            None => "movie,show",
+        };
+        let mut q = vec![
+            ("query", escape(query)),
+            ("limit", limit.to_string()),
+            ("extended", "full".to_string()),
+        ];
+        if let Some(year) = args.year {
+            q.push(("years", year.to_string()));
+        }
+        let path = format!("/search/{kind}");
+        let response = trakt.get_public(&path, &q).await?;
+        let total = response
+            .headers()
+            .get("x-pagination-item-count")
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        let found: Vec<SearchResult> = trakt.decode(&path, response).await?;
+        let results: Vec<SearchHit> = found
+            .into_iter()
+            .filter_map(|r| {
+                let media = r.movie.or(r.show)?;
+                Some(SearchHit {
+                    kind: r.kind,
+                    score: r.score,
+                    title: media.title,
+                    year: media.year,
+                    ids: media.ids,
+                    overview: media
+                        .overview
+                        .filter(|o| !o.is_empty())
+                        .map(|o| truncate(&o, OVERVIEW_PREVIEW)),
+                })
+            })
+            .take(limit)
+            .collect();
+        Ok(Json(SearchOutput {
+            query: args.query,
+            kind: args
+                .kind
+                .map(|k| match k {
+                    SearchType::Movie => "movie",
+                    SearchType::Show => "show",
+                })
+                .unwrap_or("all")
+                .into(),
+            year: args.year,
+            total_results: total.unwrap_or(results.len() as u64),
+            showing: results.len(),
+            results,
+        }))
+    }
+}
+
+/// Escapes the characters Trakt's search engine would read as operators.
+fn escape(query: &str) -> String {
+    let mut out = String::with_capacity(query.len() + 4);
+    for c in query.chars() {
+        if SOLR_SPECIAL.contains(&c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn search_operators_are_escaped() {
+        assert_eq!(super::escape("Spider-Man: Home"), "Spider\\-Man\\: Home");
+        assert_eq!(super::escape("plain"), "plain");
+    }
+}

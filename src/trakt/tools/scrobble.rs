@@ -1,0 +1,490 @@
+//! Real scrobbling: a background task that polls Plex's playback sessions and tells Trakt when
+//! the user starts, pauses and stops watching (`trakt_start_scrobbling`).
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use rmcp::{Json, tool, tool_router};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+
+use super::iso;
+use crate::{
+    mcp::{
+        error::ToolError,
+        params::Parameters,
+        server::{Context, PlexMcp},
+    },
+    plex::{
+        models::{Item, MetadataPage},
+        tools::plex_id,
+    },
+    trakt::models::{Ids, ScrobbleBody, ScrobbleEpisode, ScrobbleMedia},
+};
+
+const DEFAULT_POLL: u64 = 15;
+const APP_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The scrobbler, when one runs.
+#[derive(Default)]
+pub struct ScrobblerSlot(Mutex<Option<Running>>);
+
+struct Running {
+    cancel: CancellationToken,
+    shared: Arc<Mutex<Shared>>,
+}
+
+#[derive(Default)]
+struct Shared {
+    since: i64,
+    poll_seconds: u64,
+    sent: u64,
+    now_playing: Vec<NowPlaying>,
+    last_error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NowPlaying {
+    pub title: String,
+    /// `playing` or `paused`.
+    pub state: String,
+    pub progress: f64,
+}
+
+#[derive(Debug, Default, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ScrobblerStatus {
+    pub running: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub poll_seconds: Option<u64>,
+    /// Scrobbles (start, pause, stop) sent to Trakt since it started.
+    pub scrobbles_sent: u64,
+    pub now_playing: Vec<NowPlaying>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+}
+
+impl ScrobblerSlot {
+    pub fn status(&self) -> ScrobblerStatus {
+        let slot = lock(&self.0);
+        let Some(r) = slot.as_ref() else {
+            return ScrobblerStatus::default();
+        };
+        let s = lock(&r.shared);
+        ScrobblerStatus {
+            running: true,
+            since: Some(iso(s.since)),
+            poll_seconds: Some(s.poll_seconds),
+            scrobbles_sent: s.sent,
+            now_playing: s.now_playing.clone(),
+            last_error: s.last_error.clone(),
+        }
+    }
+
+    fn stop(&self) -> bool {
+        match lock(&self.0).take() {
+            Some(r) => {
+                r.cancel.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+impl Drop for ScrobblerSlot {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ScrobbleAction {
+    /// Start watching Plex playback (default).
+    #[default]
+    Start,
+    /// Stop the background scrobbler.
+    Stop,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum MediaKind {
+    Movie,
+    Episode,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ScrobbleArgs {
+    /// `start` (default) runs the playback watcher; `stop` ends it.
+    pub action: Option<ScrobbleAction>,
+    /// Seconds between polls of Plex's sessions, 1-300 (default 15).
+    #[schemars(range(min = 1, max = 300))]
+    pub poll_seconds: Option<u32>,
+    /// Whose playback to scrobble (default 1, the server owner).
+    #[schemars(range(min = 1))]
+    pub account_id: Option<u32>,
+    /// Optionally also report one item as being watched right now: its Plex ratingKey.
+    pub rating_key: Option<String>,
+    /// Title of that item (informational; the ids come from Plex).
+    pub title: Option<String>,
+    /// Kind of that item (informational; Plex says what it is).
+    #[serde(rename = "type")]
+    pub kind: Option<MediaKind>,
+    /// Percent watched of that item, 0-100 (default 0).
+    #[schemars(range(min = 0.0, max = 100.0))]
+    pub progress: Option<f64>,
+    /// Length in ms (informational).
+    pub duration: Option<u64>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ScrobbleOutput {
+    pub running: bool,
+    /// Whether this call changed anything (started or stopped the watcher).
+    pub changed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub poll_seconds: Option<u64>,
+    /// The item reported with ratingKey, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scrobbled: Option<NowPlaying>,
+    pub message: String,
+}
+
+/// What a Plex item is on Trakt, ready for a scrobble body.
+#[derive(Clone)]
+struct Scrobblable {
+    title: String,
+    movie: Option<ScrobbleMedia>,
+    show: Option<ScrobbleMedia>,
+    episode: Option<ScrobbleEpisode>,
+}
+
+impl Scrobblable {
+    fn body(&self, progress: f64) -> ScrobbleBody {
+        ScrobbleBody {
+            movie: self.movie.clone(),
+            show: self.show.clone(),
+            episode: self.episode.clone(),
+            progress: (progress * 100.0).round() / 100.0,
+            app_version: APP_VERSION,
+        }
+    }
+}
+
+fn trakt_ids(item: &Item) -> Ids {
+    let ext = item.external_ids();
+    Ids {
+        imdb: ext.imdb,
+        tmdb: ext.tmdb.and_then(|v| v.parse().ok()),
+        tvdb: ext.tvdb.and_then(|v| v.parse().ok()),
+        ..Default::default()
+    }
+}
+
+async fn metadata(ctx: &Context, rating_key: &str) -> Result<Item, ToolError> {
+    let plex = &ctx.plex;
+    let path = format!("/library/metadata/{rating_key}");
+    let page: MetadataPage<Item> = plex
+        .get(plex.pms(), &path, &[("includeGuids", "1".to_string())])
+        .await
+        .map_err(ToolError::not_found_as(|| {
+            format!("No Plex item has ratingKey {rating_key}.")
+        }))?;
+    page.metadata
+        .into_iter()
+        .next()
+        .ok_or_else(|| ToolError::NotFound(format!("No Plex item has ratingKey {rating_key}.")))
+}
+
+/// Looks up the Trakt identity of a Plex movie or episode (the episode by its show's ids).
+async fn resolve(ctx: &Context, rating_key: &str) -> Result<Scrobblable, ToolError> {
+    let item = metadata(ctx, rating_key).await?;
+    match item.kind.as_str() {
+        "movie" => {
+            let ids = trakt_ids(&item);
+            if ids.is_empty() {
+                return Err(ToolError::NotFound(format!(
+                    "{} has no IMDb/TMDB/TVDB id in Plex, so Trakt cannot match it (refresh its metadata in Plex).",
+                    item.title
+                )));
+            }
+            Ok(Scrobblable {
+                title: item.title.clone(),
+                movie: Some(ScrobbleMedia {
+                    ids,
+                    title: item.title,
+                    year: item.year,
+                }),
+                show: None,
+                episode: None,
+            })
+        }
+        "episode" => {
+            let (Some(show_key), Some(season), Some(number)) =
+                (&item.grandparent_rating_key, item.parent_index, item.index)
+            else {
+                return Err(ToolError::NotFound(format!(
+                    "Episode {} lacks its show or numbers in Plex.",
+                    item.title
+                )));
+            };
+            let show = metadata(ctx, show_key).await?;
+            let ids = trakt_ids(&show);
+            if ids.is_empty() {
+                return Err(ToolError::NotFound(format!(
+                    "{} has no IMDb/TMDB/TVDB id in Plex, so Trakt cannot match it.",
+                    show.title
+                )));
+            }
+            Ok(Scrobblable {
+                title: format!("{} S{season:02}E{number:02}", show.title),
+                movie: None,
+                show: Some(ScrobbleMedia {
+                    ids,
+                    title: show.title,
+                    year: show.year,
+                }),
+                episode: Some(ScrobbleEpisode { season, number }),
+            })
+        }
+        other => Err(ToolError::invalid(
+            "ratingKey",
+            format!("only movies and episodes can be scrobbled (this is a {other})"),
+        )),
+    }
+}
+
+async fn send(ctx: &Context, action: &str, what: &Scrobblable, progress: f64) -> Result<(), ToolError> {
+    let trakt = ctx
+        .trakt
+        .as_ref()
+        .ok_or_else(|| ToolError::NotConfigured(super::NOT_CONFIGURED.into()))?;
+    let path = format!("/scrobble/{action}");
+    trakt
+        .post::<_, serde_json::Value>(&path, &what.body(progress))
+        .await
+        .map(drop)
+}
+
+struct Tracked {
+    what: Scrobblable,
+    playing: bool,
+    progress: f64,
+}
+
+/// One poll: compare Plex's sessions with what is tracked and tell Trakt what changed.
+async fn poll(
+    ctx: &Context,
+    account: &str,
+    tracked: &mut HashMap<String, Tracked>,
+    shared: &Mutex<Shared>,
+) -> Result<(), ToolError> {
+    let plex = &ctx.plex;
+    let page: MetadataPage<Item> = plex.get(plex.pms(), "/status/sessions", &[]).await?;
+    let mut present = Vec::new();
+    for s in page.metadata {
+        let mine = s
+            .user
+            .as_ref()
+            .and_then(|u| u.id.as_deref())
+            .is_some_and(|id| id == account);
+        let Some(key) = s.session_key.clone().filter(|_| mine) else {
+            continue;
+        };
+        if !matches!(s.kind.as_str(), "movie" | "episode") {
+            continue;
+        }
+        let progress = match (s.view_offset, s.duration) {
+            (Some(o), Some(d)) if d > 0 => (o as f64 / d as f64 * 100.0).clamp(0.0, 100.0),
+            _ => 0.0,
+        };
+        let playing = s
+            .player
+            .as_ref()
+            .and_then(|p| p.state.as_deref())
+            .is_none_or(|st| st != "paused");
+        present.push(key.clone());
+        let action = match tracked.get_mut(&key) {
+            Some(t) => {
+                t.progress = progress;
+                if t.playing == playing {
+                    continue;
+                }
+                t.playing = playing;
+                (if playing { "start" } else { "pause" }, t.what.clone())
+            }
+            None => {
+                let what = resolve(ctx, &s.rating_key).await?;
+                tracked.insert(
+                    key.clone(),
+                    Tracked {
+                        what: what.clone(),
+                        playing,
+                        progress,
+                    },
+                );
+                (if playing { "start" } else { "pause" }, what)
+            }
+        };
+        send(ctx, action.0, &action.1, progress).await?;
+        lock(shared).sent += 1;
+    }
+    let ended: Vec<String> = tracked
+        .keys()
+        .filter(|k| !present.contains(k))
+        .cloned()
+        .collect();
+    for key in ended {
+        if let Some(t) = tracked.remove(&key) {
+            // Trakt marks the item watched when the stop comes at 80 % or more.
+            send(ctx, "stop", &t.what, t.progress).await?;
+            lock(shared).sent += 1;
+        }
+    }
+    lock(shared).now_playing = tracked
+        .values()
+        .map(|t| NowPlaying {
+            title: t.what.title.clone(),
+            state: if t.playing { "playing" } else { "paused" }.into(),
+            progress: (t.progress * 10.0).round() / 10.0,
+        })
+        .collect();
+    Ok(())
+}
+
+async fn watch(ctx: Arc<Context>, account: String, every: Duration, cancel: CancellationToken, shared: Arc<Mutex<Shared>>) {
+    let mut tracked = HashMap::new();
+    loop {
+        let result = poll(&ctx, &account, &mut tracked, &shared).await;
+        {
+            let mut s = lock(&shared);
+            match result {
+                Ok(()) => s.last_error = None,
+                Err(e) => {
+                    tracing::warn!("scrobbler: {e}");
+                    s.last_error = Some(e.to_string());
+                }
+            }
+        }
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tokio::time::sleep(every) => {}
+        }
+    }
+}
+
+#[tool_router(router = trakt_scrobble_tools, vis = "pub(crate)")]
+impl PlexMcp {
+    #[tool(
+        description = "Scrobble Plex playback to Trakt in real time: starts a background watcher that polls Plex's \
+sessions every pollSeconds and sends Trakt start, pause and stop (with progress; Trakt records a play when stopped \
+at 80 % or more) for the account's movies and episodes. `action: stop` ends it; trakt_get_sync_status shows it. \
+With ratingKey it also reports that item as being watched now at `progress`. Runs until stopped or the server \
+exits. Needs a Trakt sign-in.",
+        annotations(
+            title = "Trakt Start Scrobbling",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    pub async fn trakt_start_scrobbling(
+        &self,
+        Parameters(args): Parameters<ScrobbleArgs>,
+    ) -> Result<Json<ScrobbleOutput>, ToolError> {
+        let slot = &self.ctx.trakt_jobs.scrobbler;
+        if let ScrobbleAction::Stop = args.action.unwrap_or_default() {
+            let changed = slot.stop();
+            return Ok(Json(ScrobbleOutput {
+                running: false,
+                changed,
+                poll_seconds: None,
+                scrobbled: None,
+                message: if changed {
+                    "Stopped scrobbling Plex playback to Trakt.".into()
+                } else {
+                    "The scrobbler was not running.".into()
+                },
+            }));
+        }
+        let trakt = self.trakt()?;
+        if trakt.sign_in().await.is_none() {
+            return Err(ToolError::NotConfigured(
+                crate::trakt::client::SIGN_IN_HINT.into(),
+            ));
+        }
+        let progress = args.progress.unwrap_or(0.0);
+        if !(0.0..=100.0).contains(&progress) {
+            return Err(ToolError::invalid(
+                "progress",
+                format!("must be between 0 and 100 (got {progress})"),
+            ));
+        }
+        let scrobbled = match &args.rating_key {
+            Some(rk) => {
+                let rk = plex_id("ratingKey", rk)?;
+                let what = resolve(&self.ctx, &rk).await?;
+                send(&self.ctx, "start", &what, progress).await?;
+                Some(NowPlaying {
+                    title: what.title,
+                    state: "playing".into(),
+                    progress,
+                })
+            }
+            None => None,
+        };
+        let poll_seconds = args.poll_seconds.map_or(DEFAULT_POLL, u64::from);
+        let account = args.account_id.unwrap_or(1).to_string();
+        let mut running = lock(&slot.0);
+        let changed = running.is_none();
+        let poll_seconds = match running.as_ref() {
+            Some(r) => lock(&r.shared).poll_seconds,
+            None => {
+                let cancel = CancellationToken::new();
+                let shared = Arc::new(Mutex::new(Shared {
+                    since: chrono::Utc::now().timestamp(),
+                    poll_seconds,
+                    ..Default::default()
+                }));
+                tokio::spawn(watch(
+                    self.ctx.clone(),
+                    account,
+                    Duration::from_secs(poll_seconds),
+                    cancel.clone(),
+                    shared.clone(),
+                ));
+                *running = Some(Running { cancel, shared });
+                poll_seconds
+            }
+        };
+        Ok(Json(ScrobbleOutput {
+            running: true,
+            changed,
+            poll_seconds: Some(poll_seconds),
+            scrobbled,
+            message: if changed {
+                format!(
+                    "Scrobbling Plex playback to Trakt, checking every {poll_seconds} s. Call with action: stop to end it."
+                )
+            } else {
+                "The scrobbler was already running; nothing changed.".into()
+            },
+        }))
+    }
+}
