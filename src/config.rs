@@ -163,7 +163,11 @@ impl Config {
                 api_key: non_empty("RADARR_API_KEY").map(Secret::new),
             },
             trakt: TraktConfig {
-                url: trim_base(non_empty("TRAKT_BASE_URL").as_deref().unwrap_or(DEFAULT_TRAKT_URL)),
+                url: trim_base(
+                    non_empty("TRAKT_BASE_URL")
+                        .as_deref()
+                        .unwrap_or(DEFAULT_TRAKT_URL),
+                ),
                 client_id: non_empty("TRAKT_CLIENT_ID").map(Secret::new),
                 client_secret: non_empty("TRAKT_CLIENT_SECRET").map(Secret::new),
                 redirect_uri: non_empty("TRAKT_REDIRECT_URI")

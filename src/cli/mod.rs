@@ -95,6 +95,24 @@ pub async fn run(cli: Cli) -> ExitCode {
                     arr.url = fake.server.url.clone();
                     arr.api_key = Some(Secret::new(fake.api_key.clone()));
                 }
+                // The demo user is already signed in to the sample Trakt, and the demo's state
+                // stays apart from a real setup's.
+                stack.trakt.state.set_auto_approve(true);
+                config.trakt.url = stack.trakt.server.url.clone();
+                config.trakt.client_id = Some(Secret::new(stack.trakt.client_id.clone()));
+                config.trakt.client_secret = Some(Secret::new(stack.trakt.client_secret.clone()));
+                config.trakt.access_token =
+                    Some(Secret::new(stack.trakt.state.issue_access_token()));
+                config.trakt.refresh_token = None;
+                config.data_dir = config.data_dir.join("demo");
+                // Each demo stack is new: a sign-in stored by an earlier one means nothing to it.
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(
+                        config
+                            .data_dir
+                            .join(format!("{}{suffix}", crate::store::DB_FILE)),
+                    );
+                }
                 tracing::info!("demo stack: Plex at {}", stack.plex.url);
                 demo_stack = Some(stack);
             }

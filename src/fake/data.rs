@@ -462,10 +462,23 @@ impl Dataset {
                     let n = rng.range(2, 4);
                     distinct_tags(&mut rng, GENRES, n)
                 };
+                // Most movies carry the modern Guid array; a few were matched by a legacy agent
+                // (ids only in `guid`) and a few never matched at all (`local://`).
+                let plex_guid = format!("plex://movie/{}", hex_id(&mut rng));
+                let (guid, external) = if rk % 41 == 0 {
+                    (format!("local://{rk}"), false)
+                } else if rk % 37 == 0 {
+                    (
+                        format!("com.plexapp.agents.imdb://tt{imdb:07}?lang=en"),
+                        false,
+                    )
+                } else {
+                    (plex_guid, true)
+                };
                 items.push(FakeItem {
                     rating_key: rk.to_string(),
                     key: format!("/library/metadata/{rk}"),
-                    guid: format!("plex://movie/{}", hex_id(&mut rng)),
+                    guid,
                     kind: "movie",
                     title_sort: title_sort(&title),
                     original_title: rng.chance(10).then(|| format!("{title} (Original)")),
@@ -526,14 +539,18 @@ impl Dataset {
                     } else {
                         vec![]
                     },
-                    guids: vec![
-                        GuidTag {
-                            id: format!("imdb://tt{imdb:07}"),
-                        },
-                        GuidTag {
-                            id: format!("tmdb://{}", 500 + rk),
-                        },
-                    ],
+                    guids: if external {
+                        vec![
+                            GuidTag {
+                                id: format!("imdb://tt{imdb:07}"),
+                            },
+                            GuidTag {
+                                id: format!("tmdb://{}", 500 + rk),
+                            },
+                        ]
+                    } else {
+                        vec![]
+                    },
                     media: vec![FakeMedia {
                         id: rk * 10,
                         duration,
@@ -750,6 +767,41 @@ impl Dataset {
                 }
                 items[season_idx].leaf_count = Some(episodes as u32);
                 leaves += episodes;
+            }
+            if s == 0 {
+                // A special, filed by Plex as season 0: syncs must keep it there.
+                let mut season = items[show_idx + 1].clone();
+                let season_rk = key();
+                season.rating_key = season_rk.to_string();
+                season.key = format!("/library/metadata/{season_rk}/children");
+                season.guid = format!("plex://season/special-{season_rk}");
+                season.title = "Specials".into();
+                season.title_sort = "Specials".into();
+                season.index = Some(0);
+                season.leaf_count = Some(1);
+                let mut special = items[items.len() - 1].clone();
+                let rk = key();
+                special.rating_key = rk.to_string();
+                special.key = format!("/library/metadata/{rk}");
+                special.guid = format!("plex://episode/special-{rk}");
+                special.title = "Behind the Scenes".into();
+                special.title_sort = special.title.clone();
+                special.parent_rating_key = Some(season_rk.to_string());
+                special.parent_title = Some("Specials".into());
+                special.parent_index = Some(0);
+                special.index = Some(1);
+                special.guids = vec![
+                    GuidTag {
+                        id: format!("imdb://tt{:07}", 2_000_000 + rk),
+                    },
+                    GuidTag {
+                        id: format!("tvdb://{}", 5_000_000 + rk),
+                    },
+                ];
+                special.media[0].id = rk * 10;
+                items.push(season);
+                items.push(special);
+                leaves += 1;
             }
             items[show_idx].leaf_count = Some(leaves as u32);
             items[show_idx].child_count = Some(seasons as u32);

@@ -9,6 +9,7 @@ pub mod arr;
 pub mod data;
 mod discover;
 pub mod plex;
+pub mod trakt;
 
 use std::{
     net::SocketAddr,
@@ -211,7 +212,15 @@ pub struct FakeArr {
     pub api_key: String,
 }
 
-/// The whole sample stack: fake Plex Media Server, Plex Discover, Sonarr and Radarr.
+/// A running fake Trakt and the handle on its state.
+pub struct FakeTrakt {
+    pub server: FakeServer,
+    pub state: trakt::TraktHandle,
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+/// The whole sample stack: fake Plex Media Server, Plex Discover, Sonarr, Radarr and Trakt.
 pub struct FakeStack {
     /// The data as generated; tests compute expectations from it.
     pub data: Arc<Dataset>,
@@ -222,6 +231,7 @@ pub struct FakeStack {
     pub discover: FakeServer,
     pub sonarr: FakeArr,
     pub radarr: FakeArr,
+    pub trakt: FakeTrakt,
     pub token: String,
 }
 
@@ -260,6 +270,21 @@ impl FakeStack {
             &control,
         )
         .await?;
+        let (client_id, client_secret) = (
+            format!("{token}-{}", trakt::DEMO_CLIENT_ID),
+            format!("{token}-{}", trakt::DEMO_CLIENT_SECRET),
+        );
+        let state = trakt::TraktHandle(Arc::new(Mutex::new(trakt::TraktState::new(
+            &data,
+            &client_id,
+            &client_secret,
+        ))));
+        let trakt = FakeTrakt {
+            server: spawn(trakt::router(state.clone()), control.clone()).await?,
+            state,
+            client_id,
+            client_secret,
+        };
         Ok(FakeStack {
             data,
             live,
@@ -268,6 +293,7 @@ impl FakeStack {
             discover,
             sonarr,
             radarr,
+            trakt,
             token,
         })
     }
@@ -282,6 +308,9 @@ impl FakeStack {
             ("SONARR_API_KEY", self.sonarr.api_key.clone()),
             ("RADARR_URL", self.radarr.server.url.clone()),
             ("RADARR_API_KEY", self.radarr.api_key.clone()),
+            ("TRAKT_BASE_URL", self.trakt.server.url.clone()),
+            ("TRAKT_CLIENT_ID", self.trakt.client_id.clone()),
+            ("TRAKT_CLIENT_SECRET", self.trakt.client_secret.clone()),
         ]
     }
 }

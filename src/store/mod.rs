@@ -15,8 +15,7 @@ use crate::config::Secret;
 pub const DB_FILE: &str = "state.sqlite3";
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many have run.
-const MIGRATIONS: &[&str] = &[
-    "CREATE TABLE trakt_tokens (
+const MIGRATIONS: &[&str] = &["CREATE TABLE trakt_tokens (
          id INTEGER PRIMARY KEY CHECK (id = 1),
          access_token TEXT NOT NULL,
          refresh_token TEXT,
@@ -28,8 +27,7 @@ const MIGRATIONS: &[&str] = &[
          key TEXT PRIMARY KEY,
          state TEXT NOT NULL,
          updated_at INTEGER NOT NULL
-     ) WITHOUT ROWID;",
-];
+     ) WITHOUT ROWID;"];
 
 /// The Trakt sign-in as stored.
 #[derive(Clone, Debug)]
@@ -239,7 +237,8 @@ mod tests {
     use super::*;
 
     fn temp_dir(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("plex-mcp-store-{name}-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("plex-mcp-store-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         dir
     }
@@ -268,11 +267,17 @@ mod tests {
         let got = store.trakt_tokens().unwrap().unwrap();
         assert_eq!(got.access.expose(), "a2");
         assert_eq!(got.refresh.unwrap().expose(), "r2");
-        assert_eq!((got.expires_at, got.username.as_deref()), (42, Some("sean")));
+        assert_eq!(
+            (got.expires_at, got.username.as_deref()),
+            (42, Some("sean"))
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(store.path()).unwrap().permissions().mode();
+            let mode = std::fs::metadata(store.path())
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
             let mode = std::fs::metadata(&dir).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o700);

@@ -81,8 +81,8 @@ impl Limiter {
         let mut bucket = self.reads.lock().await;
         let rate = READS_PER_WINDOW / READ_WINDOW.as_secs_f64();
         let now = Instant::now();
-        let tokens = (bucket.0 + now.duration_since(bucket.1).as_secs_f64() * rate)
-            .min(READS_PER_WINDOW);
+        let tokens =
+            (bucket.0 + now.duration_since(bucket.1).as_secs_f64() * rate).min(READS_PER_WINDOW);
         if tokens >= 1.0 {
             *bucket = (tokens - 1.0, now);
             return;
@@ -106,9 +106,14 @@ async fn wait_until(when: Instant, kind: &str) {
 
 /// The result of polling the device flow.
 pub enum DevicePoll {
-    SignedIn { user: User, expires_at: i64 },
+    SignedIn {
+        user: User,
+        expires_at: i64,
+    },
     /// Not approved yet; `expires_in` seconds remain.
-    Pending { expires_in: u64 },
+    Pending {
+        expires_in: u64,
+    },
 }
 
 pub struct TraktClient {
@@ -134,8 +139,9 @@ impl TraktClient {
         let (Some(id), Some(secret)) = (&config.client_id, &config.client_secret) else {
             return Ok(None);
         };
-        let mut api_key = HeaderValue::from_str(id.expose())
-            .map_err(|_| "TRAKT_CLIENT_ID contains characters that cannot be sent in an HTTP header")?;
+        let mut api_key = HeaderValue::from_str(id.expose()).map_err(
+            |_| "TRAKT_CLIENT_ID contains characters that cannot be sent in an HTTP header",
+        )?;
         api_key.set_sensitive(true);
         let stored = store.trakt_tokens()?;
         let session = match (stored, &config.access_token) {
@@ -373,13 +379,11 @@ impl TraktClient {
 
     /// The current sign-in: where it came from, whose it is (if known) and when it expires.
     pub async fn sign_in(&self) -> Option<(TokenSource, Option<String>, i64)> {
-        self.session.lock().await.as_ref().map(|s| {
-            (
-                s.source,
-                s.tokens.username.clone(),
-                s.tokens.expires_at,
-            )
-        })
+        self.session
+            .lock()
+            .await
+            .as_ref()
+            .map(|s| (s.source, s.tokens.username.clone(), s.tokens.expires_at))
     }
 
     /// A usable access token, refreshed first when it is about to expire.
@@ -478,7 +482,10 @@ impl TraktClient {
                     .get("x-pagination-page-count")
                     .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
                     .unwrap_or(1);
-                Ok::<_, ToolError>((pages, decode::<Vec<T>>(&self.backend, path, response).await?))
+                Ok::<_, ToolError>((
+                    pages,
+                    decode::<Vec<T>>(&self.backend, path, response).await?,
+                ))
             }
         };
         let (pages, mut rows) = page(1).await?;

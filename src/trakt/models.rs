@@ -293,7 +293,10 @@ mod tests {
         let s = trakt_time(1_700_000_000);
         assert_eq!(s, "2023-11-14T22:13:20.000Z");
         assert_eq!(parse_trakt_time(&s), Some(1_700_000_000));
-        assert_eq!(parse_trakt_time("2023-11-14T22:13:20.391Z"), Some(1_700_000_000));
+        assert_eq!(
+            parse_trakt_time("2023-11-14T22:13:20.391Z"),
+            Some(1_700_000_000)
+        );
     }
 
     #[test]

@@ -237,7 +237,11 @@ client id or the secret. Use before the other trakt_* tools when unsure.",
             Err(ToolError::NotConfigured(message)) => return Ok(Json(not_signed_in(message))),
             Err(e) => return Err(e),
         };
-        let (source, _, expires_at) = trakt.sign_in().await.unwrap_or((TokenSource::Stored, None, 0));
+        let (source, _, expires_at) =
+            trakt
+                .sign_in()
+                .await
+                .unwrap_or((TokenSource::Stored, None, 0));
         Ok(Json(AuthStatusOutput {
             authenticated: true,
             client_configured: true,

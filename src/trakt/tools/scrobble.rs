@@ -269,7 +269,12 @@ async fn resolve(ctx: &Context, rating_key: &str) -> Result<Scrobblable, ToolErr
     }
 }
 
-async fn send(ctx: &Context, action: &str, what: &Scrobblable, progress: f64) -> Result<(), ToolError> {
+async fn send(
+    ctx: &Context,
+    action: &str,
+    what: &Scrobblable,
+    progress: f64,
+) -> Result<(), ToolError> {
     let trakt = ctx
         .trakt
         .as_ref()
@@ -367,7 +372,13 @@ async fn poll(
     Ok(())
 }
 
-async fn watch(ctx: Arc<Context>, account: String, every: Duration, cancel: CancellationToken, shared: Arc<Mutex<Shared>>) {
+async fn watch(
+    ctx: Arc<Context>,
+    account: String,
+    every: Duration,
+    cancel: CancellationToken,
+    shared: Arc<Mutex<Shared>>,
+) {
     let mut tracked = HashMap::new();
     loop {
         let result = poll(&ctx, &account, &mut tracked, &shared).await;

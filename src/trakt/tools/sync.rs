@@ -11,10 +11,7 @@ use std::{
 
 use futures::StreamExt;
 use rmcp::{
-    Json, RoleServer,
-    model::ProgressNotificationParam,
-    service::RequestContext,
-    tool, tool_router,
+    Json, RoleServer, model::ProgressNotificationParam, service::RequestContext, tool, tool_router,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -24,7 +21,9 @@ use crate::{
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
     plex::{
         client::{HISTORY_PATH, PAGE_CONCURRENCY},
-        models::{GuidRef, SectionsContainer, external_ids, opt_string_or_number, string_or_number},
+        models::{
+            GuidRef, SectionsContainer, external_ids, opt_string_or_number, string_or_number,
+        },
         tools::{NoArgs, bounded},
     },
     store::LedgerState,
@@ -429,7 +428,10 @@ impl PlexMcp {
         let lists = futures::stream::iter(reads)
             .map(|(key, kind)| async move {
                 let path = format!("/library/sections/{key}/all");
-                let q = [("type", kind.to_string()), ("includeGuids", "1".to_string())];
+                let q = [
+                    ("type", kind.to_string()),
+                    ("includeGuids", "1".to_string()),
+                ];
                 plex.collect_all::<SyncItem>(plex.pms(), &path, &q)
                     .await
                     .map(|items| (kind, items))
@@ -461,8 +463,11 @@ impl PlexMcp {
                     4 => episodes.push(it),
                     _ => {
                         if let Some(n) = it.view_count.filter(|n| *n > 0) {
-                            side.watched
-                                .push((it.rating_key.clone(), n, it.last_viewed_at.unwrap_or(0)));
+                            side.watched.push((
+                                it.rating_key.clone(),
+                                n,
+                                it.last_viewed_at.unwrap_or(0),
+                            ));
                         }
                         let ids = it.ids();
                         let target = if ids.is_empty() {
@@ -716,7 +721,13 @@ sign-in. Writes to Trakt; one sync at a time.",
         let plex_plays = plays.len();
 
         self.progress(0, plex_plays, "reading Trakt history");
-        notify(&context, 0, plex_plays as usize, "Reading the Trakt history".into()).await;
+        notify(
+            &context,
+            0,
+            plex_plays as usize,
+            "Reading the Trakt history".into(),
+        )
+        .await;
         let history = self.trakt_history().await?;
         let store = &self.ctx.store;
         let ledger = store.ledger().map_err(ToolError::Local)?;
@@ -856,7 +867,10 @@ sign-in. Writes to Trakt; one sync at a time.",
                 &context,
                 done,
                 total,
-                format!("Sent {done} of {total} plays ({} of {batches} batches)", n + 1),
+                format!(
+                    "Sent {done} of {total} plays ({} of {batches} batches)",
+                    n + 1
+                ),
             )
             .await;
         }
