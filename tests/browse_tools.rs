@@ -43,26 +43,38 @@ async fn lists_every_tool_with_full_definitions() {
             "{} title",
             t.name
         );
-        assert_eq!(ann.open_world_hint, Some(true), "{}", t.name);
+        // (readOnly, idempotent) of every tool that is not a plain read.
         let writes = [
-            "export_library",
-            "sonarr_add_series",
-            "sonarr_trigger_search",
-            "radarr_add_movie",
-            "radarr_trigger_search",
+            ("export_library", false),
+            ("sonarr_add_series", false),
+            ("sonarr_trigger_search", false),
+            ("radarr_add_movie", false),
+            ("radarr_trigger_search", false),
+            ("trakt_authenticate", false),
+            ("trakt_complete_auth", false),
+            ("trakt_sync_to_trakt", true),
+            ("trakt_sync_from_trakt", true),
+            ("trakt_start_scrobbling", true),
         ];
-        let read_only = !writes.contains(&t.name.as_ref());
+        let write = writes.iter().find(|(n, _)| *n == t.name.as_ref());
         assert_eq!(
             ann.read_only_hint,
-            Some(read_only),
+            Some(write.is_none()),
             "{} readOnlyHint",
             t.name
         );
         assert_eq!(ann.destructive_hint, Some(false), "{}", t.name);
         assert_eq!(
             ann.idempotent_hint,
-            Some(read_only),
+            Some(write.is_none_or(|(_, idempotent)| *idempotent)),
             "{} idempotentHint",
+            t.name
+        );
+        // Only the sync status is answered from local state alone.
+        assert_eq!(
+            ann.open_world_hint,
+            Some(t.name != "trakt_get_sync_status"),
+            "{} openWorldHint",
             t.name
         );
         assert!(

@@ -35,7 +35,7 @@ fn demo_tools_lists_every_tool_on_one_line() {
     let out = run(&["--demo", "tools"], &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let lines: Vec<String> = stdout(&out).lines().map(str::to_string).collect();
-    assert_eq!(lines.len(), 37, "one line per tool: {lines:?}");
+    assert_eq!(lines.len(), 46, "one line per tool: {lines:?}");
     assert!(lines.iter().any(|l| l.starts_with("search_media ")));
     assert!(
         stderr(&out).is_empty(),

@@ -24,7 +24,7 @@ use serde_json::Value;
 pub const TEST_TOKEN: &str = "tok-Zq8rX2vLm4Wp9Ks7";
 
 /// Every tool the server lists, sorted.
-pub const TOOLS: [&str; 37] = [
+pub const TOOLS: [&str; 46] = [
     "arr_get_status",
     "export_library",
     "get_active_sessions",
@@ -62,6 +62,15 @@ pub const TOOLS: [&str; 37] = [
     "sonarr_get_series",
     "sonarr_search",
     "sonarr_trigger_search",
+    "trakt_authenticate",
+    "trakt_complete_auth",
+    "trakt_get_auth_status",
+    "trakt_get_sync_status",
+    "trakt_get_user_stats",
+    "trakt_search",
+    "trakt_start_scrobbling",
+    "trakt_sync_from_trakt",
+    "trakt_sync_to_trakt",
 ];
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_plex-mcp");
