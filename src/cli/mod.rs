@@ -4,6 +4,7 @@
 mod call;
 mod serve;
 mod tools;
+mod trakt_login;
 
 use std::{process::ExitCode, sync::Arc};
 
@@ -27,12 +28,14 @@ pub const DEMO_SEED: u64 = 2026;
 #[command(
     name = "plex-mcp",
     version,
-    about = "MCP server for a home media stack: Plex Media Server and the Plex watchlist.",
-    long_about = "MCP server for a home media stack: Plex Media Server and the Plex watchlist.\n\n\
+    about = "MCP server for a home media stack: Plex Media Server, the Plex watchlist, Sonarr, Radarr and Trakt.tv.",
+    long_about = "MCP server for a home media stack: Plex Media Server, the Plex watchlist, Sonarr, Radarr and \
+Trakt.tv.\n\n\
 Configure with PLEX_URL and PLEX_TOKEN (environment or a .env file), or try it with --demo, \
 which serves a built-in sample stack on 127.0.0.1.",
     after_help = "Examples:\n  plex-mcp --demo call search_media query=night\n  plex-mcp --demo tools\n  \
-PLEX_TOKEN=... plex-mcp serve --transport http --port 3000"
+PLEX_TOKEN=... plex-mcp serve --transport http --port 3000\n  \
+TRAKT_CLIENT_ID=... TRAKT_CLIENT_SECRET=... plex-mcp trakt login"
 )]
 pub struct Cli {
     /// Run against the built-in sample stack instead of a real server (no configuration needed).
@@ -55,6 +58,9 @@ pub enum Command {
     Tools,
     /// Run one tool as an MCP client would and print its structured result as JSON.
     Call(call::CallArgs),
+    /// Trakt.tv account commands.
+    #[command(subcommand)]
+    Trakt(trakt_login::TraktCommand),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -122,10 +128,29 @@ pub async fn run(cli: Cli) -> ExitCode {
             }
         }
     }
+    let http = http_client(config.http_timeout);
+    let store = match Store::open(&config.data_dir) {
+        Ok(s) => Arc::new(s),
+        Err(e) => return usage_error(&e),
+    };
+    let trakt = match TraktClient::new(
+        &config.trakt,
+        store.clone(),
+        http.clone(),
+        config.http_timeout,
+    ) {
+        Ok(t) => t,
+        Err(e) => return usage_error(&e),
+    };
+    // Signing in to Trakt needs no Plex server.
+    if let Some(Command::Trakt(trakt_command)) = &cli.command {
+        let code = trakt_login::run(trakt.as_ref(), &store, trakt_command).await;
+        drop(demo_stack);
+        return code;
+    }
     let Some(token) = config.plex_token.clone() else {
         return usage_error(TOKEN_HELP);
     };
-    let http = http_client(config.http_timeout);
     let clients = PlexClient::new(&config, &token, http.clone()).and_then(|plex| {
         let arr = |service, c| ArrClient::new(service, c, http.clone(), config.http_timeout);
         Ok((
@@ -136,14 +161,6 @@ pub async fn run(cli: Cli) -> ExitCode {
     });
     let (plex, sonarr, radarr) = match clients {
         Ok(c) => c,
-        Err(e) => return usage_error(&e),
-    };
-    let store = match Store::open(&config.data_dir) {
-        Ok(s) => Arc::new(s),
-        Err(e) => return usage_error(&e),
-    };
-    let trakt = match TraktClient::new(&config.trakt, store.clone(), http, config.http_timeout) {
-        Ok(t) => t,
         Err(e) => return usage_error(&e),
     };
     let ctx = Arc::new(Context {
@@ -162,6 +179,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Serve(args) => serve::run(ctx, args).await,
         Command::Tools => tools::run(ctx),
         Command::Call(args) => call::run(ctx, args).await,
+        Command::Trakt(_) => unreachable!("handled before the Plex client is built"),
     };
     drop(demo_stack);
     code

@@ -465,9 +465,9 @@ impl Dataset {
                 // Most movies carry the modern Guid array; a few were matched by a legacy agent
                 // (ids only in `guid`) and a few never matched at all (`local://`).
                 let plex_guid = format!("plex://movie/{}", hex_id(&mut rng));
-                let (guid, external) = if rk % 41 == 0 {
+                let (guid, external) = if rk.is_multiple_of(41) {
                     (format!("local://{rk}"), false)
-                } else if rk % 37 == 0 {
+                } else if rk.is_multiple_of(37) {
                     (
                         format!("com.plexapp.agents.imdb://tt{imdb:07}?lang=en"),
                         false,

@@ -39,6 +39,9 @@ pub enum Fault {
     RateLimited { retry_after_secs: u64 },
     /// Wait this long before answering normally (to trigger client timeouts).
     Delay(Duration),
+    /// Handle the request normally, then wait this long before answering: the work is done but
+    /// the client does not learn it (as when a connection drops after a write).
+    DelayAfter(Duration),
     /// Answer 200 with a body that is not valid JSON.
     Malformed,
 }
@@ -128,6 +131,11 @@ async fn control_layer(State(control): State<Control>, req: Request, next: Next)
         Some(Fault::Delay(d)) => {
             tokio::time::sleep(d).await;
             next.run(req).await
+        }
+        Some(Fault::DelayAfter(d)) => {
+            let response = next.run(req).await;
+            tokio::time::sleep(d).await;
+            response
         }
         Some(Fault::Status(code)) => {
             let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

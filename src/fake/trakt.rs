@@ -189,6 +189,13 @@ impl TraktHandle {
             .collect()
     }
 
+    /// Whether the catalogue has the movie (or show) these request `ids` name.
+    pub fn knows(&self, movie: bool, ids: &Value) -> bool {
+        let s = self.state();
+        let catalog = if movie { &s.movies } else { &s.shows };
+        catalog.iter().any(|c| c.ids.matches(ids))
+    }
+
     /// Whether `refresh` is still a valid refresh token.
     pub fn refresh_valid(&self, refresh: &str) -> bool {
         self.state().refresh.iter().any(|r| r == refresh)
@@ -228,7 +235,7 @@ impl TraktState {
             };
             let known = ids.imdb.is_some() || ids.tmdb.is_some();
             match item.kind {
-                "movie" if known && rk % 53 != 0 => {
+                "movie" if known && !rk.is_multiple_of(53) => {
                     by_key.insert(&item.rating_key, (false, movies.len()));
                     movies.push(CatalogItem {
                         title: item.title.clone(),
@@ -273,7 +280,7 @@ impl TraktState {
             .rev()
             .filter(|p| p.account_id == OWNER_ACCOUNT);
         for (n, play) in owner_plays.enumerate() {
-            if n % 10 != 0 {
+            if !n.is_multiple_of(10) {
                 continue;
             }
             let item = &data.items[play.item];
@@ -828,7 +835,7 @@ async fn watched(State(h): Shared, Path(kind): Path<String>, headers: HeaderMap)
                     }))
                 })
                 .collect();
-            rows.sort_by(|a, b| b.0.cmp(&a.0));
+            rows.sort_by_key(|b| std::cmp::Reverse(b.0));
             Json(rows.into_iter().map(|(_, v)| v).collect::<Vec<_>>()).into_response()
         }
         "shows" => {
@@ -860,7 +867,7 @@ async fn watched(State(h): Shared, Path(kind): Path<String>, headers: HeaderMap)
                     }))
                 })
                 .collect();
-            rows.sort_by(|a, b| b.0.cmp(&a.0));
+            rows.sort_by_key(|b| std::cmp::Reverse(b.0));
             Json(rows.into_iter().map(|(_, v)| v).collect::<Vec<_>>()).into_response()
         }
         _ => StatusCode::NOT_FOUND.into_response(),

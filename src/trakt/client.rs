@@ -53,8 +53,8 @@ struct PendingDevice {
     expires: Instant,
 }
 
-/// Spaces requests to Trakt's published limits: writes one per interval, reads from a bucket of
-/// 1000 refilled over five minutes.
+/// Spaces API requests to Trakt's published limits: writes one per interval, reads from a bucket
+/// of 1000 refilled over five minutes. The OAuth endpoints are not API calls and are not spaced.
 struct Limiter {
     write_interval: Duration,
     next_write: Mutex<Instant>,
@@ -223,7 +223,6 @@ impl TraktClient {
         let body = Body {
             client_id: self.client_id.expose(),
         };
-        self.limiter.write().await;
         let code: DeviceCode = self
             .backend
             .json_with(path, Retry::RateLimitOnly, || {
@@ -350,7 +349,6 @@ impl TraktClient {
 
     async fn token_request(&self, body: &serde_json::Value) -> Result<TokenResponse, BackendError> {
         let path = "/oauth/token";
-        self.limiter.write().await;
         self.backend
             .json_with(path, Retry::RateLimitOnly, || {
                 self.request(Method::POST, path).json(body)

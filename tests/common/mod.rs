@@ -143,8 +143,28 @@ pub async fn connect_with(
     extra: &[(&str, &str)],
     lifecycle: ClientLifecycleMode,
 ) -> Session {
-    let dir = temp_dir("stdio");
-    let stderr = dir.join("stderr.log");
+    spawn_session(stack, temp_dir("stdio"), extra, lifecycle).await
+}
+
+/// A server in `dir`, which keeps its data directory from an earlier server there (a restart).
+pub async fn connect_in(stack: &FakeStack, dir: &Path, extra: &[(&str, &str)]) -> Session {
+    spawn_session(
+        stack,
+        dir.to_path_buf(),
+        extra,
+        ClientLifecycleMode::Initialize,
+    )
+    .await
+}
+
+async fn spawn_session(
+    stack: &FakeStack,
+    dir: PathBuf,
+    extra: &[(&str, &str)],
+    lifecycle: ClientLifecycleMode,
+) -> Session {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let stderr = dir.join(format!("stderr-{}.log", N.fetch_add(1, Ordering::SeqCst)));
     let mut cmd = command(stack, &dir, extra);
     cmd.arg("serve");
     let (transport, _) = TokioChildProcess::builder(cmd)
@@ -218,10 +238,16 @@ impl Session {
     }
 
     pub async fn close(self) -> String {
-        let _ = self.client.cancel().await;
-        let log = std::fs::read_to_string(&self.stderr).unwrap_or_default();
-        let _ = std::fs::remove_dir_all(&self.dir);
+        let dir = self.dir.clone();
+        let log = self.stop().await;
+        let _ = std::fs::remove_dir_all(&dir);
         log
+    }
+
+    /// Ends the server but keeps its directory, for a restart with [`connect_in`].
+    pub async fn stop(self) -> String {
+        let _ = self.client.cancel().await;
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
     }
 }
 

@@ -779,9 +779,17 @@ sign-in. Writes to Trakt; one sync at a time.",
                 }
                 continue;
             }
-            if ledger.get(&key) == Some(&LedgerState::Sent) {
-                out.already_sent += 1;
-                continue;
+            match ledger.get(&key) {
+                Some(LedgerState::Sent) => {
+                    out.already_sent += 1;
+                    continue;
+                }
+                // Trakt said it does not know the item: asking again would only cost requests.
+                Some(LedgerState::NotFound) => {
+                    out.not_found.push(|| side.title(&target));
+                    continue;
+                }
+                _ => {}
             }
             outgoing.push(Outgoing {
                 target,

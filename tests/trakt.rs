@@ -1,0 +1,702 @@
+//! Trakt end to end: the real binary, a real MCP client, and the fake Trakt on loopback.
+//! Sign-in (device and code flows, refresh with rotation across restarts), the Plex → Trakt
+//! sync (batching, resuming after a kill, 429s, unmatched items), the Trakt → Plex comparison,
+//! search and scrobbling — and no token or secret anywhere in results or logs.
+
+mod common;
+
+use std::{
+    collections::HashSet,
+    process::Stdio,
+    time::{Duration, Instant},
+};
+
+use common::*;
+use plex_mcp::fake::{
+    FakeStack, Fault, Scale, data::ActiveSession, data::OWNER_ACCOUNT, trakt::USERNAME,
+};
+use serde_json::{Value, json};
+use tokio::io::AsyncBufReadExt;
+
+/// No token, secret or device code in `text`.
+fn assert_no_secrets(stack: &FakeStack, text: &str) {
+    for needle in [
+        "trakt-access-",
+        "trakt-refresh-",
+        "device-0",
+        stack.trakt.client_secret.as_str(),
+    ] {
+        assert!(!text.contains(needle), "{needle:?} leaked into: {text}");
+    }
+}
+
+async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The environment of a user who signed in earlier (a valid token from the fake).
+fn signed_in(stack: &FakeStack) -> String {
+    stack.trakt.state.issue_access_token()
+}
+
+#[tokio::test]
+async fn device_flow_signs_in_and_the_sign_in_survives_a_restart() {
+    let stack = stack(Scale::DEMO, 61).await;
+    let dir = temp_dir("trakt-device");
+    let s = connect_in(&stack, &dir, &[]).await;
+    let mut seen = String::new();
+
+    let status = s.ok("trakt_get_auth_status", json!({})).await;
+    assert_eq!(status["authenticated"], json!(false));
+    assert_eq!(status["clientConfigured"], json!(true));
+    let err = s.err("trakt_get_user_stats", json!({})).await;
+    assert!(err.contains("trakt_authenticate"), "{err}");
+
+    let start = s.ok("trakt_authenticate", json!({})).await;
+    assert_eq!(start["verificationUrl"], json!("https://trakt.tv/activate"));
+    assert_eq!(start["userCode"].as_str().unwrap().len(), 8);
+    assert_eq!(start["expiresInSeconds"], json!(600));
+    assert!(
+        start["authUrl"]
+            .as_str()
+            .unwrap()
+            .contains("response_type=code")
+    );
+    let pending = s.ok("trakt_complete_auth", json!({"waitSeconds": 1})).await;
+    assert_eq!(pending["status"], json!("pending"));
+
+    stack.trakt.state.approve_devices();
+    let done = s
+        .ok("trakt_complete_auth", json!({"waitSeconds": 10}))
+        .await;
+    assert_eq!(done["status"], json!("signed_in"));
+    assert_eq!(done["user"]["username"], json!(USERNAME));
+    assert!(done["expiresAt"].as_str().is_some());
+    let stats = s.ok("trakt_get_user_stats", json!({"userId": 7})).await;
+    assert_eq!(stats["userId"], json!(7));
+    assert_eq!(stats["userName"], json!("Demo Viewer"));
+    for v in [&start, &pending, &done, &stats] {
+        seen.push_str(&v.to_string());
+    }
+    seen.push_str(&s.stop().await);
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let db = dir.join("data").join(plex_mcp::store::DB_FILE);
+        let mode = std::fs::metadata(&db).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the state file is private");
+    }
+
+    // A new process: still signed in, from the stored tokens.
+    let s = connect_in(&stack, &dir, &[]).await;
+    let status = s.ok("trakt_get_auth_status", json!({})).await;
+    assert_eq!(status["authenticated"], json!(true));
+    assert_eq!(status["source"], json!("stored"));
+    assert_eq!(status["user"]["username"], json!(USERNAME));
+    let status_text = status.to_string();
+    assert!(
+        !status_text.contains(&stack.trakt.client_id),
+        "the status never shows the client id"
+    );
+    seen.push_str(&status_text);
+    seen.push_str(&s.close().await);
+    assert_no_secrets(&stack, &seen);
+    assert_eq!(stack.trakt.state.token_grants(), ["device_code"]);
+}
+
+#[tokio::test]
+async fn code_flow_environment_tokens_and_bad_codes() {
+    let stack = stack(Scale::DEMO, 62).await;
+    let s = connect(&stack, &[]).await;
+    s.ok("trakt_authenticate", json!({"state": "xyz"})).await;
+    let bad = s
+        .err("trakt_complete_auth", json!({"code": "not-a-code"}))
+        .await;
+    assert!(bad.contains("authorization code"), "{bad}");
+    let code = stack.trakt.state.issue_auth_code();
+    let done = s.ok("trakt_complete_auth", json!({"code": code})).await;
+    assert_eq!(done["status"], json!("signed_in"));
+    let reused = s.err("trakt_complete_auth", json!({"code": code})).await;
+    assert!(reused.contains("already used"), "{reused}");
+    let log = s.close().await;
+    assert_no_secrets(&stack, &format!("{done}{bad}{reused}{log}"));
+
+    // TRAKT_ACCESS_TOKEN still works as a starting point.
+    let token = signed_in(&stack);
+    let s = connect(&stack, &[("TRAKT_ACCESS_TOKEN", &token)]).await;
+    let status = s.ok("trakt_get_auth_status", json!({})).await;
+    assert_eq!(status["authenticated"], json!(true));
+    assert_eq!(status["source"], json!("environment"));
+    let log = s.close().await;
+    assert!(!log.contains(&token), "the environment token is not logged");
+}
+
+#[tokio::test]
+async fn refresh_rotates_the_pair_and_persists_it_across_restarts() {
+    let stack = stack(Scale::DEMO, 63).await;
+    // Shorter than the renewal margin, so every start renews.
+    stack.trakt.state.set_token_lifetime(600);
+    let dir = temp_dir("trakt-refresh");
+    let s = connect_in(&stack, &dir, &[]).await;
+    let code = stack.trakt.state.issue_auth_code();
+    s.ok("trakt_complete_auth", json!({"code": code})).await;
+    let mut logs = s.stop().await;
+    let signed_in_grants = stack.trakt.state.token_grants().len();
+    assert!(signed_in_grants >= 1);
+    for restart in 1..=2 {
+        let s = connect_in(&stack, &dir, &[]).await;
+        let status = s.ok("trakt_get_auth_status", json!({})).await;
+        assert_eq!(
+            status["authenticated"],
+            json!(true),
+            "restart {restart}: {status}"
+        );
+        logs.push_str(&status.to_string());
+        logs.push_str(&s.stop().await);
+        let grants = stack.trakt.state.token_grants();
+        assert_eq!(grants.len(), signed_in_grants + restart, "{grants:?}");
+        assert_eq!(grants.last().map(String::as_str), Some("refresh_token"));
+    }
+    // Each refresh used the token the previous one returned: the fake accepts a refresh token
+    // once, so a stale one would have signed the user out.
+    assert_no_secrets(&stack, &logs);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Every play posted to the fake Trakt, as `kind:ids@watched_at`; with `known_only`, only those
+/// of items Trakt knows (posting an unknown item again adds nothing, and nothing records that
+/// Trakt refused it if the answer was lost).
+fn posted_plays(stack: &FakeStack, known_only: bool) -> Vec<String> {
+    let trakt = &stack.trakt.state;
+    let mut keys = Vec::new();
+    for body in trakt.history_posts() {
+        for m in body["movies"].as_array().into_iter().flatten() {
+            if known_only && !trakt.knows(true, &m["ids"]) {
+                continue;
+            }
+            keys.push(format!("m:{}@{}", m["ids"], m["watched_at"]));
+        }
+        for show in body["shows"].as_array().into_iter().flatten() {
+            if known_only && !trakt.knows(false, &show["ids"]) {
+                continue;
+            }
+            for season in show["seasons"].as_array().into_iter().flatten() {
+                for ep in season["episodes"].as_array().into_iter().flatten() {
+                    keys.push(format!(
+                        "e:{}:{}x{}@{}",
+                        show["ids"], season["number"], ep["number"], ep["watched_at"]
+                    ));
+                }
+            }
+        }
+    }
+    keys
+}
+
+fn assert_unique(what: &str, keys: &[String]) {
+    let mut seen = HashSet::new();
+    let dupes: Vec<&String> = keys.iter().filter(|k| !seen.insert(*k)).collect();
+    assert!(
+        dupes.is_empty(),
+        "{what} twice: {:?}",
+        &dupes[..dupes.len().min(5)]
+    );
+}
+
+#[tokio::test]
+async fn large_history_is_sent_in_full_batches_once() {
+    let stack = stack(Scale::LARGE, 64).await;
+    let token = signed_in(&stack);
+    let before = stack.trakt.state.history_len();
+    let s = connect(
+        &stack,
+        &[
+            ("TRAKT_ACCESS_TOKEN", &token),
+            ("TRAKT_WRITE_INTERVAL_MS", "0"),
+        ],
+    )
+    .await;
+    let out = s
+        .ok("trakt_sync_to_trakt", json!({"batchSize": 1000}))
+        .await;
+    let to_send = out["toSend"].as_u64().unwrap() as usize;
+    let owner_plays = stack
+        .data
+        .history
+        .iter()
+        .filter(|p| p.account_id == OWNER_ACCOUNT)
+        .count();
+    assert_eq!(out["plexPlays"].as_u64().unwrap() as usize, owner_plays);
+    assert!(to_send > 30_000, "{out}");
+    let posts = stack.trakt.state.history_posts();
+    assert_eq!(posts.len(), to_send.div_ceil(1000));
+    assert_eq!(out["batches"].as_u64().unwrap() as usize, posts.len());
+    let sizes: Vec<usize> = posts
+        .iter()
+        .map(|p| {
+            p["movies"].as_array().map_or(0, Vec::len)
+                + p["shows"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|s| s["seasons"].as_array().into_iter().flatten())
+                    .map(|se| se["episodes"].as_array().map_or(0, Vec::len))
+                    .sum::<usize>()
+        })
+        .collect();
+    assert!(
+        sizes[..sizes.len() - 1].iter().all(|n| *n == 1000),
+        "{sizes:?}"
+    );
+    assert_eq!(sizes.iter().sum::<usize>(), to_send);
+    let keys = posted_plays(&stack, false);
+    assert_eq!(keys.len(), to_send);
+    assert_unique("a play posted", &keys);
+    let added =
+        out["added"]["movies"].as_u64().unwrap() + out["added"]["episodes"].as_u64().unwrap();
+    let not_found = out["notFound"]["count"].as_u64().unwrap();
+    assert!(not_found > 0, "the fake does not know some movies: {out}");
+    assert_eq!(added + not_found, to_send as u64);
+    assert_eq!(stack.trakt.state.history_len(), before + added as usize);
+    assert_unique(
+        "a play in the Trakt history",
+        &stack.trakt.state.history_keys(),
+    );
+
+    // Again: everything is on Trakt (or known not to be), so nothing is sent.
+    let again = s
+        .ok("trakt_sync_to_trakt", json!({"batchSize": 1000}))
+        .await;
+    assert_eq!(again["toSend"], json!(0), "{again}");
+    assert_eq!(stack.trakt.state.history_posts().len(), posts.len());
+    assert_eq!(again["notFound"]["count"].as_u64().unwrap(), not_found);
+    s.close().await;
+}
+
+#[tokio::test]
+async fn a_sync_killed_midway_resumes_and_posts_every_play_once() {
+    let stack = stack(MEDIUM, 65).await;
+    let token = signed_in(&stack);
+    let dir = temp_dir("trakt-kill");
+    let env = [
+        ("TRAKT_ACCESS_TOKEN", token.as_str()),
+        ("TRAKT_WRITE_INTERVAL_MS", "0"),
+    ];
+    // Two batches go through; the third lands on Trakt but its answer never comes back.
+    let control = &stack.control;
+    control.inject_on("POST", "/sync/history", Fault::Delay(Duration::ZERO), 2);
+    control.inject_on(
+        "POST",
+        "/sync/history",
+        Fault::DelayAfter(Duration::from_secs(120)),
+        1,
+    );
+    let mut child = command(&stack, &dir, &env)
+        .args(["call", "trakt_sync_to_trakt", "batchSize=50"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    wait_for("the third batch", || {
+        stack.trakt.state.history_posts().len() == 3
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    child.kill().await.expect("kill");
+    let landed = stack.trakt.state.history_posts().len();
+    assert_eq!(landed, 3, "nothing was sent after the kill");
+
+    let out = command(&stack, &dir, &env)
+        .args(["call", "trakt_sync_to_trakt", "batchSize=50"])
+        .output()
+        .await
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let result: Value = serde_json::from_slice(&out.stdout).expect("JSON result");
+    assert_eq!(result["failed"], json!(0), "{result}");
+    assert!(
+        result["alreadyOnTrakt"].as_u64().unwrap() >= 150,
+        "{result}"
+    );
+    assert_unique("a play posted", &posted_plays(&stack, true));
+    assert!(stack.trakt.state.history_posts().len() > landed);
+    assert_unique(
+        "a play in the Trakt history",
+        &stack.trakt.state.history_keys(),
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn rate_limits_are_waited_out_or_reported() {
+    let stack = stack(Scale::DEMO, 66).await;
+    let token = signed_in(&stack);
+    let s = connect(
+        &stack,
+        &[
+            ("TRAKT_ACCESS_TOKEN", &token),
+            ("TRAKT_WRITE_INTERVAL_MS", "0"),
+        ],
+    )
+    .await;
+    stack.control.inject_on(
+        "POST",
+        "/sync/history",
+        Fault::RateLimited {
+            retry_after_secs: 1,
+        },
+        1,
+    );
+    let started = Instant::now();
+    let out = s.ok("trakt_sync_to_trakt", json!({})).await;
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After was honoured"
+    );
+    assert_eq!(out["failed"], json!(0), "{out}");
+    let posts = stack
+        .control
+        .requests()
+        .iter()
+        .filter(|r| r.starts_with("POST /sync/history"))
+        .count();
+    assert_eq!(posts, 2, "one refused, one retried");
+    assert_eq!(stack.trakt.state.history_posts().len(), 1);
+    s.close().await;
+
+    let stack = self::stack(Scale::DEMO, 67).await;
+    let token = signed_in(&stack);
+    let s = connect(
+        &stack,
+        &[
+            ("TRAKT_ACCESS_TOKEN", &token),
+            ("TRAKT_WRITE_INTERVAL_MS", "0"),
+        ],
+    )
+    .await;
+    stack.control.inject_on(
+        "POST",
+        "/sync/history",
+        Fault::RateLimited {
+            retry_after_secs: 120,
+        },
+        5,
+    );
+    let started = Instant::now();
+    let out = s.ok("trakt_sync_to_trakt", json!({"batchSize": 50})).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "a long wait is reported, not slept"
+    );
+    assert_eq!(out["failed"], out["toSend"], "{out}");
+    let error = out["errors"][0].as_str().unwrap();
+    assert!(
+        error.contains("Trakt") && error.contains("120 s"),
+        "{error}"
+    );
+    let status = s.ok("trakt_get_sync_status", json!({})).await;
+    assert_eq!(status["syncInProgress"], json!(false));
+    assert_eq!(status["lastSync"]["failed"], out["failed"]);
+    s.close().await;
+}
+
+#[tokio::test]
+async fn a_dry_run_counts_and_names_unmatched_items() {
+    let stack = stack(Scale::DEMO, 68).await;
+    let token = signed_in(&stack);
+    let s = connect(&stack, &[("TRAKT_ACCESS_TOKEN", &token)]).await;
+    let out = s.ok("trakt_sync_to_trakt", json!({"dryRun": true})).await;
+    let unmatched: Vec<&plex_mcp::fake::data::FakeItem> = stack
+        .data
+        .history
+        .iter()
+        .filter(|p| p.account_id == OWNER_ACCOUNT)
+        .map(|p| &stack.data.items[p.item])
+        .filter(|i| i.guid.starts_with("local://"))
+        .collect();
+    assert!(!unmatched.is_empty(), "the sample has unmatched plays");
+    assert_eq!(out["unmatched"]["count"], json!(unmatched.len()));
+    for item in &unmatched {
+        let title = format!("{} ({})", item.title, item.year.unwrap());
+        assert!(
+            out["unmatched"]["titles"]
+                .as_array()
+                .unwrap()
+                .contains(&json!(title)),
+            "{title}"
+        );
+    }
+    assert!(out["alreadyOnTrakt"].as_u64().unwrap() > 0);
+    assert_eq!(out["batches"], json!(0));
+    assert!(
+        stack.trakt.state.history_posts().is_empty(),
+        "a dry run sends nothing"
+    );
+    // Items mode: one entry per watched item.
+    let items = s
+        .ok(
+            "trakt_sync_to_trakt",
+            json!({"dryRun": true, "mode": "items"}),
+        )
+        .await;
+    let watched = stack
+        .data
+        .items
+        .iter()
+        .filter(|i| matches!(i.kind, "movie" | "episode") && i.view_count.is_some())
+        .count();
+    assert_eq!(items["plexPlays"], json!(watched));
+    s.close().await;
+}
+
+#[tokio::test]
+async fn specials_stay_in_season_zero() {
+    let stack = stack(Scale::DEMO, 69).await;
+    let token = signed_in(&stack);
+    let s = connect(
+        &stack,
+        &[
+            ("TRAKT_ACCESS_TOKEN", &token),
+            ("TRAKT_WRITE_INTERVAL_MS", "0"),
+        ],
+    )
+    .await;
+    s.ok("trakt_sync_to_trakt", json!({})).await;
+    let seasons: HashSet<u64> = stack
+        .trakt
+        .state
+        .history_posts()
+        .iter()
+        .flat_map(|b| b["shows"].as_array().cloned().unwrap_or_default())
+        .flat_map(|s| s["seasons"].as_array().cloned().unwrap_or_default())
+        .filter_map(|se| se["number"].as_u64())
+        .collect();
+    assert!(
+        seasons.contains(&0),
+        "the binge-watched special went to season 0: {seasons:?}"
+    );
+    s.close().await;
+}
+
+#[tokio::test]
+async fn trakt_to_plex_compares_and_applies_only_with_writes_enabled() {
+    let stack = stack(Scale::DEMO, 70).await;
+    let token = signed_in(&stack);
+    let s = connect(&stack, &[("TRAKT_ACCESS_TOKEN", &token)]).await;
+    let out = s.ok("trakt_sync_from_trakt", json!({"limit": 5})).await;
+    assert_eq!(out["missingInPlex"]["movies"], json!(3), "{out}");
+    assert!(
+        out["traktData"]["movies"]["items"]
+            .as_array()
+            .unwrap()
+            .len()
+            <= 5
+    );
+    let err = s.err("trakt_sync_from_trakt", json!({"apply": true})).await;
+    assert!(err.contains("PLEX_ENABLE_MUTATIVE_OPS"), "{err}");
+    s.close().await;
+
+    let s = connect(
+        &stack,
+        &[
+            ("TRAKT_ACCESS_TOKEN", &token),
+            ("PLEX_ENABLE_MUTATIVE_OPS", "true"),
+        ],
+    )
+    .await;
+    let unwatched_before = stack
+        .live
+        .read()
+        .unwrap()
+        .items
+        .iter()
+        .filter(|i| i.kind == "movie" && i.view_count.is_none())
+        .count();
+    let out = s.ok("trakt_sync_from_trakt", json!({"apply": true})).await;
+    assert_eq!(out["applied"]["markedWatched"], json!(3), "{out}");
+    let unwatched_after = stack
+        .live
+        .read()
+        .unwrap()
+        .items
+        .iter()
+        .filter(|i| i.kind == "movie" && i.view_count.is_none())
+        .count();
+    assert_eq!(unwatched_after, unwatched_before - 3);
+    let again = s.ok("trakt_sync_from_trakt", json!({})).await;
+    assert_eq!(again["missingInPlex"]["movies"], json!(0));
+    s.close().await;
+}
+
+#[tokio::test]
+async fn search_sends_the_limit_and_needs_no_sign_in() {
+    let stack = stack(Scale::DEMO, 71).await;
+    let s = connect(&stack, &[]).await;
+    let out = s
+        .ok(
+            "trakt_search",
+            json!({"query": "of the", "limit": 3, "type": "movie"}),
+        )
+        .await;
+    assert_eq!(out["showing"], json!(3));
+    assert!(out["totalResults"].as_u64().unwrap() > 3);
+    let sent = stack.control.requests();
+    assert!(
+        sent.iter()
+            .any(|r| r.starts_with("GET /search/movie?") && r.contains("limit=3")),
+        "{sent:?}"
+    );
+    let err = s
+        .err("trakt_search", json!({"query": "x", "limit": 500}))
+        .await;
+    assert!(err.contains("limit"), "{err}");
+    s.close().await;
+
+    // Without the app's credentials every Trakt tool is still listed and says what to set.
+    let s = connect(&stack, &[("TRAKT_CLIENT_ID", "")]).await;
+    assert_eq!(
+        s.tools()
+            .await
+            .iter()
+            .filter(|t| t.name.starts_with("trakt_"))
+            .count(),
+        9
+    );
+    let err = s.err("trakt_search", json!({"query": "night"})).await;
+    assert!(err.contains("TRAKT_CLIENT_ID"), "{err}");
+    let status = s.ok("trakt_get_auth_status", json!({})).await;
+    assert_eq!(status["clientConfigured"], json!(false));
+    s.close().await;
+}
+
+#[tokio::test]
+async fn scrobbles_follow_plex_playback() {
+    let stack = stack(Scale::DEMO, 72).await;
+    stack.live.write().unwrap().sessions.clear();
+    let token = signed_in(&stack);
+    let s = connect(&stack, &[("TRAKT_ACCESS_TOKEN", &token)]).await;
+    let started = s
+        .ok("trakt_start_scrobbling", json!({"pollSeconds": 1}))
+        .await;
+    assert_eq!(started["running"], json!(true));
+    assert_eq!(started["changed"], json!(true));
+    let again = s.ok("trakt_start_scrobbling", json!({})).await;
+    assert_eq!(
+        again["changed"],
+        json!(false),
+        "starting twice runs one watcher"
+    );
+
+    let (idx, movie) = stack
+        .data
+        .items
+        .iter()
+        .enumerate()
+        .find(|(_, i)| i.kind == "movie" && i.guid.starts_with("plex://"))
+        .unwrap();
+    let duration = movie.duration.unwrap();
+    let session = |offset_percent: i64, state: &'static str| ActiveSession {
+        item: idx,
+        account_id: OWNER_ACCOUNT,
+        device_id: 1,
+        session_key: "77".into(),
+        view_offset: duration * offset_percent / 100,
+        state,
+        transcoding: false,
+    };
+    let scrobbles = || stack.trakt.state.scrobbles();
+    // A guest watches too: not the owner's to scrobble, so it never shows up below.
+    let guest = ActiveSession {
+        account_id: stack.data.accounts[1].id,
+        session_key: "88".into(),
+        ..session(10, "playing")
+    };
+    stack
+        .live
+        .write()
+        .unwrap()
+        .sessions
+        .push(session(30, "playing"));
+    stack.live.write().unwrap().sessions.push(guest.clone());
+    wait_for("start", || scrobbles().len() == 1).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    stack.live.write().unwrap().sessions[0] = session(50, "paused");
+    wait_for("pause", || scrobbles().len() == 2).await;
+    let status = s.ok("trakt_get_sync_status", json!({})).await;
+    assert_eq!(status["scrobbler"]["running"], json!(true));
+    assert_eq!(
+        status["scrobbler"]["nowPlaying"][0]["state"],
+        json!("paused")
+    );
+    stack.live.write().unwrap().sessions[0] = session(95, "playing");
+    wait_for("resume", || scrobbles().len() == 3).await;
+    stack.live.write().unwrap().sessions.clear();
+    wait_for("stop", || scrobbles().len() == 4).await;
+
+    let got = scrobbles();
+    let actions: Vec<&str> = got.iter().map(|(a, _)| a.as_str()).collect();
+    assert_eq!(actions, ["start", "pause", "start", "stop"]);
+    let progress: Vec<f64> = got
+        .iter()
+        .map(|(_, b)| b["progress"].as_f64().unwrap())
+        .collect();
+    assert_eq!(progress, [30.0, 50.0, 95.0, 95.0]);
+    let tmdb = movie
+        .guids
+        .iter()
+        .find_map(|g| g.id.strip_prefix("tmdb://"))
+        .unwrap();
+    assert_eq!(got[0].1["movie"]["ids"]["tmdb"].to_string(), tmdb);
+
+    let stopped = s
+        .ok("trakt_start_scrobbling", json!({"action": "stop"}))
+        .await;
+    assert_eq!(stopped["running"], json!(false));
+    assert_eq!(stopped["changed"], json!(true));
+    let status = s.ok("trakt_get_sync_status", json!({})).await;
+    assert_eq!(status["scrobbler"]["running"], json!(false));
+    let log = s.close().await;
+    assert_no_secrets(&stack, &log);
+}
+
+#[tokio::test]
+async fn trakt_login_on_the_command_line() {
+    let stack = stack(Scale::DEMO, 73).await;
+    let dir = temp_dir("trakt-login");
+    let mut child = command(&stack, &dir, &[])
+        .args(["trakt", "login"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next_line().await.unwrap().expect("instructions");
+    assert!(first.contains("https://trakt.tv/activate"), "{first}");
+    stack.trakt.state.approve_devices();
+    let mut rest = String::new();
+    while let Some(line) = lines.next_line().await.unwrap() {
+        rest.push_str(&line);
+        rest.push('\n');
+    }
+    let status = child.wait().await.unwrap();
+    assert!(status.success(), "{first}\n{rest}");
+    assert!(
+        rest.contains(&format!("Signed in to Trakt as {USERNAME}")),
+        "{rest}"
+    );
+    assert_no_secrets(&stack, &format!("{first}{rest}"));
+
+    let s = connect_in(&stack, &dir, &[]).await;
+    let status = s.ok("trakt_get_auth_status", json!({})).await;
+    assert_eq!(status["authenticated"], json!(true));
+    s.close().await;
+}
