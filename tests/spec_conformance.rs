@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 
 const PMS: &str = "plex-pms.openapi.json";
 const LEGACY: &str = "plex-legacy-0.0.3-with-plextv.openapi.json";
+const TRAKT: &str = "trakt.openapi.json";
 
 fn load(file: &str) -> Value {
     let path = format!("{}/tests/specs/{file}", env!("CARGO_MANIFEST_DIR"));
@@ -302,6 +303,7 @@ fn vendored_specs_match_shared_when_present() {
         LEGACY,
         "sonarr-v3.openapi.json",
         "radarr-v3.openapi.json",
+        TRAKT,
     ] {
         let theirs: Value =
             serde_json::from_str(&std::fs::read_to_string(shared.join(file)).unwrap()).unwrap();
@@ -429,4 +431,206 @@ async fn fake_sonarr_and_radarr_match_their_specs() {
         "languageprofile",
         &body,
     );
+}
+
+/// Trakt's spec documents responses by example only, so the schema is derived from the example:
+/// every key the example has, with the example's JSON type (any type where it shows null; an
+/// array element matching one of the example's elements).
+fn schema_from_example(example: &Value) -> Value {
+    match example {
+        Value::Null => json!({}),
+        Value::Bool(_) => json!({"type": "boolean"}),
+        Value::Number(_) => json!({"type": "number"}),
+        Value::String(_) => json!({"type": "string"}),
+        Value::Array(items) if items.is_empty() => json!({"type": "array"}),
+        Value::Array(items) => json!({
+            "type": "array",
+            "items": {"anyOf": items.iter().map(schema_from_example).collect::<Vec<_>>()},
+        }),
+        Value::Object(map) => json!({
+            "type": "object",
+            "required": map.keys().collect::<Vec<_>>(),
+            "properties": map.iter().map(|(k, v)| (k.clone(), schema_from_example(v))).collect::<serde_json::Map<_, _>>(),
+        }),
+    }
+}
+
+fn trakt_example_validator(spec: &Value, path: &str, method: &str, status: &str) -> Validator {
+    let example = &spec["paths"][path][method]["responses"][status]["content"]["application/json"]
+        ["examples"]["response"]["value"];
+    assert!(
+        !example.is_null(),
+        "{method} {path} {status} has an example"
+    );
+    jsonschema::validator_for(&schema_from_example(example)).expect("derived schema compiles")
+}
+
+fn trakt_request_validator(spec: &Value, path: &str) -> Validator {
+    validator(
+        spec,
+        &format!(
+            "#/paths/{}/post/requestBody/content/application~1json/schema",
+            escape(path)
+        ),
+    )
+}
+
+#[tokio::test]
+async fn fake_trakt_matches_the_trakt_spec() {
+    let stack = stack(Scale::DEMO, 47).await;
+    let spec = load(TRAKT);
+    let trakt = &stack.trakt;
+    let http = plex_mcp::backend::http_client(std::time::Duration::from_secs(10));
+    let call = |method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>| {
+        let mut req = http
+            .request(method, format!("{}{path}", trakt.server.url))
+            .header("trakt-api-version", "2")
+            .header("trakt-api-key", &trakt.client_id);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        async move {
+            let resp = req.send().await.expect("request");
+            let status = resp.status().as_u16();
+            (status, resp.json::<Value>().await.expect("JSON body"))
+        }
+    };
+    let check = |path: &str, method: &str, status: &str, body: &Value| {
+        let v = trakt_example_validator(&spec, path, method, status);
+        assert_valid(&v, &format!("{method} {path}"), body);
+    };
+    let app = json!({"client_id": trakt.client_id, "client_secret": trakt.client_secret});
+
+    let (status, code) = call(
+        reqwest::Method::POST,
+        "/oauth/device/code",
+        None,
+        Some(json!({"client_id": trakt.client_id})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    check("/oauth/device/code", "post", "200", &code);
+    trakt.state.approve_devices();
+    let mut poll = app.clone();
+    poll["code"] = code["device_code"].clone();
+    let (status, tokens) = call(
+        reqwest::Method::POST,
+        "/oauth/device/token",
+        None,
+        Some(poll),
+    )
+    .await;
+    assert_eq!(status, 200);
+    check("/oauth/device/token", "post", "200", &tokens);
+    let mut refresh = app.clone();
+    refresh["grant_type"] = json!("refresh_token");
+    refresh["refresh_token"] = tokens["refresh_token"].clone();
+    refresh["redirect_uri"] = json!("urn:ietf:wg:oauth:2.0:oob");
+    let (status, tokens) = call(
+        reqwest::Method::POST,
+        "/oauth/token",
+        None,
+        Some(refresh.clone()),
+    )
+    .await;
+    assert_eq!(status, 200);
+    check("/oauth/token", "post", "200", &tokens);
+    let (status, refused) = call(reqwest::Method::POST, "/oauth/token", None, Some(refresh)).await;
+    assert_eq!(status, 401, "a rotated refresh token is refused");
+    check("/oauth/token", "post", "401", &refused);
+
+    let token = tokens["access_token"].as_str().unwrap();
+    let get = |path: &'static str| call(reqwest::Method::GET, path, Some(token), None);
+    check("/users/{id}", "get", "200", &get("/users/me").await.1);
+    check(
+        "/users/{id}/stats",
+        "get",
+        "200",
+        &get("/users/me/stats").await.1,
+    );
+    let (_, episodes) = get("/sync/history/episodes?limit=5").await;
+    assert_eq!(episodes.as_array().unwrap().len(), 5);
+    check("/sync/history/{type}/{id}", "get", "200", &episodes);
+    check(
+        "/sync/watched/{type}",
+        "get",
+        "200",
+        &get("/sync/watched/shows").await.1,
+    );
+    let (_, found) = get("/search/movie,show?query=the&limit=20").await;
+    assert!(!found.as_array().unwrap().is_empty());
+    check("/search/{type}", "get", "200", &found);
+
+    // Our own requests: a real sync and a scrobble, their bodies checked against the spec.
+    let s = connect(
+        &stack,
+        &[
+            ("TRAKT_ACCESS_TOKEN", token),
+            ("TRAKT_WRITE_INTERVAL_MS", "0"),
+        ],
+    )
+    .await;
+    s.ok("trakt_sync_to_trakt", json!({"batchSize": 100})).await;
+    let movie = stack.data.items.iter().find(|i| i.kind == "movie").unwrap();
+    let episode = stack
+        .data
+        .items
+        .iter()
+        .find(|i| i.kind == "episode")
+        .unwrap();
+    for item in [movie, episode] {
+        s.ok(
+            "trakt_start_scrobbling",
+            json!({"ratingKey": item.rating_key, "progress": 12.5}),
+        )
+        .await;
+    }
+    s.close().await;
+    let posts = trakt.state.history_posts();
+    assert!(!posts.is_empty());
+    let history_request = trakt_request_validator(&spec, "/sync/history");
+    for body in &posts {
+        assert_valid(&history_request, "our POST /sync/history", body);
+    }
+    let scrobble_request = trakt_request_validator(&spec, "/scrobble/start");
+    let scrobbles = trakt.state.scrobbles();
+    assert_eq!(scrobbles.len(), 2);
+    for (_, body) in &scrobbles {
+        assert_valid(&scrobble_request, "our POST /scrobble/start", body);
+    }
+    // The fake's answers to them.
+    let (status, added) = call(
+        reqwest::Method::POST,
+        "/sync/history",
+        Some(token),
+        Some(posts[0].clone()),
+    )
+    .await;
+    assert_eq!(status, 201);
+    check("/sync/history", "post", "201", &added);
+    let (status, started) = call(
+        reqwest::Method::POST,
+        "/scrobble/start",
+        Some(token),
+        Some(scrobbles[1].1.clone()),
+    )
+    .await;
+    assert_eq!(status, 201);
+    check("/scrobble/start", "post", "201", &started);
+    let (status, paused) = call(
+        reqwest::Method::POST,
+        "/scrobble/pause",
+        Some(token),
+        Some(scrobbles[0].1.clone()),
+    )
+    .await;
+    assert_eq!(status, 201);
+    check("/scrobble/pause", "post", "201", &paused);
+
+    // The derived schemas have teeth.
+    let stats = trakt_example_validator(&spec, "/users/{id}/stats", "get", "200");
+    assert!(!stats.is_valid(&json!({"movies": "many"})));
 }

@@ -700,3 +700,76 @@ async fn trakt_login_on_the_command_line() {
     assert_eq!(status["authenticated"], json!(true));
     s.close().await;
 }
+
+/// A client that records the progress notifications it receives.
+#[derive(Clone, Default)]
+struct ProgressRecorder(std::sync::Arc<std::sync::Mutex<Vec<(f64, Option<f64>, String)>>>);
+
+impl rmcp::ClientHandler for ProgressRecorder {
+    async fn on_progress(
+        &self,
+        params: rmcp::model::ProgressNotificationParam,
+        _context: rmcp::service::NotificationContext<rmcp::RoleClient>,
+    ) {
+        self.0.lock().unwrap().push((
+            params.progress,
+            params.total,
+            params.message.unwrap_or_default(),
+        ));
+    }
+}
+
+#[tokio::test]
+async fn a_sync_reports_mcp_progress() {
+    use rmcp::{ServiceExt, model::RequestParamsMeta};
+    let stack = stack(Scale::DEMO, 75).await;
+    let token = signed_in(&stack);
+    let dir = temp_dir("trakt-progress");
+    let mut cmd = command(
+        &stack,
+        &dir,
+        &[
+            ("TRAKT_ACCESS_TOKEN", &token),
+            ("TRAKT_WRITE_INTERVAL_MS", "0"),
+        ],
+    );
+    cmd.arg("serve").stderr(Stdio::null());
+    let recorder = ProgressRecorder::default();
+    let client = recorder
+        .clone()
+        .serve(rmcp::transport::TokioChildProcess::new(cmd).unwrap())
+        .await
+        .unwrap();
+    let Value::Object(args) = json!({"batchSize": 40}) else {
+        unreachable!()
+    };
+    let mut params =
+        rmcp::model::CallToolRequestParams::new("trakt_sync_to_trakt").with_arguments(args);
+    params.set_progress_token(rmcp::model::ProgressToken(
+        rmcp::model::NumberOrString::Number(7),
+    ));
+    let result = client.call_tool(params).await.unwrap();
+    let out = result.structured_content.unwrap();
+    let batches = out["batches"].as_u64().unwrap() as usize;
+    assert!(batches >= 3, "{out}");
+    // Notifications may trail the result slightly.
+    wait_for("progress", || {
+        recorder.0.lock().unwrap().len() >= batches + 2
+    })
+    .await;
+    let seen = recorder.0.lock().unwrap().clone();
+    let sent: Vec<&(f64, Option<f64>, String)> = seen
+        .iter()
+        .filter(|(_, _, m)| m.starts_with("Sent"))
+        .collect();
+    assert_eq!(sent.len(), batches, "{seen:?}");
+    let to_send = out["toSend"].as_f64().unwrap();
+    assert!(sent.iter().all(|(_, total, _)| *total == Some(to_send)));
+    assert!(
+        sent.windows(2).all(|w| w[0].0 < w[1].0),
+        "progress only grows"
+    );
+    assert_eq!(sent.last().unwrap().0, to_send);
+    let _ = client.cancel().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

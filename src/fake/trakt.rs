@@ -64,12 +64,20 @@ struct CatalogItem {
     ids: CatalogIds,
     /// Shows: episode count per season.
     seasons: BTreeMap<u32, u32>,
+    /// Shows: the Plex ratingKey of each (season, episode), from which its ids derive.
+    episodes: HashMap<(u32, u32), u64>,
     runtime: u32,
 }
 
 impl CatalogItem {
     fn json(&self) -> Value {
         json!({"title": self.title, "year": self.year, "ids": self.ids.json()})
+    }
+
+    /// An episode's ids, numbered like the sample library's episode guids.
+    fn episode_ids(&self, season: u32, number: u32) -> Value {
+        let rk = self.episodes.get(&(season, number)).copied().unwrap_or(0);
+        json!({"trakt": rk, "tvdb": 5_000_000 + rk, "tmdb": 1_000_000 + rk, "imdb": null})
     }
 }
 
@@ -242,6 +250,7 @@ impl TraktState {
                         year: item.year.unwrap_or(2000),
                         ids,
                         seasons: BTreeMap::new(),
+                        episodes: HashMap::new(),
                         runtime: (item.duration.unwrap_or(0) / 60_000) as u32,
                     });
                 }
@@ -252,6 +261,7 @@ impl TraktState {
                         year: item.year.unwrap_or(2000),
                         ids,
                         seasons: BTreeMap::new(),
+                        episodes: HashMap::new(),
                         runtime: 45,
                     });
                 }
@@ -269,6 +279,9 @@ impl TraktState {
             {
                 let count = shows[show].seasons.entry(season).or_insert(0);
                 *count = (*count).max(number);
+                shows[show]
+                    .episodes
+                    .insert((season, number), item.rating_key.parse().unwrap_or(0));
                 episode_of.insert(&item.rating_key, (show, season, number));
             }
         }
@@ -389,7 +402,7 @@ impl TraktState {
                 "id": w.id, "watched_at": trakt_time(w.at), "action": "watch", "type": "episode",
                 "episode": {
                     "season": season, "number": number, "title": format!("Episode {number}"),
-                    "ids": {"trakt": w.id * 7, "tvdb": null, "imdb": null, "tmdb": null},
+                    "ids": self.shows[s].episode_ids(season, number),
                 },
                 "show": self.shows[s].json(),
             }),
@@ -614,7 +627,7 @@ async fn me(State(h): Shared, headers: HeaderMap) -> Response {
         "vip_ep": false,
         "vip_og": false,
         "vip_years": 0,
-        "vip_cover_image": null,
+        "vip_cover_image": "https://walter.trakt.tv/images/users/demo/cover.jpg",
         "ids": {"slug": USERNAME},
         "joined_at": "2019-03-01T10:00:00.000Z",
     }))
@@ -959,7 +972,7 @@ async fn scrobble(
         answer["show"] = s.shows[i].json();
         answer["episode"] = json!({
             "season": season, "number": number, "title": format!("Episode {number}"),
-            "ids": {"trakt": 1, "tvdb": null, "imdb": null, "tmdb": null},
+            "ids": s.shows[i].episode_ids(season, number),
         });
         if answer_action == "stop" {
             let id = s.next_id;
