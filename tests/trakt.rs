@@ -701,9 +701,12 @@ async fn trakt_login_on_the_command_line() {
     s.close().await;
 }
 
+/// One progress notification: progress, total, message.
+type Progress = (f64, Option<f64>, String);
+
 /// A client that records the progress notifications it receives.
 #[derive(Clone, Default)]
-struct ProgressRecorder(std::sync::Arc<std::sync::Mutex<Vec<(f64, Option<f64>, String)>>>);
+struct ProgressRecorder(std::sync::Arc<std::sync::Mutex<Vec<Progress>>>);
 
 impl rmcp::ClientHandler for ProgressRecorder {
     async fn on_progress(
@@ -758,7 +761,7 @@ async fn a_sync_reports_mcp_progress() {
     })
     .await;
     let seen = recorder.0.lock().unwrap().clone();
-    let sent: Vec<&(f64, Option<f64>, String)> = seen
+    let sent: Vec<&Progress> = seen
         .iter()
         .filter(|(_, _, m)| m.starts_with("Sent"))
         .collect();
