@@ -776,3 +776,47 @@ async fn a_sync_reports_mcp_progress() {
     let _ = client.cancel().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn recommendations_use_trakt_when_signed_in() {
+    let stack = stack(Scale::DEMO, 76).await;
+    let args = json!({"libraryKey": "1", "limit": 5});
+    let s = connect(&stack, &[]).await;
+    let plain = s.ok("get_recommendations", args.clone()).await;
+    assert_eq!(plain["traktEnhanced"], json!(false));
+    s.close().await;
+
+    let token = signed_in(&stack);
+    let s = connect(&stack, &[("TRAKT_ACCESS_TOKEN", &token)]).await;
+    let enhanced = s.ok("get_recommendations", args).await;
+    // The fake Trakt user rates generously (average above 8) and watched three of the library's
+    // unwatched movies elsewhere; those in this library now count as watched.
+    let elsewhere = stack.trakt.state.watched_elsewhere();
+    let in_library = stack
+        .data
+        .items
+        .iter()
+        .filter(|i| i.library_section_id == 1 && elsewhere.contains(&i.rating_key))
+        .count();
+    assert!(
+        in_library > 0,
+        "the sample has movies watched elsewhere in this library"
+    );
+    assert_eq!(enhanced["traktEnhanced"], json!(true));
+    assert_eq!(enhanced["traktExtraWatched"], json!(in_library));
+    assert_eq!(
+        enhanced["watchedCount"].as_u64().unwrap(),
+        plain["watchedCount"].as_u64().unwrap() + in_library as u64
+    );
+    let picks: Vec<&str> = enhanced["recommendations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["ratingKey"].as_str().unwrap())
+        .collect();
+    assert!(
+        picks.iter().all(|k| !elsewhere.iter().any(|e| e == k)),
+        "no pick was watched elsewhere"
+    );
+    s.close().await;
+}

@@ -122,6 +122,7 @@ pub struct TraktState {
     posts: Vec<Value>,
     scrobbles: Vec<(String, Value)>,
     token_grants: Vec<String>,
+    elsewhere: Vec<String>,
 }
 
 /// Test-side handle on the fake Trakt.
@@ -202,6 +203,11 @@ impl TraktHandle {
         let s = self.state();
         let catalog = if movie { &s.movies } else { &s.shows };
         catalog.iter().any(|c| c.ids.matches(ids))
+    }
+
+    /// Plex ratingKeys of the movies the user watched only elsewhere (on Trakt, not in Plex).
+    pub fn watched_elsewhere(&self) -> Vec<String> {
+        self.state().elsewhere.clone()
     }
 
     /// Whether `refresh` is still a valid refresh token.
@@ -316,13 +322,16 @@ impl TraktState {
             .items
             .iter()
             .filter(|i| i.kind == "movie" && i.view_count.is_none())
-            .filter_map(|i| by_key.get(i.rating_key.as_str()))
-            .filter(|(show, _)| !show)
+            .filter(|i| {
+                by_key
+                    .get(i.rating_key.as_str())
+                    .is_some_and(|(show, _)| !show)
+            })
             .take(3)
-            .map(|&(_, m)| m)
+            .map(|i| (i.rating_key.clone(), by_key[i.rating_key.as_str()].1))
             .collect::<Vec<_>>();
         let now = chrono::Utc::now().timestamp();
-        for (n, m) in elsewhere.into_iter().enumerate() {
+        for (n, &(_, m)) in elsewhere.iter().enumerate() {
             history.push(Watch {
                 id: next_id,
                 what: Watched::Movie(m),
@@ -347,6 +356,7 @@ impl TraktState {
             posts: Vec::new(),
             scrobbles: Vec::new(),
             token_grants: Vec::new(),
+            elsewhere: elsewhere.into_iter().map(|(rk, _)| rk).collect(),
         }
     }
 

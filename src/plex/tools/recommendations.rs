@@ -27,16 +27,60 @@ const TOP_ACTORS: usize = 20;
 /// Candidates rescored on full metadata, per recommendation asked for.
 const RESCORE_FACTOR: usize = 5;
 
-/// Taste evidence from outside Plex. Neutral until the Trakt integration supplies it.
+/// Taste evidence from outside Plex: the signed-in Trakt user's ratings and watched movies.
 #[derive(Debug, Clone)]
 pub struct Signals {
     /// Multiplies the rating component: >1 for a viewer who rates low, <1 for one who rates high.
     pub quality_bias: f64,
+    /// Movies watched per Trakt, as `lowercase title|year`.
+    pub watched_elsewhere: HashSet<String>,
 }
 
 impl Default for Signals {
     fn default() -> Self {
-        Self { quality_bias: 1.0 }
+        Self {
+            quality_bias: 1.0,
+            watched_elsewhere: HashSet::new(),
+        }
+    }
+}
+
+fn title_year(title: &str, year: i32) -> String {
+    format!("{}|{year}", title.to_lowercase())
+}
+
+impl PlexMcp {
+    /// The Trakt signals, when signed in to Trakt; without a sign-in, or if Trakt fails, the
+    /// recommendations simply go without them.
+    async fn trakt_signals(&self) -> Signals {
+        let Some(trakt) = self.ctx.trakt.as_ref() else {
+            return Signals::default();
+        };
+        if trakt.sign_in().await.is_none() {
+            return Signals::default();
+        }
+        let fetched = tokio::try_join!(
+            trakt.get::<crate::trakt::models::Stats>("/users/me/stats", &[]),
+            trakt.get::<Vec<crate::trakt::models::WatchedEntry>>("/sync/watched/movies", &[])
+        );
+        match fetched {
+            Ok((stats, watched)) => Signals {
+                quality_bias: match stats.average_rating() {
+                    Some(avg) if avg < 6.0 => 1.2,
+                    Some(avg) if avg > 8.0 => 0.85,
+                    _ => 1.0,
+                },
+                watched_elsewhere: watched
+                    .iter()
+                    .filter_map(|w| w.movie.as_ref())
+                    .filter_map(|m| Some(title_year(&m.title, m.year?)))
+                    .collect(),
+            },
+            Err(e) => {
+                tracing::warn!("recommendations without Trakt signals: {e}");
+                Signals::default()
+            }
+        }
     }
 }
 
@@ -91,7 +135,11 @@ pub struct RecommendationsOutput {
     pub unwatched_count: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub taste_profile: Option<TasteProfile>,
+    /// Whether Trakt signals (rating habits, movies watched elsewhere) shaped the picks.
     pub trakt_enhanced: bool,
+    /// Movies counted as watched because Trakt says so, though Plex does not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trakt_extra_watched: Option<usize>,
     pub recommendations: Vec<Recommendation>,
     /// Why there are no recommendations, when there are none.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -255,7 +303,8 @@ impl PlexMcp {
         description = "Unwatched movies of one movie library ranked for a viewer: a taste profile from the movies they \
 watched (genres weighted by how recently and how often, favourite directors and actors, rating and era), a diversity \
 penalty so one genre does not fill the list, and the reasons for each pick. Default viewer is the server owner; \
-`userId` uses that account's own plays. Needs at least 5 watched movies. Read-only.",
+`userId` uses that account's own plays. When signed in to Trakt, the owner's picks also count movies watched \
+elsewhere and adjust for how generously they rate. Needs at least 5 watched movies. Read-only.",
         annotations(
             title = "Get Recommendations",
             read_only_hint = true,
@@ -275,7 +324,11 @@ penalty so one genre does not fill the list, and the reasons for each pick. Defa
             .as_deref()
             .map(|u| plex_id("userId", u))
             .transpose()?;
-        let signals = Signals::default();
+        // Trakt speaks for the signed-in user, who is the server owner.
+        let signals = match &user {
+            None => self.trakt_signals().await,
+            Some(_) => Signals::default(),
+        };
         let plex = &self.ctx.plex;
         let path = format!("/library/sections/{key}/all");
         let movies: Vec<TasteItem> = plex
@@ -283,7 +336,7 @@ penalty so one genre does not fill the list, and the reasons for each pick. Defa
             .await
             .map_err(ToolError::not_found_as(|| no_library(&key)))?;
         // Views per movie: the owner's from Plex's view state, another account's from its plays.
-        let views: HashMap<String, (u32, Option<i64>)> = match &user {
+        let mut views: HashMap<String, (u32, Option<i64>)> = match &user {
             None => movies
                 .iter()
                 .filter(|m| m.view_count.unwrap_or(0) > 0)
@@ -310,6 +363,19 @@ penalty so one genre does not fill the list, and the reasons for each pick. Defa
                 views
             }
         };
+        let mut trakt_only = 0;
+        for m in &movies {
+            if let Some(year) = m.year
+                && !views.contains_key(&m.rating_key)
+                && signals
+                    .watched_elsewhere
+                    .contains(&title_year(&m.title, year))
+            {
+                // Watched, but not here: no views to weight its genres, yet its people count.
+                views.insert(m.rating_key.clone(), (0, None));
+                trakt_only += 1;
+            }
+        }
         let (watched, unwatched): (Vec<TasteItem>, Vec<TasteItem>) = movies
             .into_iter()
             .partition(|m| views.contains_key(&m.rating_key));
@@ -319,7 +385,8 @@ penalty so one genre does not fill the list, and the reasons for each pick. Defa
             watched_count: watched.len(),
             unwatched_count: unwatched.len(),
             taste_profile: None,
-            trakt_enhanced: false,
+            trakt_enhanced: signals.quality_bias != 1.0 || trakt_only > 0,
+            trakt_extra_watched: (trakt_only > 0).then_some(trakt_only),
             recommendations: Vec::new(),
             message: None,
         };
