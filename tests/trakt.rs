@@ -820,3 +820,52 @@ async fn recommendations_use_trakt_when_signed_in() {
     );
     s.close().await;
 }
+
+#[tokio::test]
+async fn trakt_failures_are_clear_errors_and_the_server_keeps_serving() {
+    let stack = stack(Scale::DEMO, 77).await;
+    let token = signed_in(&stack);
+    let s = connect(
+        &stack,
+        &[
+            ("TRAKT_ACCESS_TOKEN", &token),
+            ("PLEX_MCP_HTTP_TIMEOUT", "1"),
+        ],
+    )
+    .await;
+    let control = &stack.control;
+    let cases: [(Fault, &[&str]); 3] = [
+        (Fault::Status(500), &["Trakt", "HTTP 500"]),
+        (
+            Fault::Malformed,
+            &["Trakt", "not the expected JSON", "TRAKT_BASE_URL"],
+        ),
+        (
+            Fault::Delay(Duration::from_secs(3)),
+            &["Trakt", "did not answer"],
+        ),
+    ];
+    for (fault, words) in cases {
+        // 5xx is retried: fail every attempt.
+        control.inject("/users/me/stats", fault, 4);
+        let err = s.err("trakt_get_user_stats", json!({})).await;
+        for w in words {
+            assert!(err.contains(w), "{w:?} missing from {err}");
+        }
+        control.clear_faults();
+        s.ok("trakt_get_user_stats", json!({})).await;
+    }
+    // A revoked sign-in without a refresh token: say how to sign in again.
+    let s2 = connect(&stack, &[("TRAKT_ACCESS_TOKEN", "revoked-token")]).await;
+    let err = s2.err("trakt_get_user_stats", json!({})).await;
+    assert!(
+        err.contains("Trakt") && err.contains("trakt_authenticate"),
+        "{err}"
+    );
+    let status = s2.ok("trakt_get_auth_status", json!({})).await;
+    assert_eq!(status["authenticated"], json!(false));
+    let log = s2.close().await;
+    assert!(!log.contains("revoked-token"));
+    let log = s.close().await;
+    assert_no_secrets(&stack, &log);
+}

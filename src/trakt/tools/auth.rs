@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{NOT_CONFIGURED, iso};
 use crate::{
+    backend::{BackendError, ErrorKind},
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
     plex::tools::NoArgs,
     trakt::{
@@ -235,6 +236,12 @@ client id or the secret. Use before the other trakt_* tools when unsure.",
         let user = match trakt.get::<User>("/users/me", &[]).await {
             Ok(user) => user,
             Err(ToolError::NotConfigured(message)) => return Ok(Json(not_signed_in(message))),
+            Err(
+                e @ ToolError::Backend(BackendError {
+                    kind: ErrorKind::Unauthorized(_),
+                    ..
+                }),
+            ) => return Ok(Json(not_signed_in(e.to_string()))),
             Err(e) => return Err(e),
         };
         let (source, _, expires_at) =
