@@ -1,0 +1,131 @@
+//! Benchmark of a full Plex → Trakt sync of the `large` fake stack (100,000 plays, of which the
+//! owner's ~47,000 are sent), through the real binary over stdio:
+//!
+//! 1. unthrottled (`TRAKT_WRITE_INTERVAL_MS=0`), default batch size: plex-mcp's own cost;
+//! 2. at Trakt's real pace (one write per second), `batchSize: 1000`: what a user waits;
+//! 3. the same sync again: everything already on Trakt, nothing sent.
+//!
+//! For each: wall time, Plex and Trakt requests, plays sent, and the server's peak RSS.
+//! Run with `cargo bench --bench trakt_sync`. Plain harness: it prints a table.
+
+use std::{process::Stdio, sync::Arc, time::Instant};
+
+use plex_mcp::fake::{Dataset, FakeStack, Scale};
+use rmcp::{
+    RoleClient, ServiceExt, model::CallToolRequestParams, service::RunningService,
+    transport::TokioChildProcess,
+};
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_plex-mcp");
+const TOKEN: &str = "bench-token";
+
+fn peak_rss_mib(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))?
+                .split_whitespace()
+                .nth(1)?
+                .parse::<f64>()
+                .ok()
+        })
+        .unwrap_or(0.0)
+        / 1024.0
+}
+
+async fn spawn(
+    stack: &FakeStack,
+    dir: &std::path::Path,
+    write_interval_ms: &str,
+) -> (RunningService<RoleClient, ()>, u32) {
+    let mut cmd = tokio::process::Command::new(BIN);
+    cmd.env_clear()
+        .current_dir(dir)
+        .env("HOME", dir)
+        .env("PLEX_MCP_DATA_DIR", dir.join("data"))
+        .env("PLEX_MCP_LOG", "warn")
+        .env("TRAKT_ACCESS_TOKEN", stack.trakt.state.issue_access_token())
+        .env("TRAKT_WRITE_INTERVAL_MS", write_interval_ms);
+    for (k, v) in stack.env() {
+        cmd.env(k, v);
+    }
+    let (transport, _) = TokioChildProcess::builder(cmd)
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn plex-mcp");
+    let pid = transport.id().expect("pid");
+    (().serve(transport).await.expect("initialize"), pid)
+}
+
+async fn run(label: &str, stack: &FakeStack, dir: &std::path::Path, interval: &str, args: Value) {
+    stack.control.clear_requests();
+    let (client, pid) = spawn(stack, dir, interval).await;
+    let Value::Object(args) = args else {
+        unreachable!()
+    };
+    let started = Instant::now();
+    let result = client
+        .call_tool(CallToolRequestParams::new("trakt_sync_to_trakt").with_arguments(args))
+        .await
+        .expect("call");
+    let elapsed = started.elapsed();
+    let rss = peak_rss_mib(pid);
+    let _ = client.cancel().await;
+    let out = result.structured_content.expect("structured result");
+    let requests = stack.control.requests();
+    let trakt = requests
+        .iter()
+        .filter(|r| r.contains(" /sync/") || r.contains(" /users/"))
+        .count();
+    let posts = requests
+        .iter()
+        .filter(|r| r.starts_with("POST /sync/history"))
+        .count();
+    println!(
+        "| {label} | {:.1} s | {} | {trakt} ({posts} POST) | {} | {} | {} | {rss:.0} MiB |",
+        elapsed.as_secs_f64(),
+        requests.len() - trakt,
+        out["plexPlays"],
+        out["toSend"],
+        out["alreadyOnTrakt"],
+    );
+}
+
+async fn large(now: i64) -> FakeStack {
+    FakeStack::start_with(Arc::new(Dataset::generate(Scale::LARGE, 1, now)), TOKEN)
+        .await
+        .unwrap()
+}
+
+#[tokio::main]
+async fn main() {
+    plex_mcp::backend::install_crypto_provider();
+    let now = chrono::Utc::now().timestamp();
+    let dir = std::env::temp_dir().join(format!("plex-mcp-bench-trakt-{}", std::process::id()));
+    let fresh = || {
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+    };
+    println!("\nPlex → Trakt sync of the large fake (owner's plays of 100,000)");
+    println!(
+        "| run | time | Plex requests | Trakt requests | plays | sent | already on Trakt | peak RSS |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    let stack = large(now).await;
+    fresh();
+    run("unthrottled, batch 500", &stack, &dir, "0", json!({})).await;
+    run("again (nothing to send)", &stack, &dir, "0", json!({})).await;
+    let stack = large(now).await;
+    fresh();
+    run(
+        "Trakt pace (1 write/s), batch 1000",
+        &stack,
+        &dir,
+        "1000",
+        json!({"batchSize": 1000}),
+    )
+    .await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
