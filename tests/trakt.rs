@@ -43,6 +43,17 @@ fn signed_in(stack: &FakeStack) -> String {
     stack.trakt.state.issue_access_token()
 }
 
+/// A server signed in to the fake Trakt (as by an earlier login) whose writes are not spaced.
+async fn signed_in_session(stack: &FakeStack, extra: &[(&str, &str)]) -> Session {
+    let token = signed_in(stack);
+    let mut env = vec![
+        ("TRAKT_ACCESS_TOKEN", token.as_str()),
+        ("TRAKT_WRITE_INTERVAL_MS", "0"),
+    ];
+    env.extend_from_slice(extra);
+    connect(stack, &env).await
+}
+
 #[tokio::test]
 async fn device_flow_signs_in_and_the_sign_in_survives_a_restart() {
     let stack = stack(Scale::DEMO, 61).await;
@@ -127,13 +138,12 @@ async fn code_flow_environment_tokens_and_bad_codes() {
     assert_no_secrets(&stack, &format!("{done}{bad}{reused}{log}"));
 
     // TRAKT_ACCESS_TOKEN still works as a starting point.
-    let token = signed_in(&stack);
-    let s = connect(&stack, &[("TRAKT_ACCESS_TOKEN", &token)]).await;
+    let s = signed_in_session(&stack, &[]).await;
     let status = s.ok("trakt_get_auth_status", json!({})).await;
     assert_eq!(status["authenticated"], json!(true));
     assert_eq!(status["source"], json!("environment"));
     let log = s.close().await;
-    assert!(!log.contains(&token), "the environment token is not logged");
+    assert_no_secrets(&stack, &log);
 }
 
 #[tokio::test]
@@ -339,15 +349,7 @@ async fn a_sync_killed_midway_resumes_and_posts_every_play_once() {
 #[tokio::test]
 async fn rate_limits_are_waited_out_or_reported() {
     let stack = stack(Scale::DEMO, 66).await;
-    let token = signed_in(&stack);
-    let s = connect(
-        &stack,
-        &[
-            ("TRAKT_ACCESS_TOKEN", &token),
-            ("TRAKT_WRITE_INTERVAL_MS", "0"),
-        ],
-    )
-    .await;
+    let s = signed_in_session(&stack, &[]).await;
     stack.control.inject_on(
         "POST",
         "/sync/history",
@@ -374,15 +376,7 @@ async fn rate_limits_are_waited_out_or_reported() {
     s.close().await;
 
     let stack = self::stack(Scale::DEMO, 67).await;
-    let token = signed_in(&stack);
-    let s = connect(
-        &stack,
-        &[
-            ("TRAKT_ACCESS_TOKEN", &token),
-            ("TRAKT_WRITE_INTERVAL_MS", "0"),
-        ],
-    )
-    .await;
+    let s = signed_in_session(&stack, &[]).await;
     stack.control.inject_on(
         "POST",
         "/sync/history",
@@ -412,8 +406,7 @@ async fn rate_limits_are_waited_out_or_reported() {
 #[tokio::test]
 async fn a_dry_run_counts_and_names_unmatched_items() {
     let stack = stack(Scale::DEMO, 68).await;
-    let token = signed_in(&stack);
-    let s = connect(&stack, &[("TRAKT_ACCESS_TOKEN", &token)]).await;
+    let s = signed_in_session(&stack, &[]).await;
     let out = s.ok("trakt_sync_to_trakt", json!({"dryRun": true})).await;
     let unmatched: Vec<&plex_mcp::fake::data::FakeItem> = stack
         .data
@@ -461,15 +454,7 @@ async fn a_dry_run_counts_and_names_unmatched_items() {
 #[tokio::test]
 async fn specials_stay_in_season_zero() {
     let stack = stack(Scale::DEMO, 69).await;
-    let token = signed_in(&stack);
-    let s = connect(
-        &stack,
-        &[
-            ("TRAKT_ACCESS_TOKEN", &token),
-            ("TRAKT_WRITE_INTERVAL_MS", "0"),
-        ],
-    )
-    .await;
+    let s = signed_in_session(&stack, &[]).await;
     s.ok("trakt_sync_to_trakt", json!({})).await;
     let seasons: HashSet<u64> = stack
         .trakt
@@ -490,8 +475,7 @@ async fn specials_stay_in_season_zero() {
 #[tokio::test]
 async fn trakt_to_plex_compares_and_applies_only_with_writes_enabled() {
     let stack = stack(Scale::DEMO, 70).await;
-    let token = signed_in(&stack);
-    let s = connect(&stack, &[("TRAKT_ACCESS_TOKEN", &token)]).await;
+    let s = signed_in_session(&stack, &[]).await;
     let out = s.ok("trakt_sync_from_trakt", json!({"limit": 5})).await;
     assert_eq!(out["missingInPlex"]["movies"], json!(3), "{out}");
     assert!(
@@ -505,33 +489,21 @@ async fn trakt_to_plex_compares_and_applies_only_with_writes_enabled() {
     assert!(err.contains("PLEX_ENABLE_MUTATIVE_OPS"), "{err}");
     s.close().await;
 
-    let s = connect(
-        &stack,
-        &[
-            ("TRAKT_ACCESS_TOKEN", &token),
-            ("PLEX_ENABLE_MUTATIVE_OPS", "true"),
-        ],
-    )
-    .await;
-    let unwatched_before = stack
-        .live
-        .read()
-        .unwrap()
-        .items
-        .iter()
-        .filter(|i| i.kind == "movie" && i.view_count.is_none())
-        .count();
+    let s = signed_in_session(&stack, &[("PLEX_ENABLE_MUTATIVE_OPS", "true")]).await;
+    let unwatched = || {
+        stack
+            .live
+            .read()
+            .unwrap()
+            .items
+            .iter()
+            .filter(|i| i.kind == "movie" && i.view_count.is_none())
+            .count()
+    };
+    let unwatched_before = unwatched();
     let out = s.ok("trakt_sync_from_trakt", json!({"apply": true})).await;
     assert_eq!(out["applied"]["markedWatched"], json!(3), "{out}");
-    let unwatched_after = stack
-        .live
-        .read()
-        .unwrap()
-        .items
-        .iter()
-        .filter(|i| i.kind == "movie" && i.view_count.is_none())
-        .count();
-    assert_eq!(unwatched_after, unwatched_before - 3);
+    assert_eq!(unwatched(), unwatched_before - 3);
     let again = s.ok("trakt_sync_from_trakt", json!({})).await;
     assert_eq!(again["missingInPlex"]["movies"], json!(0));
     s.close().await;
@@ -582,8 +554,7 @@ async fn search_sends_the_limit_and_needs_no_sign_in() {
 async fn scrobbles_follow_plex_playback() {
     let stack = stack(Scale::DEMO, 72).await;
     stack.live.write().unwrap().sessions.clear();
-    let token = signed_in(&stack);
-    let s = connect(&stack, &[("TRAKT_ACCESS_TOKEN", &token)]).await;
+    let s = signed_in_session(&stack, &[]).await;
     let started = s
         .ok("trakt_start_scrobbling", json!({"pollSeconds": 1}))
         .await;
@@ -786,8 +757,7 @@ async fn recommendations_use_trakt_when_signed_in() {
     assert_eq!(plain["traktEnhanced"], json!(false));
     s.close().await;
 
-    let token = signed_in(&stack);
-    let s = connect(&stack, &[("TRAKT_ACCESS_TOKEN", &token)]).await;
+    let s = signed_in_session(&stack, &[]).await;
     let enhanced = s.ok("get_recommendations", args).await;
     // The fake Trakt user rates generously (average above 8) and watched three of the library's
     // unwatched movies elsewhere; those in this library now count as watched.
@@ -824,15 +794,7 @@ async fn recommendations_use_trakt_when_signed_in() {
 #[tokio::test]
 async fn trakt_failures_are_clear_errors_and_the_server_keeps_serving() {
     let stack = stack(Scale::DEMO, 77).await;
-    let token = signed_in(&stack);
-    let s = connect(
-        &stack,
-        &[
-            ("TRAKT_ACCESS_TOKEN", &token),
-            ("PLEX_MCP_HTTP_TIMEOUT", "1"),
-        ],
-    )
-    .await;
+    let s = signed_in_session(&stack, &[("PLEX_MCP_HTTP_TIMEOUT", "1")]).await;
     let control = &stack.control;
     let cases: [(Fault, &[&str]); 3] = [
         (Fault::Status(500), &["Trakt", "HTTP 500"]),

@@ -44,6 +44,17 @@ impl Ids {
     }
 }
 
+impl From<crate::plex::models::ExternalIds> for Ids {
+    fn from(ext: crate::plex::models::ExternalIds) -> Self {
+        Ids {
+            imdb: ext.imdb,
+            tmdb: ext.tmdb.and_then(|v| v.parse().ok()),
+            tvdb: ext.tvdb.and_then(|v| v.parse().ok()),
+            ..Default::default()
+        }
+    }
+}
+
 /// A token answer from `/oauth/token` or `/oauth/device/token`.
 #[derive(Deserialize)]
 pub struct TokenResponse {

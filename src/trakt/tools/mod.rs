@@ -21,6 +21,15 @@ impl PlexMcp {
             .as_ref()
             .ok_or_else(|| ToolError::NotConfigured(NOT_CONFIGURED.into()))
     }
+
+    /// The Trakt client, for tools that act for the signed-in user.
+    pub(crate) async fn signed_in_trakt(&self) -> Result<&TraktClient, ToolError> {
+        let trakt = self.trakt()?;
+        match trakt.sign_in().await {
+            Some(_) => Ok(trakt),
+            None => Err(ToolError::NotConfigured(super::client::SIGN_IN_HINT.into())),
+        }
+    }
 }
 
 /// RFC 3339 (UTC, seconds) of unix seconds.

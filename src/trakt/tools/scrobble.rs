@@ -186,16 +186,6 @@ impl Scrobblable {
     }
 }
 
-fn trakt_ids(item: &Item) -> Ids {
-    let ext = item.external_ids();
-    Ids {
-        imdb: ext.imdb,
-        tmdb: ext.tmdb.and_then(|v| v.parse().ok()),
-        tvdb: ext.tvdb.and_then(|v| v.parse().ok()),
-        ..Default::default()
-    }
-}
-
 async fn metadata(ctx: &Context, rating_key: &str) -> Result<Item, ToolError> {
     let plex = &ctx.plex;
     let path = format!("/library/metadata/{rating_key}");
@@ -216,7 +206,7 @@ async fn resolve(ctx: &Context, rating_key: &str) -> Result<Scrobblable, ToolErr
     let item = metadata(ctx, rating_key).await?;
     match item.kind.as_str() {
         "movie" => {
-            let ids = trakt_ids(&item);
+            let ids = Ids::from(item.external_ids());
             if ids.is_empty() {
                 return Err(ToolError::NotFound(format!(
                     "{} has no IMDb/TMDB/TVDB id in Plex, so Trakt cannot match it (refresh its metadata in Plex).",
@@ -244,7 +234,7 @@ async fn resolve(ctx: &Context, rating_key: &str) -> Result<Scrobblable, ToolErr
                 )));
             };
             let show = metadata(ctx, show_key).await?;
-            let ids = trakt_ids(&show);
+            let ids = Ids::from(show.external_ids());
             if ids.is_empty() {
                 return Err(ToolError::NotFound(format!(
                     "{} has no IMDb/TMDB/TVDB id in Plex, so Trakt cannot match it.",
@@ -434,12 +424,7 @@ exits. Needs a Trakt sign-in.",
                 },
             }));
         }
-        let trakt = self.trakt()?;
-        if trakt.sign_in().await.is_none() {
-            return Err(ToolError::NotConfigured(
-                crate::trakt::client::SIGN_IN_HINT.into(),
-            ));
-        }
+        self.signed_in_trakt().await?;
         let progress = args.progress.unwrap_or(0.0);
         if !(0.0..=100.0).contains(&progress) {
             return Err(ToolError::invalid(

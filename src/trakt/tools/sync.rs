@@ -294,13 +294,7 @@ struct SyncItem {
 
 impl SyncItem {
     fn ids(&self) -> Ids {
-        let ext = external_ids(self.guid.as_deref(), &self.guids);
-        Ids {
-            imdb: ext.imdb,
-            tmdb: ext.tmdb.and_then(|v| v.parse().ok()),
-            tvdb: ext.tvdb.and_then(|v| v.parse().ok()),
-            ..Default::default()
-        }
+        external_ids(self.guid.as_deref(), &self.guids).into()
     }
 }
 
@@ -634,12 +628,7 @@ sign-in. Writes to Trakt; one sync at a time.",
         Parameters(args): Parameters<SyncToArgs>,
         context: RequestContext<RoleServer>,
     ) -> Result<Json<SyncToOutput>, ToolError> {
-        let trakt = self.trakt()?;
-        if trakt.sign_in().await.is_none() {
-            return Err(ToolError::NotConfigured(
-                crate::trakt::client::SIGN_IN_HINT.into(),
-            ));
-        }
+        let trakt = self.signed_in_trakt().await?;
         let batch_size = bounded("batchSize", args.batch_size, DEFAULT_BATCH, MAX_BATCH)?;
         let dry_run = args.dry_run.unwrap_or(false);
         let mode = args.mode.unwrap_or_default();
