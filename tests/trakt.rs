@@ -598,6 +598,19 @@ async fn scrobbles_follow_plex_playback() {
         .sessions
         .push(session(30, "playing"));
     stack.live.write().unwrap().sessions.push(guest.clone());
+    // And the owner plays something Plex never matched: it cannot be scrobbled, which the
+    // status says, and the other playback is scrobbled all the same.
+    let unmatched = stack
+        .data
+        .items
+        .iter()
+        .position(|i| i.guid.starts_with("local://"))
+        .unwrap();
+    stack.live.write().unwrap().sessions.push(ActiveSession {
+        item: unmatched,
+        session_key: "99".into(),
+        ..session(10, "playing")
+    });
     wait_for("start", || scrobbles().len() == 1).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     stack.live.write().unwrap().sessions[0] = session(50, "paused");
@@ -608,6 +621,10 @@ async fn scrobbles_follow_plex_playback() {
         status["scrobbler"]["nowPlaying"][0]["state"],
         json!("paused")
     );
+    let problem = status["scrobbler"]["lastError"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(problem.contains("no IMDb/TMDB/TVDB id"), "{status}");
     stack.live.write().unwrap().sessions[0] = session(95, "playing");
     wait_for("resume", || scrobbles().len() == 3).await;
     stack.live.write().unwrap().sessions.clear();

@@ -277,21 +277,25 @@ async fn send(
 }
 
 struct Tracked {
-    what: Scrobblable,
+    /// What the session plays on Trakt, or why it cannot be scrobbled (not looked up again).
+    what: Result<Scrobblable, String>,
     playing: bool,
     progress: f64,
 }
 
-/// One poll: compare Plex's sessions with what is tracked and tell Trakt what changed.
+/// One poll: compare Plex's sessions with what is tracked and tell Trakt what changed. A failure
+/// for one session is recorded and the others go on; only failing to read Plex ends the poll.
 async fn poll(
     ctx: &Context,
     account: &str,
     tracked: &mut HashMap<String, Tracked>,
     shared: &Mutex<Shared>,
-) -> Result<(), ToolError> {
+) -> Result<Option<String>, ToolError> {
     let plex = &ctx.plex;
     let page: MetadataPage<Item> = plex.get(plex.pms(), "/status/sessions", &[]).await?;
     let mut present = Vec::new();
+    let mut problem = None;
+    let mut changes: Vec<(&'static str, Scrobblable, f64)> = Vec::new();
     for s in page.metadata {
         let mine = s
             .user
@@ -314,30 +318,28 @@ async fn poll(
             .and_then(|p| p.state.as_deref())
             .is_none_or(|st| st != "paused");
         present.push(key.clone());
-        let action = match tracked.get_mut(&key) {
+        let action = if playing { "start" } else { "pause" };
+        match tracked.get_mut(&key) {
             Some(t) => {
                 t.progress = progress;
-                if t.playing == playing {
-                    continue;
+                if t.playing != playing {
+                    t.playing = playing;
+                    changes.extend(t.what.clone().ok().map(|w| (action, w, progress)));
                 }
-                t.playing = playing;
-                (if playing { "start" } else { "pause" }, t.what.clone())
             }
             None => {
-                let what = resolve(ctx, &s.rating_key).await?;
+                let what = resolve(ctx, &s.rating_key).await.map_err(|e| e.to_string());
+                changes.extend(what.clone().ok().map(|w| (action, w, progress)));
                 tracked.insert(
-                    key.clone(),
+                    key,
                     Tracked {
-                        what: what.clone(),
+                        what,
                         playing,
                         progress,
                     },
                 );
-                (if playing { "start" } else { "pause" }, what)
             }
-        };
-        send(ctx, action.0, &action.1, progress).await?;
-        lock(shared).sent += 1;
+        }
     }
     let ended: Vec<String> = tracked
         .keys()
@@ -345,21 +347,38 @@ async fn poll(
         .cloned()
         .collect();
     for key in ended {
-        if let Some(t) = tracked.remove(&key) {
-            // Trakt marks the item watched when the stop comes at 80 % or more.
-            send(ctx, "stop", &t.what, t.progress).await?;
-            lock(shared).sent += 1;
+        // Trakt marks the item watched when the stop comes at 80 % or more.
+        if let Some(Tracked {
+            what: Ok(what),
+            progress,
+            ..
+        }) = tracked.remove(&key)
+        {
+            changes.push(("stop", what, progress));
+        }
+    }
+    for (action, what, progress) in changes {
+        match send(ctx, action, &what, progress).await {
+            Ok(()) => lock(shared).sent += 1,
+            Err(e) => problem = Some(e.to_string()),
         }
     }
     lock(shared).now_playing = tracked
         .values()
-        .map(|t| NowPlaying {
-            title: t.what.title.clone(),
-            state: if t.playing { "playing" } else { "paused" }.into(),
-            progress: (t.progress * 10.0).round() / 10.0,
+        .filter_map(|t| {
+            Some(NowPlaying {
+                title: t.what.as_ref().ok()?.title.clone(),
+                state: if t.playing { "playing" } else { "paused" }.into(),
+                progress: (t.progress * 10.0).round() / 10.0,
+            })
         })
         .collect();
-    Ok(())
+    // An item that cannot be scrobbled stays reported while it plays.
+    Ok(problem.or_else(|| {
+        tracked
+            .values()
+            .find_map(|t| t.what.as_ref().err().cloned())
+    }))
 }
 
 async fn watch(
@@ -371,17 +390,14 @@ async fn watch(
 ) {
     let mut tracked = HashMap::new();
     loop {
-        let result = poll(&ctx, &account, &mut tracked, &shared).await;
-        {
-            let mut s = lock(&shared);
-            match result {
-                Ok(()) => s.last_error = None,
-                Err(e) => {
-                    tracing::warn!("scrobbler: {e}");
-                    s.last_error = Some(e.to_string());
-                }
-            }
+        let problem = match poll(&ctx, &account, &mut tracked, &shared).await {
+            Ok(problem) => problem,
+            Err(e) => Some(e.to_string()),
+        };
+        if let Some(p) = &problem {
+            tracing::warn!("scrobbler: {p}");
         }
+        lock(&shared).last_error = problem;
         tokio::select! {
             _ = cancel.cancelled() => return,
             _ = tokio::time::sleep(every) => {}
