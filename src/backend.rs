@@ -20,6 +20,7 @@ pub enum Service {
     Sonarr,
     Radarr,
     Trakt,
+    PlexTv,
 }
 
 impl Service {
@@ -30,6 +31,7 @@ impl Service {
             Service::Sonarr => "Sonarr",
             Service::Radarr => "Radarr",
             Service::Trakt => "Trakt",
+            Service::PlexTv => "plex.tv",
         }
     }
 
@@ -40,6 +42,7 @@ impl Service {
             Service::Sonarr => "SONARR_URL",
             Service::Radarr => "RADARR_URL",
             Service::Trakt => "TRAKT_BASE_URL",
+            Service::PlexTv => "PLEX_TV_URL",
         }
     }
 
@@ -58,6 +61,7 @@ impl Service {
             Service::Radarr => {
                 "Check RADARR_API_KEY: find it in Radarr → Settings → General → API Key."
             }
+            Service::PlexTv => "Sign in again with `plex-mcp login`.",
             Service::Trakt => {
                 "Sign in again (trakt_authenticate, or `plex-mcp trakt login`); if that fails too, check \
                  TRAKT_CLIENT_ID and TRAKT_CLIENT_SECRET against your app at https://trakt.tv/oauth/applications."

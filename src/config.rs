@@ -30,6 +30,7 @@ impl fmt::Display for Secret {
 
 pub const DEFAULT_PLEX_URL: &str = "http://localhost:32400";
 pub const DEFAULT_DISCOVER_URL: &str = "https://discover.provider.plex.tv";
+pub const DEFAULT_PLEX_TV_URL: &str = "https://plex.tv";
 pub const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_MAX_SESSIONS: usize = 64;
 pub const DEFAULT_SESSION_IDLE: Duration = Duration::from_secs(300);
@@ -65,7 +66,11 @@ pub struct ArrConfig {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub plex_url: String,
+    /// Whether PLEX_URL was set: a stored login's server URL applies only when it was not.
+    pub plex_url_set: bool,
     pub plex_token: Option<Secret>,
+    /// plex.tv, for `plex-mcp login` (`PLEX_TV_URL`).
+    pub plex_tv_url: String,
     /// The Plex write tools are offered only when `PLEX_ENABLE_MUTATIVE_OPS` is exactly `true`
     /// (as in the reference) and `--read-only` is not given.
     pub mutative_ops: bool,
@@ -139,7 +144,13 @@ impl Config {
         )?);
         Ok(Self {
             plex_url: trim_base(non_empty("PLEX_URL").as_deref().unwrap_or(DEFAULT_PLEX_URL)),
+            plex_url_set: non_empty("PLEX_URL").is_some(),
             plex_token: non_empty("PLEX_TOKEN").map(Secret::new),
+            plex_tv_url: trim_base(
+                non_empty("PLEX_TV_URL")
+                    .as_deref()
+                    .unwrap_or(DEFAULT_PLEX_TV_URL),
+            ),
             mutative_ops: get("PLEX_ENABLE_MUTATIVE_OPS").as_deref() == Some("true"),
             discover_url: trim_base(
                 non_empty("PLEX_DISCOVER_URL")
@@ -229,6 +240,8 @@ mod tests {
         let c = config(&[("HOME", "/home/u")]).unwrap();
         assert_eq!(c.plex_url, "http://localhost:32400");
         assert_eq!(c.discover_url, "https://discover.provider.plex.tv");
+        assert_eq!(c.plex_tv_url, "https://plex.tv");
+        assert!(!c.plex_url_set);
         assert_eq!(c.data_dir, PathBuf::from("/home/u/.local/share/plex-mcp"));
         assert!(c.plex_token.is_none());
         assert_eq!(c.http_timeout, DEFAULT_HTTP_TIMEOUT);

@@ -2,6 +2,8 @@
 //! commands, one file each.
 
 mod call;
+mod doctor;
+mod login;
 mod serve;
 mod tools;
 mod trakt_login;
@@ -58,6 +60,10 @@ pub enum Command {
     Tools,
     /// Run one tool as an MCP client would and print its structured result as JSON.
     Call(call::CallArgs),
+    /// Sign in to Plex with a PIN (plex.tv), pick your server's best address, store token and URL.
+    Login(login::LoginArgs),
+    /// Check every configured service: reachable, credentials accepted, version; says what to fix.
+    Doctor,
     /// Trakt.tv account commands.
     #[command(subcommand)]
     Trakt(trakt_login::TraktCommand),
@@ -69,9 +75,9 @@ pub enum Transport {
     Http,
 }
 
-const TOKEN_HELP: &str = "PLEX_TOKEN is not set. Set it to your X-Plex-Token \
-(https://support.plex.tv/articles/204059436-finding-an-authentication-token-x-plex-token/) in the \
-environment or a .env file, or try the sample stack with --demo.";
+const TOKEN_HELP: &str = "no Plex server configured. Run `plex-mcp login` to sign in and pick your \
+server, or set PLEX_URL and PLEX_TOKEN (https://support.plex.tv/articles/204059436-finding-an-authentication-token-x-plex-token/) \
+in the environment or a .env file; or try the sample stack with --demo.";
 
 /// Runs the parsed command line to completion and gives the process exit code.
 pub async fn run(cli: Cli) -> ExitCode {
@@ -93,6 +99,7 @@ pub async fn run(cli: Cli) -> ExitCode {
             Ok(stack) => {
                 config.plex_url = stack.plex.url.clone();
                 config.discover_url = stack.discover.url.clone();
+                config.plex_tv_url = stack.plextv.server.url.clone();
                 config.plex_token = Some(Secret::new(stack.token.clone()));
                 for (arr, fake) in [
                     (&mut config.sonarr, &stack.sonarr),
@@ -142,26 +149,60 @@ pub async fn run(cli: Cli) -> ExitCode {
         Ok(t) => t,
         Err(e) => return usage_error(&e),
     };
-    // Signing in to Trakt needs no Plex server.
-    if let Some(Command::Trakt(trakt_command)) = &cli.command {
-        let code = trakt_login::run(trakt.as_ref(), &store, trakt_command).await;
+    // A stored `plex-mcp login` fills in what the environment leaves unset.
+    match store.plex_login() {
+        Ok(Some(login)) => {
+            if config.plex_token.is_none() {
+                config.plex_token = Some(login.token);
+            }
+            if !config.plex_url_set {
+                config.plex_url = login.url;
+            }
+        }
+        Ok(None) => {}
+        Err(e) => return usage_error(&e),
+    }
+    let arr = |service, c| ArrClient::new(service, c, http.clone(), config.http_timeout);
+    let (sonarr, radarr) = match (
+        arr(Service::Sonarr, &config.sonarr),
+        arr(Service::Radarr, &config.radarr),
+    ) {
+        (Ok(s), Ok(r)) => (s, r),
+        (Err(e), _) | (_, Err(e)) => return usage_error(&e),
+    };
+    let plex = match config
+        .plex_token
+        .as_ref()
+        .map(|token| PlexClient::new(&config, token, http.clone()))
+    {
+        Some(Ok(p)) => Some(p),
+        Some(Err(e)) => return usage_error(&e),
+        None => None,
+    };
+    // Signing in and checking the setup need no working Plex server.
+    let early = match &cli.command {
+        Some(Command::Trakt(trakt_command)) => {
+            Some(trakt_login::run(trakt.as_ref(), &store, trakt_command).await)
+        }
+        Some(Command::Login(args)) => Some(login::run(&config, &store, http.clone(), args).await),
+        Some(Command::Doctor) => Some(
+            doctor::run(
+                &config,
+                plex.as_ref(),
+                sonarr.as_ref(),
+                radarr.as_ref(),
+                trakt.as_ref(),
+            )
+            .await,
+        ),
+        _ => None,
+    };
+    if let Some(code) = early {
         drop(demo_stack);
         return code;
     }
-    let Some(token) = config.plex_token.clone() else {
+    let Some(plex) = plex else {
         return usage_error(TOKEN_HELP);
-    };
-    let clients = PlexClient::new(&config, &token, http.clone()).and_then(|plex| {
-        let arr = |service, c| ArrClient::new(service, c, http.clone(), config.http_timeout);
-        Ok((
-            plex,
-            arr(Service::Sonarr, &config.sonarr)?,
-            arr(Service::Radarr, &config.radarr)?,
-        ))
-    });
-    let (plex, sonarr, radarr) = match clients {
-        Ok(c) => c,
-        Err(e) => return usage_error(&e),
     };
     let ctx = Arc::new(Context {
         config,
@@ -179,7 +220,9 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Serve(args) => serve::run(ctx, args).await,
         Command::Tools => tools::run(ctx),
         Command::Call(args) => call::run(ctx, args).await,
-        Command::Trakt(_) => unreachable!("handled before the Plex client is built"),
+        Command::Trakt(_) | Command::Login(_) | Command::Doctor => {
+            unreachable!("handled before the Plex client is required")
+        }
     };
     drop(demo_stack);
     code

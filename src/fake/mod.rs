@@ -9,6 +9,7 @@ pub mod arr;
 pub mod data;
 mod discover;
 pub mod plex;
+pub mod plextv;
 pub mod trakt;
 
 use std::{
@@ -228,7 +229,8 @@ pub struct FakeTrakt {
     pub client_secret: String,
 }
 
-/// The whole sample stack: fake Plex Media Server, Plex Discover, Sonarr, Radarr and Trakt.
+/// The whole sample stack: fake Plex Media Server, Plex Discover, plex.tv, Sonarr, Radarr and
+/// Trakt.
 pub struct FakeStack {
     /// The data as generated; tests compute expectations from it.
     pub data: Arc<Dataset>,
@@ -240,7 +242,14 @@ pub struct FakeStack {
     pub sonarr: FakeArr,
     pub radarr: FakeArr,
     pub trakt: FakeTrakt,
+    pub plextv: FakePlexTv,
     pub token: String,
+}
+
+/// A running fake plex.tv and the handle on its state.
+pub struct FakePlexTv {
+    pub server: FakeServer,
+    pub state: plextv::PlexTvHandle,
 }
 
 impl FakeStack {
@@ -293,6 +302,23 @@ impl FakeStack {
             client_id,
             client_secret,
         };
+        // The account has one server, reachable only on its local address.
+        let state = plextv::PlexTvHandle::new(
+            &token,
+            vec![plextv::FakeResource {
+                name: data.server_name.clone(),
+                owned: true,
+                connections: vec![
+                    ("http://127.0.0.1:9".into(), false, false),
+                    (plex.url.clone(), true, false),
+                    ("http://127.0.0.1:10".into(), false, true),
+                ],
+            }],
+        );
+        let plextv = FakePlexTv {
+            server: spawn(plextv::router(state.clone()), control.clone()).await?,
+            state,
+        };
         Ok(FakeStack {
             data,
             live,
@@ -302,6 +328,7 @@ impl FakeStack {
             sonarr,
             radarr,
             trakt,
+            plextv,
             token,
         })
     }
@@ -316,6 +343,7 @@ impl FakeStack {
             ("SONARR_API_KEY", self.sonarr.api_key.clone()),
             ("RADARR_URL", self.radarr.server.url.clone()),
             ("RADARR_API_KEY", self.radarr.api_key.clone()),
+            ("PLEX_TV_URL", self.plextv.server.url.clone()),
             ("TRAKT_BASE_URL", self.trakt.server.url.clone()),
             ("TRAKT_CLIENT_ID", self.trakt.client_id.clone()),
             ("TRAKT_CLIENT_SECRET", self.trakt.client_secret.clone()),

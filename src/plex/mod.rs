@@ -1,5 +1,6 @@
-//! Plex Media Server and Plex Discover: client, response models and the Plex tools.
+//! Plex Media Server, Plex Discover and plex.tv: clients, response models and the Plex tools.
 
 pub mod client;
 pub mod models;
 pub mod tools;
+pub mod tv;

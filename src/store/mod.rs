@@ -15,7 +15,8 @@ use crate::config::Secret;
 pub const DB_FILE: &str = "state.sqlite3";
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many have run.
-const MIGRATIONS: &[&str] = &["CREATE TABLE trakt_tokens (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE trakt_tokens (
          id INTEGER PRIMARY KEY CHECK (id = 1),
          access_token TEXT NOT NULL,
          refresh_token TEXT,
@@ -27,7 +28,19 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE trakt_tokens (
          key TEXT PRIMARY KEY,
          state TEXT NOT NULL,
          updated_at INTEGER NOT NULL
-     ) WITHOUT ROWID;"];
+     ) WITHOUT ROWID;",
+    "CREATE TABLE plex_login (
+         id INTEGER PRIMARY KEY CHECK (id = 1),
+         token TEXT NOT NULL,
+         url TEXT NOT NULL,
+         server_name TEXT NOT NULL,
+         updated_at INTEGER NOT NULL
+     );
+     CREATE TABLE settings (
+         key TEXT PRIMARY KEY,
+         value TEXT NOT NULL
+     ) WITHOUT ROWID;",
+];
 
 /// The Trakt sign-in as stored.
 #[derive(Clone, Debug)]
@@ -37,6 +50,14 @@ pub struct StoredTokens {
     /// Unix seconds.
     pub expires_at: i64,
     pub username: Option<String>,
+}
+
+/// The Plex server `plex-mcp login` chose, and the token for it.
+#[derive(Clone, Debug)]
+pub struct PlexLogin {
+    pub token: Secret,
+    pub url: String,
+    pub server_name: String,
 }
 
 /// Where a play stands in the Plex → Trakt ledger.
@@ -148,6 +169,71 @@ impl Store {
             .map_err(db_error)
     }
 
+    pub fn plex_login(&self) -> Result<Option<PlexLogin>, String> {
+        self.conn()
+            .query_row(
+                "SELECT token, url, server_name FROM plex_login WHERE id = 1",
+                [],
+                |row| {
+                    Ok(PlexLogin {
+                        token: Secret::new(row.get::<_, String>(0)?),
+                        url: row.get(1)?,
+                        server_name: row.get(2)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(db_error)
+    }
+
+    pub fn save_plex_login(&self, login: &PlexLogin) -> Result<(), String> {
+        self.conn()
+            .execute(
+                "INSERT INTO plex_login (id, token, url, server_name, updated_at)
+                 VALUES (1, ?1, ?2, ?3, ?4)
+                 ON CONFLICT (id) DO UPDATE SET token = ?1, url = ?2, server_name = ?3, updated_at = ?4",
+                params![
+                    login.token.expose(),
+                    login.url,
+                    login.server_name,
+                    chrono::Utc::now().timestamp()
+                ],
+            )
+            .map(drop)
+            .map_err(db_error)
+    }
+
+    /// This installation's `X-Plex-Client-Identifier`: made once, then the same on every run,
+    /// so plex.tv lists one device for plex-mcp, not one per login.
+    pub fn client_identifier(&self) -> Result<String, String> {
+        let conn = self.conn();
+        let existing: Option<String> = conn
+            .query_row(
+                "SELECT value FROM settings WHERE key = 'client_identifier'",
+                [],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(db_error)?;
+        if let Some(id) = existing {
+            return Ok(id);
+        }
+        let id = format!(
+            "plex-mcp-{:016x}{:08x}",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos() as u64)
+                .unwrap_or(0),
+            std::process::id()
+        );
+        conn.execute(
+            "INSERT INTO settings (key, value) VALUES ('client_identifier', ?1)",
+            params![id],
+        )
+        .map_err(db_error)?;
+        Ok(id)
+    }
+
     /// Every ledger entry, by key.
     pub fn ledger(&self) -> Result<HashMap<String, LedgerState>, String> {
         let conn = self.conn();
@@ -202,10 +288,10 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     let done: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     for (n, sql) in MIGRATIONS.iter().enumerate().skip(done.max(0) as usize) {
-        conn.execute_batch(&format!(
-            "BEGIN; {sql}; PRAGMA user_version = {}; COMMIT;",
-            n + 1
-        ))?;
+        let tx = conn.unchecked_transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", n as i64 + 1)?;
+        tx.commit()?;
     }
     Ok(())
 }
@@ -282,6 +368,26 @@ mod tests {
             let mode = std::fs::metadata(&dir).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o700);
         }
+    }
+
+    #[test]
+    fn plex_login_and_a_stable_client_identifier() {
+        let store = Store::open(&temp_dir("login")).unwrap();
+        let id = store.client_identifier().unwrap();
+        assert_eq!(store.client_identifier().unwrap(), id);
+        assert!(store.plex_login().unwrap().is_none());
+        store
+            .save_plex_login(&PlexLogin {
+                token: Secret::new("t"),
+                url: "http://nas:32400".into(),
+                server_name: "NAS".into(),
+            })
+            .unwrap();
+        let got = store.plex_login().unwrap().unwrap();
+        assert_eq!(
+            (got.token.expose(), got.url.as_str()),
+            ("t", "http://nas:32400")
+        );
     }
 
     #[test]
