@@ -54,7 +54,8 @@ pub async fn run(
     };
     let lifetime = pin.expires_in.unwrap_or(DEFAULT_PIN_LIFETIME);
     println!(
-        "Open this link, sign in to Plex and allow plex-mcp (valid for {} minutes):\n  {}\nWaiting for approval...",
+        "Open this link, sign in to Plex and allow plex-mcp (code {}, valid for {} minutes):\n  {}\nWaiting for approval...",
+        pin.code,
         lifetime.div_ceil(60),
         tv.auth_url(&pin)
     );
