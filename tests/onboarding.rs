@@ -171,6 +171,14 @@ async fn login_picks_a_reachable_server_and_its_best_address() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A service, the environment or fault that breaks it, and the fix its line must name.
+type BrokenCase<'a> = (
+    &'a str,
+    Vec<(&'a str, &'a str)>,
+    Option<(&'a str, Fault)>,
+    &'a str,
+);
+
 /// The doctor's line for `service`.
 fn line<'a>(out: &'a str, service: &str) -> &'a str {
     out.lines()
@@ -192,7 +200,7 @@ async fn doctor_passes_a_healthy_stack_and_names_each_broken_service() {
     }
     assert!(line(&text, "Trakt").contains("demo-viewer"));
 
-    let cases: Vec<(&str, Vec<(&str, &str)>, Option<(&str, Fault)>, &str)> = vec![
+    let cases: Vec<BrokenCase> = vec![
         (
             "Plex",
             vec![("PLEX_TOKEN", "wrong-token")],
