@@ -634,3 +634,73 @@ async fn fake_trakt_matches_the_trakt_spec() {
     let stats = trakt_example_validator(&spec, "/users/{id}/stats", "get", "200");
     assert!(!stats.is_valid(&json!({"movies": "many"})));
 }
+
+#[tokio::test]
+async fn fake_plex_tv_matches_the_plex_tv_spec() {
+    let stack = stack(Scale::DEMO, 48).await;
+    let legacy = load(LEGACY);
+    let http = plex_mcp::backend::http_client(std::time::Duration::from_secs(10));
+    let base = format!("{}/api/v2", stack.plextv.server.url);
+    let req = |method: reqwest::Method, path: &str| {
+        http.request(method, format!("{base}{path}"))
+            .header("Accept", "application/json")
+            .header("X-Plex-Client-Identifier", "spec-check")
+            .header("X-Plex-Product", "plex-mcp")
+    };
+    let pointer = |path: &str, method: &str, status: u16| {
+        format!(
+            "#/paths/{}/{method}/responses/{status}/content/application~1json/schema",
+            escape(path)
+        )
+    };
+    let resp = req(reqwest::Method::POST, "/pins?strong=true")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let pin: Value = resp.json().await.unwrap();
+    assert_valid(
+        &validator(&legacy, &pointer("/pins", "post", 201)),
+        "POST /pins",
+        &pin,
+    );
+    let polled: Value = req(reqwest::Method::GET, &format!("/pins/{}", pin["id"]))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        polled["authToken"].is_string(),
+        "the demo account approves at once"
+    );
+    assert_valid(
+        &validator(&legacy, &pointer("/pins/{pinID}", "get", 200)),
+        "GET /pins/{id}",
+        &polled,
+    );
+    let resources: Value = req(
+        reqwest::Method::GET,
+        "/resources?includeHttps=1&includeRelay=1",
+    )
+    .header("X-Plex-Token", TEST_TOKEN)
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert!(resources.as_array().unwrap().len() >= 2);
+    assert_valid(
+        &validator(&legacy, &pointer("/resources", "get", 200)),
+        "GET /resources",
+        &resources,
+    );
+    let missing_id = http.post(format!("{base}/pins")).send().await.unwrap();
+    assert_eq!(
+        missing_id.status(),
+        400,
+        "plex.tv requires X-Plex-Client-Identifier"
+    );
+}
