@@ -141,3 +141,62 @@ fn help_explains_the_demo() {
     assert_eq!(out.status.code(), Some(0));
     assert!(stdout(&out).contains("--demo") && stdout(&out).contains("serve"));
 }
+
+#[test]
+fn readme_lists_exactly_the_tools_the_code_has() {
+    let out = run(
+        &["--demo", "tools"],
+        &[("PLEX_ENABLE_MUTATIVE_OPS", "true")],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let listed = stdout(&out);
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let block = readme
+        .split("<!-- tools:begin -->\n```text\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```\n<!-- tools:end -->").next())
+        .expect("README has the generated tool block");
+    assert_eq!(
+        block, listed,
+        "README's tool list is out of date: regenerate it with \
+         `PLEX_ENABLE_MUTATIVE_OPS=true plex-mcp --demo tools`"
+    );
+    assert_eq!(
+        listed.lines().count(),
+        58,
+        "46 tools plus the 12 write tools"
+    );
+    // Every tool name the README mentions elsewhere exists.
+    let names: Vec<&str> = listed
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    let prefixes = [
+        "get_",
+        "trakt_",
+        "sonarr_",
+        "radarr_",
+        "arr_",
+        "mark_",
+        "rate_",
+        "add_to",
+        "remove_from",
+        "clear_pl",
+        "delete_pl",
+        "create_pl",
+        "update_meta",
+        "search_",
+        "export_",
+    ];
+    for mention in readme.split('`').skip(1).step_by(2) {
+        if prefixes.iter().any(|p| mention.starts_with(p))
+            && mention.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+        {
+            assert!(
+                names.contains(&mention),
+                "README mentions `{mention}`, which is not a tool"
+            );
+        }
+    }
+}

@@ -5,7 +5,9 @@ use std::{process::ExitCode, sync::Arc};
 use crate::mcp::server::{Context, PlexMcp};
 
 pub fn run(ctx: Arc<Context>) -> ExitCode {
-    let tools = PlexMcp::new(ctx).tools();
+    let mut tools = PlexMcp::new(ctx).tools();
+    // A stable order: the README's tool list is this output.
+    tools.sort_by(|a, b| a.name.cmp(&b.name));
     let width = tools.iter().map(|t| t.name.len()).max().unwrap_or(0);
     for tool in tools {
         let description = tool.description.as_deref().unwrap_or("");
