@@ -609,3 +609,50 @@ async fn export_streams_the_library_to_a_file() {
     );
     s.close().await;
 }
+
+#[tokio::test]
+async fn servers_without_total_size_are_still_read_to_the_end() {
+    let stack = stack(MEDIUM, 14).await;
+    stack.control.omit_totals(true);
+    let s = connect(&stack, &[]).await;
+    let movies = section_items(&stack.data.items, 1, "movie");
+    let listed = s
+        .ok(
+            "get_library_items",
+            json!({"libraryKey": "1", "limit": 100000}),
+        )
+        .await;
+    assert_eq!(listed["items"].as_array().unwrap().len(), movies.len());
+    let exported = s
+        .ok(
+            "export_library",
+            json!({"libraryKey": "1", "outputPath": "all.json", "pageSize": 700}),
+        )
+        .await;
+    assert_eq!(
+        exported["totalExported"],
+        json!(movies.len()),
+        "not just the first page"
+    );
+    let rows: Vec<Value> = serde_json::from_str(
+        &std::fs::read_to_string(exported["outputPath"].as_str().unwrap()).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(rows.len(), movies.len());
+    let stats = s.ok("get_watch_stats", json!({"timeRange": 3650})).await;
+    assert_eq!(
+        stats["totalPlays"],
+        json!(stack.data.history.len()),
+        "{stats}"
+    );
+    let requests = stack.control.requests();
+    assert!(
+        requests
+            .iter()
+            .filter(|r| r.contains("/library/sections/1/all"))
+            .count()
+            >= 4,
+        "read page by page"
+    );
+    s.close().await;
+}

@@ -60,6 +60,8 @@ struct FaultRule {
 struct ControlInner {
     faults: Mutex<Vec<FaultRule>>,
     requests: Mutex<Vec<String>>,
+    /// Answer like Plex servers that do not report `totalSize`.
+    omit_totals: std::sync::atomic::AtomicBool,
 }
 
 /// Test-side handle on the fakes: fault injection and a log of the requests served.
@@ -84,6 +86,14 @@ impl Control {
             fault,
             remaining: times,
         });
+    }
+
+    /// Leave `totalSize` (and `X-Plex-Container-Total-Size`) out of every answer, as some Plex
+    /// endpoints and versions do: clients must then page until a short page.
+    pub fn omit_totals(&self, on: bool) {
+        self.0
+            .omit_totals
+            .store(on, std::sync::atomic::Ordering::SeqCst);
     }
 
     pub fn clear_faults(&self) {
@@ -128,6 +138,13 @@ async fn control_layer(State(control): State<Control>, req: Request, next: Next)
     let method = req.method().to_string();
     lock(&control.0.requests).push(line);
     match control.take_fault(&method, &path) {
+        None if control
+            .0
+            .omit_totals
+            .load(std::sync::atomic::Ordering::SeqCst) =>
+        {
+            without_totals(next.run(req).await).await
+        }
         None => next.run(req).await,
         Some(Fault::Delay(d)) => {
             tokio::time::sleep(d).await;
@@ -154,6 +171,28 @@ async fn control_layer(State(control): State<Control>, req: Request, next: Next)
         )
             .into_response(),
     }
+}
+
+async fn without_totals(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    parts.headers.remove("x-plex-container-total-size");
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let body = match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(mut json) => {
+            if let Some(c) = json
+                .get_mut("MediaContainer")
+                .and_then(|c| c.as_object_mut())
+            {
+                c.remove("totalSize");
+            }
+            serde_json::to_vec(&json).unwrap_or_else(|_| bytes.to_vec())
+        }
+        Err(_) => bytes.to_vec(),
+    };
+    parts.headers.remove("content-length");
+    Response::from_parts(parts, axum::body::Body::from(body))
 }
 
 /// Whether `req` carries `secret` in header `header` or in query parameter `param`: Plex and

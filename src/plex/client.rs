@@ -38,6 +38,13 @@ pub struct Page<T> {
     pub total: Option<usize>,
 }
 
+/// A collection being read: the first page, Plex's total when it says, and the other pages.
+pub struct Walk<'a, T> {
+    pub first: Vec<T>,
+    pub total: Option<usize>,
+    pub rest: futures::stream::BoxStream<'a, Result<Vec<T>, BackendError>>,
+}
+
 /// A window of a collection, read completely.
 pub struct Collected<T> {
     pub items: Vec<T>,
@@ -156,8 +163,8 @@ impl PlexClient {
     }
 
     /// Pages `[from, end)` of a collection, `step` rows each, fetched `PAGE_CONCURRENCY` at a time
-    /// and yielded in order, so callers can stream them (to a file, into an aggregate).
-    pub fn pages<'a, T: DeserializeOwned + Send + 'a>(
+    /// and yielded in order.
+    fn pages<'a, T: DeserializeOwned + Send + 'a>(
         &'a self,
         backend: &'a Backend,
         path: &'a str,
@@ -176,6 +183,49 @@ impl PlexClient {
             .buffered(PAGE_CONCURRENCY)
     }
 
+    /// Walks at most `limit` rows from `offset`, `size` per request: the first page at once, the
+    /// rest as a stream of pages in order, so callers can fold or write them as they come. With
+    /// Plex's `totalSize` the remaining pages are fetched `PAGE_CONCURRENCY` at a time; without it
+    /// one after another until a short page.
+    pub async fn walk<'a, T: DeserializeOwned + Send + 'a>(
+        &'a self,
+        backend: &'a Backend,
+        path: &'a str,
+        query: &'a [(&'a str, String)],
+        offset: usize,
+        limit: usize,
+        size: usize,
+    ) -> Result<Walk<'a, T>, BackendError> {
+        let size = size.clamp(1, PAGE_SIZE).min(limit.max(1));
+        let first = self.page::<T>(backend, path, query, offset, size).await?;
+        let got = first.items.len();
+        let end = offset.saturating_add(limit);
+        let rest = match first.total {
+            // A server that caps the container size below what we asked for sets the step.
+            Some(total) if got > 0 && offset + got < total.min(end) => self
+                .pages(backend, path, query, offset + got, total.min(end), got)
+                .boxed(),
+            None if got == size && offset + got < end => {
+                futures::stream::try_unfold(Some(offset + got), move |next| async move {
+                    let Some(start) = next.filter(|s| *s < end) else {
+                        return Ok(None);
+                    };
+                    let page = self.page::<T>(backend, path, query, start, size).await?;
+                    let n = page.items.len();
+                    let after = (n == size).then_some(start + n);
+                    Ok((n > 0).then_some((page.items, after)))
+                })
+                .boxed()
+            }
+            _ => futures::stream::empty().boxed(),
+        };
+        Ok(Walk {
+            first: first.items,
+            total: first.total,
+            rest,
+        })
+    }
+
     /// Reads `limit` rows from `offset` (or to the end), however many pages that takes.
     pub async fn collect<T: DeserializeOwned + Send>(
         &self,
@@ -185,39 +235,16 @@ impl PlexClient {
         offset: usize,
         limit: usize,
     ) -> Result<Collected<T>, BackendError> {
-        let size = limit.clamp(1, PAGE_SIZE);
-        let first = self.page::<T>(backend, path, query, offset, size).await?;
-        let got = first.items.len();
-        let mut items = first.items;
-        match first.total {
-            Some(total) => {
-                let end = total.min(offset.saturating_add(limit));
-                // A server that caps the container size below what we asked for sets the step.
-                if got > 0 && offset + got < end {
-                    let rest: Vec<Vec<T>> = self
-                        .pages(backend, path, query, offset + got, end, got)
-                        .try_collect()
-                        .await?;
-                    items.extend(rest.into_iter().flatten());
-                }
-                items.truncate(limit);
-                Ok(Collected { items, total })
-            }
-            None => {
-                // Without totalSize the only end marker is a short page.
-                let mut last = got;
-                while last == size && items.len() < limit {
-                    let next = self
-                        .page::<T>(backend, path, query, offset + items.len(), size)
-                        .await?;
-                    last = next.items.len();
-                    items.extend(next.items);
-                }
-                items.truncate(limit);
-                let total = offset + items.len();
-                Ok(Collected { items, total })
-            }
+        let mut walk = self
+            .walk::<T>(backend, path, query, offset, limit, limit)
+            .await?;
+        let mut items = std::mem::take(&mut walk.first);
+        while let Some(page) = walk.rest.try_next().await? {
+            items.extend(page);
         }
+        items.truncate(limit);
+        let total = walk.total.unwrap_or(offset + items.len());
+        Ok(Collected { items, total })
     }
 
     /// Reads a whole collection.

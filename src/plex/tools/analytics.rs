@@ -816,41 +816,12 @@ impl PlexMcp {
                 });
             }
         };
-        let first = plex
-            .page::<HistoryRow>(plex.pms(), HISTORY_PATH, &query, 0, PAGE_SIZE)
+        let mut walk = plex
+            .walk::<HistoryRow>(plex.pms(), HISTORY_PATH, &query, 0, usize::MAX, PAGE_SIZE)
             .await?;
-        let got = first.items.len();
-        let total = first.total;
-        fold(first.items);
-        match total {
-            Some(total) if got > 0 && got < total => {
-                let mut pages = std::pin::pin!(plex.pages::<HistoryRow>(
-                    plex.pms(),
-                    HISTORY_PATH,
-                    &query,
-                    got,
-                    total,
-                    got
-                ));
-                while let Some(rows) = pages.try_next().await? {
-                    fold(rows);
-                }
-            }
-            None if got == PAGE_SIZE => {
-                let mut start = got;
-                loop {
-                    let page = plex
-                        .page::<HistoryRow>(plex.pms(), HISTORY_PATH, &query, start, PAGE_SIZE)
-                        .await?;
-                    let n = page.items.len();
-                    fold(page.items);
-                    start += n;
-                    if n < PAGE_SIZE {
-                        break;
-                    }
-                }
-            }
-            _ => {}
+        fold(std::mem::take(&mut walk.first));
+        while let Some(rows) = walk.rest.try_next().await? {
+            fold(rows);
         }
         Ok(log)
     }

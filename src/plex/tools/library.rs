@@ -795,18 +795,16 @@ impl PlexMcp {
         let plex = &self.ctx.plex;
         let lib_path = format!("/library/sections/{key}/all");
         let query = library_query(kind);
-        let first = plex
-            .page::<BriefItem>(plex.pms(), &lib_path, &query, 0, page_size)
+        let mut walk = plex
+            .walk::<BriefItem>(plex.pms(), &lib_path, &query, 0, usize::MAX, page_size)
             .await
             .map_err(ToolError::not_found_as(|| no_library(key)))?;
-        let total = first.total.unwrap_or(first.items.len());
         let file = tokio::fs::File::create(path)
             .await
             .map_err(local_io(path))?;
         let mut out = tokio::io::BufWriter::new(file);
         let mut written = 0usize;
         out.write_all(b"[\n").await.map_err(local_io(path))?;
-        let step = first.items.len();
         let mut write_page =
             async |items: Vec<BriefItem>, out: &mut tokio::io::BufWriter<tokio::fs::File>| {
                 for it in items {
@@ -829,23 +827,13 @@ impl PlexMcp {
                 }
                 Ok::<(), ToolError>(())
             };
-        write_page(first.items, &mut out).await?;
-        if step > 0 && step < total {
-            let mut pages = std::pin::pin!(plex.pages::<BriefItem>(
-                plex.pms(),
-                &lib_path,
-                &query,
-                step,
-                total,
-                step
-            ));
-            while let Some(items) = pages.try_next().await? {
-                write_page(items, &mut out).await?;
-            }
+        write_page(std::mem::take(&mut walk.first), &mut out).await?;
+        while let Some(items) = walk.rest.try_next().await? {
+            write_page(items, &mut out).await?;
         }
         out.write_all(b"\n]\n").await.map_err(local_io(path))?;
         out.flush().await.map_err(local_io(path))?;
-        Ok((written, total))
+        Ok((written, walk.total.unwrap_or(written)))
     }
 }
 
