@@ -33,9 +33,11 @@ pub const DEMO_SEED: u64 = 2026;
     about = "MCP server for a home media stack: Plex Media Server, the Plex watchlist, Sonarr, Radarr and Trakt.tv.",
     long_about = "MCP server for a home media stack: Plex Media Server, the Plex watchlist, Sonarr, Radarr and \
 Trakt.tv.\n\n\
-Configure with PLEX_URL and PLEX_TOKEN (environment or a .env file), or try it with --demo, \
-which serves a built-in sample stack on 127.0.0.1.",
+Set up with `plex-mcp login` (signs in to Plex and finds your server) and check with \
+`plex-mcp doctor`; or set PLEX_URL and PLEX_TOKEN (environment or a .env file). Try it first with \
+--demo, which serves a built-in sample stack on 127.0.0.1.",
     after_help = "Examples:\n  plex-mcp --demo call search_media query=night\n  plex-mcp --demo tools\n  \
+plex-mcp login && plex-mcp doctor\n  \
 PLEX_TOKEN=... plex-mcp serve --transport http --port 3000\n  \
 TRAKT_CLIENT_ID=... TRAKT_CLIENT_SECRET=... plex-mcp trakt login"
 )]
