@@ -602,33 +602,15 @@ async fn fake_trakt_matches_the_trakt_spec() {
         assert_valid(&scrobble_request, "our POST /scrobble/start", body);
     }
     // The fake's answers to them.
-    let (status, added) = call(
-        reqwest::Method::POST,
-        "/sync/history",
-        Some(token),
-        Some(posts[0].clone()),
-    )
-    .await;
-    assert_eq!(status, 201);
-    check("/sync/history", "post", "201", &added);
-    let (status, started) = call(
-        reqwest::Method::POST,
-        "/scrobble/start",
-        Some(token),
-        Some(scrobbles[1].1.clone()),
-    )
-    .await;
-    assert_eq!(status, 201);
-    check("/scrobble/start", "post", "201", &started);
-    let (status, paused) = call(
-        reqwest::Method::POST,
-        "/scrobble/pause",
-        Some(token),
-        Some(scrobbles[0].1.clone()),
-    )
-    .await;
-    assert_eq!(status, 201);
-    check("/scrobble/pause", "post", "201", &paused);
+    for (path, body) in [
+        ("/sync/history", posts[0].clone()),
+        ("/scrobble/start", scrobbles[1].1.clone()),
+        ("/scrobble/pause", scrobbles[0].1.clone()),
+    ] {
+        let (status, answer) = call(reqwest::Method::POST, path, Some(token), Some(body)).await;
+        assert_eq!(status, 201, "{path}");
+        check(path, "post", "201", &answer);
+    }
 
     // The derived schemas have teeth.
     let stats = trakt_example_validator(&spec, "/users/{id}/stats", "get", "200");
