@@ -463,12 +463,14 @@ impl TraktClient {
         decode(&self.backend, path, response).await
     }
 
-    /// An authenticated GET of a whole paged list (`page`/`limit`, `X-Pagination-Page-Count`).
-    pub async fn get_all<T: DeserializeOwned + Send>(
+    /// Every page of an authenticated paged list (`page`/`limit`, `X-Pagination-Page-Count`),
+    /// handed to `fold` in order as it arrives, so a long history is never held whole.
+    pub async fn for_each_page<T: DeserializeOwned + Send>(
         &self,
         path: &str,
         query: &[(&str, String)],
-    ) -> Result<Vec<T>, ToolError> {
+        mut fold: impl FnMut(Vec<T>),
+    ) -> Result<(), ToolError> {
         let page = |n: usize| {
             let mut q = query.to_vec();
             q.push(("page", n.to_string()));
@@ -486,14 +488,17 @@ impl TraktClient {
                 ))
             }
         };
-        let (pages, mut rows) = page(1).await?;
-        let rest: Vec<(usize, Vec<T>)> = futures::stream::iter(2..=pages)
-            .map(page)
-            .buffered(PAGE_CONCURRENCY)
-            .try_collect()
-            .await?;
-        rows.extend(rest.into_iter().flat_map(|(_, r)| r));
-        Ok(rows)
+        let (pages, rows) = page(1).await?;
+        fold(rows);
+        let mut rest = std::pin::pin!(
+            futures::stream::iter(2..=pages)
+                .map(page)
+                .buffered(PAGE_CONCURRENCY)
+        );
+        while let Some((_, rows)) = rest.try_next().await? {
+            fold(rows);
+        }
+        Ok(())
     }
 
     /// An authenticated POST, spaced to Trakt's write limit and never repeated after an

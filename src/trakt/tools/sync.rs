@@ -387,6 +387,22 @@ impl TraktHistory {
         }
     }
 
+    fn add_entries(&mut self, rows: &[HistoryEntry]) {
+        for e in rows {
+            let at = parse_trakt_time(&e.watched_at);
+            match (&e.movie, &e.show, &e.episode) {
+                (Some(m), _, _) => self.add(m.ids.keys().map(|k| format!("m:{k}")), at),
+                (None, Some(s), Some(ep)) => self.add(
+                    s.ids
+                        .keys()
+                        .map(|k| format!("e:{k}:{}x{}", ep.season, ep.number)),
+                    at,
+                ),
+                _ => {}
+            }
+        }
+    }
+
     fn has(&self, identities: &[String], watched_at: Option<i64>) -> bool {
         identities.iter().any(|id| match watched_at {
             Some(t) => self.0.contains(&fingerprint(&format!("{id}@{t}"))),
@@ -511,24 +527,17 @@ impl PlexMcp {
     /// Everything already in the user's Trakt history.
     async fn trakt_history(&self) -> Result<TraktHistory, ToolError> {
         let trakt = self.trakt()?;
-        let (movies, episodes) = tokio::try_join!(
-            trakt.get_all::<HistoryEntry>("/sync/history/movies", &[]),
-            trakt.get_all::<HistoryEntry>("/sync/history/episodes", &[])
+        let (mut movies, mut episodes) = (TraktHistory::default(), TraktHistory::default());
+        tokio::try_join!(
+            trakt.for_each_page("/sync/history/movies", &[], |rows: Vec<HistoryEntry>| {
+                movies.add_entries(&rows)
+            }),
+            trakt.for_each_page("/sync/history/episodes", &[], |rows: Vec<HistoryEntry>| {
+                episodes.add_entries(&rows)
+            })
         )?;
-        let mut history = TraktHistory::default();
-        for e in movies.iter().chain(&episodes) {
-            let at = parse_trakt_time(&e.watched_at);
-            match (&e.movie, &e.show, &e.episode) {
-                (Some(m), _, _) => history.add(m.ids.keys().map(|k| format!("m:{k}")), at),
-                (None, Some(s), Some(ep)) => history.add(
-                    s.ids
-                        .keys()
-                        .map(|k| format!("e:{k}:{}x{}", ep.season, ep.number)),
-                    at,
-                ),
-                _ => {}
-            }
-        }
+        let mut history = movies;
+        history.0.extend(episodes.0);
         Ok(history)
     }
 
