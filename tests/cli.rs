@@ -5,10 +5,12 @@ use std::process::Output;
 const BIN: &str = env!("CARGO_BIN_EXE_plex-mcp");
 
 fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
+    // One directory per run: runs in parallel must not share a data directory.
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let dir = std::env::temp_dir().join(format!(
         "plex-mcp-cli-{}-{}",
         std::process::id(),
-        args.join("_").len()
+        RUNS.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
     ));
     std::fs::create_dir_all(&dir).unwrap();
     let mut cmd = std::process::Command::new(BIN);

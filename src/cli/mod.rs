@@ -120,14 +120,6 @@ pub async fn run(cli: Cli) -> ExitCode {
                     Some(Secret::new(stack.trakt.state.issue_access_token()));
                 config.trakt.refresh_token = None;
                 config.data_dir = config.data_dir.join("demo");
-                // Each demo stack is new: a sign-in stored by an earlier one means nothing to it.
-                for suffix in ["", "-wal", "-shm"] {
-                    let _ = std::fs::remove_file(
-                        config
-                            .data_dir
-                            .join(format!("{}{suffix}", crate::store::DB_FILE)),
-                    );
-                }
                 tracing::info!("demo stack: Plex at {}", stack.plex.url);
                 demo_stack = Some(stack);
             }
@@ -142,6 +134,12 @@ pub async fn run(cli: Cli) -> ExitCode {
         Ok(s) => Arc::new(s),
         Err(e) => return usage_error(&e),
     };
+    // Each demo stack is new: a sign-in or ledger kept from an earlier one means nothing to it.
+    if demo_stack.is_some()
+        && let Err(e) = store.reset()
+    {
+        return usage_error(&e);
+    }
     let trakt = match TraktClient::new(
         &config.trakt,
         store.clone(),

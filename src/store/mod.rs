@@ -112,10 +112,10 @@ impl Store {
         }
         let path = dir.join(DB_FILE);
         create_private(&path).map_err(|e| fail("create the state file", &e))?;
-        let conn = Connection::open(&path).map_err(|e| fail("open the state file", &e))?;
+        let mut conn = Connection::open(&path).map_err(|e| fail("open the state file", &e))?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(|e| fail("open the state file", &e))?;
-        migrate(&conn).map_err(|e| fail("prepare the state file", &e))?;
+        migrate(&mut conn).map_err(|e| fail("prepare the state file", &e))?;
         Ok(Store {
             conn: Mutex::new(conn),
             path,
@@ -234,6 +234,16 @@ impl Store {
         Ok(id)
     }
 
+    /// Forgets every sign-in and the ledger (keeping the client identifier): for the demo, whose
+    /// sample services are new on every run.
+    pub fn reset(&self) -> Result<(), String> {
+        self.conn()
+            .execute_batch(
+                "BEGIN; DELETE FROM trakt_tokens; DELETE FROM trakt_ledger; DELETE FROM plex_login; COMMIT;",
+            )
+            .map_err(db_error)
+    }
+
     /// Every ledger entry, by key.
     pub fn ledger(&self) -> Result<HashMap<String, LedgerState>, String> {
         let conn = self.conn();
@@ -284,16 +294,16 @@ fn db_error(e: rusqlite::Error) -> String {
     format!("the local state database failed: {e}")
 }
 
-fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
-    let done: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    for (n, sql) in MIGRATIONS.iter().enumerate().skip(done.max(0) as usize) {
-        let tx = conn.unchecked_transaction()?;
+    // IMMEDIATE: two processes starting at once must not both see the schema as missing.
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let done: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    for sql in MIGRATIONS.iter().skip(done.max(0) as usize) {
         tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", n as i64 + 1)?;
-        tx.commit()?;
     }
-    Ok(())
+    tx.pragma_update(None, "user_version", MIGRATIONS.len() as i64)?;
+    tx.commit()
 }
 
 /// Creates `path` readable only by its owner (or tightens an existing file), before SQLite opens
@@ -388,6 +398,20 @@ mod tests {
             (got.token.expose(), got.url.as_str()),
             ("t", "http://nas:32400")
         );
+    }
+
+    #[test]
+    fn processes_opening_a_new_store_at_once_all_succeed() {
+        let dir = temp_dir("race");
+        let opened: Vec<Result<Store, String>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..6).map(|_| scope.spawn(|| Store::open(&dir))).collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for store in opened {
+            let store = store.unwrap();
+            store.reset().unwrap();
+            assert!(store.trakt_tokens().unwrap().is_none());
+        }
     }
 
     #[test]
