@@ -209,11 +209,6 @@ impl TraktHandle {
     pub fn watched_elsewhere(&self) -> Vec<String> {
         self.state().elsewhere.clone()
     }
-
-    /// Whether `refresh` is still a valid refresh token.
-    pub fn refresh_valid(&self, refresh: &str) -> bool {
-        self.state().refresh.iter().any(|r| r == refresh)
-    }
 }
 
 impl TraktState {

@@ -81,10 +81,6 @@ impl PlexTv {
         }
     }
 
-    pub fn client_identifier(&self) -> &str {
-        &self.client_identifier
-    }
-
     fn request(
         &self,
         method: Method,

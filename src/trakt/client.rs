@@ -174,10 +174,6 @@ impl TraktClient {
         }))
     }
 
-    pub fn base_url(&self) -> &str {
-        &self.backend.base
-    }
-
     /// Trakt's authorization page for the code flow. The API host serves the API only; the
     /// page lives on trakt.tv (a custom `TRAKT_BASE_URL` serves both).
     pub fn authorize_url(&self, state: &str) -> String {
@@ -236,12 +232,6 @@ impl TraktClient {
             expires: Instant::now() + Duration::from_secs(code.expires_in),
         });
         Ok(code)
-    }
-
-    pub fn device_pending(&self) -> bool {
-        lock(&self.device)
-            .as_ref()
-            .is_some_and(|d| d.expires > Instant::now())
     }
 
     /// Polls the pending device sign-in at Trakt's interval for at most `max_wait`.
