@@ -247,6 +247,15 @@ impl Backend {
         build: impl Fn() -> RequestBuilder,
     ) -> Result<T, BackendError> {
         let response = self.send(path, retry, build).await?;
+        self.decode(path, response).await
+    }
+
+    /// Reads a 2xx answer's body as JSON of type `T`.
+    pub async fn decode<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        response: reqwest::Response,
+    ) -> Result<T, BackendError> {
         let body = response
             .bytes()
             .await

@@ -450,7 +450,7 @@ impl TraktClient {
         query: &[(&str, String)],
     ) -> Result<T, ToolError> {
         let response = self.send(Method::GET, path, query, None::<&()>).await?;
-        decode(&self.backend, path, response).await
+        self.decode(path, response).await
     }
 
     /// Every page of an authenticated paged list (`page`/`limit`, `X-Pagination-Page-Count`),
@@ -472,10 +472,7 @@ impl TraktClient {
                     .get("x-pagination-page-count")
                     .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
                     .unwrap_or(1);
-                Ok::<_, ToolError>((
-                    pages,
-                    decode::<Vec<T>>(&self.backend, path, response).await?,
-                ))
+                Ok::<_, ToolError>((pages, self.decode::<Vec<T>>(path, response).await?))
             }
         };
         let (pages, rows) = page(1).await?;
@@ -499,7 +496,7 @@ impl TraktClient {
         body: &B,
     ) -> Result<T, ToolError> {
         let response = self.send(Method::POST, path, &[], Some(body)).await?;
-        decode(&self.backend, path, response).await
+        self.decode(path, response).await
     }
 
     /// A GET without the user's sign-in (search needs only the app's key).
@@ -522,7 +519,7 @@ impl TraktClient {
         path: &str,
         response: reqwest::Response,
     ) -> Result<T, ToolError> {
-        decode(&self.backend, path, response).await
+        Ok(self.backend.decode(path, response).await?)
     }
 
     async fn send<B: Serialize>(
@@ -572,29 +569,6 @@ impl TraktClient {
         }
         unreachable!("the loop returns on its second attempt")
     }
-}
-
-async fn decode<T: DeserializeOwned>(
-    backend: &Backend,
-    path: &str,
-    response: reqwest::Response,
-) -> Result<T, ToolError> {
-    let body = response.bytes().await.map_err(|e| {
-        ToolError::Backend(BackendError {
-            service: backend.service,
-            base: backend.base.clone(),
-            path: path.to_string(),
-            kind: ErrorKind::Transport(e.to_string()),
-        })
-    })?;
-    serde_json::from_slice(&body).map_err(|e| {
-        ToolError::Backend(BackendError {
-            service: backend.service,
-            base: backend.base.clone(),
-            path: path.to_string(),
-            kind: ErrorKind::Malformed(e.to_string()),
-        })
-    })
 }
 
 /// Errors of calls made with the app's credentials only: a 401/403 means the client id or
