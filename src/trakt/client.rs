@@ -12,7 +12,10 @@ use reqwest::{Method, RequestBuilder, header::HeaderValue};
 use serde::{Serialize, de::DeserializeOwned};
 use tokio::sync::Mutex;
 
-use super::models::{DeviceCode, TokenResponse, User};
+use super::{
+    lock,
+    models::{DeviceCode, TokenResponse, User},
+};
 use crate::{
     backend::{Backend, BackendError, ErrorKind, Retry, Service},
     config::{Secret, TraktConfig},
@@ -596,8 +599,4 @@ fn stored(answer: TokenResponse, username: Option<String>) -> StoredTokens {
         expires_at: chrono::Utc::now().timestamp() + lifetime,
         username,
     }
-}
-
-fn lock<T>(m: &StdMutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }

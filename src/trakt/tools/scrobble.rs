@@ -23,6 +23,7 @@ use crate::{
         models::{Item, MetadataPage},
         tools::plex_id,
     },
+    trakt::lock,
     trakt::models::{Ids, ScrobbleBody, ScrobbleEpisode, ScrobbleMedia},
 };
 
@@ -103,10 +104,6 @@ impl Drop for ScrobblerSlot {
     fn drop(&mut self) {
         self.stop();
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema)]

@@ -27,6 +27,7 @@ use crate::{
         tools::{NoArgs, bounded},
     },
     store::LedgerState,
+    trakt::lock,
     trakt::models::{
         HistoryAdded, HistoryEntry, HistoryPost, Ids, PostEpisode, PostMovie, PostSeason, PostShow,
         WatchedEntry, parse_trakt_time, trakt_time,
@@ -75,10 +76,6 @@ pub struct LastSync {
     pub added: u64,
     pub already_on_trakt: usize,
     pub failed: usize,
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Marks the sync finished however the tool call ends (an error, a cancelled request).
