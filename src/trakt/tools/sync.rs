@@ -9,7 +9,7 @@ use std::{
     time::Instant,
 };
 
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
 use rmcp::{
     Json, RoleServer, model::ProgressNotificationParam, service::RequestContext, tool, tool_router,
 };
@@ -20,9 +20,10 @@ use super::{iso, scrobble::ScrobblerStatus};
 use crate::{
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
     plex::{
-        client::{HISTORY_PATH, PAGE_CONCURRENCY},
+        client::{HISTORY_PATH, PAGE_CONCURRENCY, PAGE_SIZE},
         models::{
-            GuidRef, SectionsContainer, external_ids, opt_string_or_number, string_or_number,
+            GuidRef, HistoryRow, SectionsContainer, external_ids, opt_string_or_number,
+            string_or_number,
         },
         tools::{NoArgs, bounded},
     },
@@ -672,40 +673,33 @@ sign-in. Writes to Trakt; one sync at a time.",
                 .collect(),
             SyncMode::Plays => {
                 self.progress(0, 0, "reading Plex history");
-                #[derive(Deserialize, Default)]
-                #[serde(default, rename_all = "camelCase")]
-                struct Row {
-                    #[serde(deserialize_with = "string_or_number")]
-                    rating_key: String,
-                    viewed_at: i64,
-                    title: String,
-                    grandparent_title: Option<String>,
-                }
                 let plex = &self.ctx.plex;
                 let q = [
                     ("sort", "viewedAt:asc".to_string()),
                     ("accountID", account.to_string()),
                 ];
-                let rows: Vec<Row> = plex.collect_all(plex.pms(), HISTORY_PATH, &q).await?;
-                let mut unknown = Titled::default();
-                let plays = rows
-                    .into_iter()
-                    .filter_map(|r| {
+                let mut walk = plex
+                    .walk::<HistoryRow>(plex.pms(), HISTORY_PATH, &q, 0, usize::MAX, PAGE_SIZE)
+                    .await?;
+                let mut plays = Vec::new();
+                // Played, but no longer in any library: nothing to match on Trakt.
+                let mut gone = 0;
+                let mut fold = |rows: Vec<HistoryRow>| {
+                    for r in rows {
                         if side.targets.contains_key(&r.rating_key) {
-                            Some((r.rating_key, r.viewed_at))
+                            plays.push((r.rating_key, r.viewed_at));
                         } else {
-                            // Played, but no longer in any library.
-                            unknown.push(|| match &r.grandparent_title {
-                                Some(show) => format!("{show} — {}", r.title),
-                                None => r.title.clone(),
-                            });
-                            None
+                            gone += 1;
                         }
-                    })
-                    .collect();
-                if unknown.count > 0 {
+                    }
+                };
+                fold(std::mem::take(&mut walk.first));
+                while let Some(rows) = walk.rest.try_next().await? {
+                    fold(rows);
+                }
+                if gone > 0 {
                     tracing::info!(
-                        count = unknown.count,
+                        count = gone,
                         "plays of items no longer in a library were skipped"
                     );
                 }
@@ -716,13 +710,7 @@ sign-in. Writes to Trakt; one sync at a time.",
         let plex_plays = plays.len();
 
         self.progress(0, plex_plays, "reading Trakt history");
-        notify(
-            &context,
-            0,
-            plex_plays as usize,
-            "Reading the Trakt history".into(),
-        )
-        .await;
+        notify(&context, 0, plex_plays, "Reading the Trakt history".into()).await;
         let history = self.trakt_history().await?;
         let store = &self.ctx.store;
         let ledger = store.ledger().map_err(ToolError::Local)?;
