@@ -4,8 +4,6 @@
 
 use std::process::ExitCode;
 
-use serde::Deserialize;
-
 use crate::{
     arr::{client::ArrClient, models::SystemStatus},
     backend::Service,
@@ -13,7 +11,7 @@ use crate::{
     mcp::error::ToolError,
     plex::{
         client::PlexClient,
-        models::{MetadataPage, SectionsContainer},
+        models::{Identity, MetadataPage, SectionsContainer},
     },
     trakt::{client::TraktClient, models::User},
 };
@@ -36,12 +34,6 @@ impl Verdict {
         };
         format!("{mark} {service:<9} {text}")
     }
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default, rename_all = "camelCase")]
-struct Identity {
-    version: Option<String>,
 }
 
 async fn plex(config: &Config, plex: Option<&PlexClient>) -> Verdict {

@@ -120,12 +120,7 @@ pub async fn run(
         ));
     };
     let login = PlexLogin {
-        token: server
-            .access_token
-            .clone()
-            .filter(|t| !t.is_empty())
-            .map(Secret::new)
-            .unwrap_or(account),
+        token: server.token(&account),
         url: connection.uri.trim_end_matches('/').to_string(),
         server_name: server.name.clone(),
     };
@@ -166,12 +161,7 @@ async fn best_connection<'a>(
         .iter()
         .enumerate()
         .flat_map(|(i, s)| {
-            let token = s
-                .access_token
-                .clone()
-                .filter(|t| !t.is_empty())
-                .map(Secret::new)
-                .unwrap_or_else(|| account.clone());
+            let token = s.token(account);
             s.connections
                 .iter()
                 .map(move |c| (i, c.clone(), token.clone()))

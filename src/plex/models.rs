@@ -314,6 +314,7 @@ pub struct HistoryRow {
 #[serde(default, rename_all = "camelCase")]
 pub struct Identity {
     pub machine_identifier: String,
+    pub version: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -46,6 +46,17 @@ pub struct Connection {
     pub relay: bool,
 }
 
+impl Resource {
+    /// The token that opens this server: its own access token, else the account's.
+    pub fn token(&self, account: &Secret) -> Secret {
+        self.access_token
+            .clone()
+            .filter(|t| !t.is_empty())
+            .map(Secret::new)
+            .unwrap_or_else(|| account.clone())
+    }
+}
+
 impl Connection {
     /// Local before remote before relay.
     pub fn rank(&self) -> u8 {
@@ -94,11 +105,8 @@ impl PlexTv {
             .header("X-Plex-Client-Identifier", &self.client_identifier)
             .header("X-Plex-Product", PRODUCT)
             .header("X-Plex-Version", env!("CARGO_PKG_VERSION"));
-        if let Some(token) = token
-            && let Ok(mut value) = reqwest::header::HeaderValue::from_str(token.expose())
-        {
-            value.set_sensitive(true);
-            req = req.header("X-Plex-Token", value);
+        if let Some(token) = token {
+            req = with_token(req, token);
         }
         req
     }
@@ -151,17 +159,24 @@ impl PlexTv {
     /// Whether each connection answers `/identity` with this token, all probed at once.
     pub async fn probe(&self, connections: &[(usize, Connection, Secret)]) -> Vec<bool> {
         join_all(connections.iter().map(|(_, c, token)| async move {
-            let mut req = self
+            let req = self
                 .http
                 .get(format!("{}/identity", c.uri.trim_end_matches('/')))
                 .timeout(PROBE_TIMEOUT)
                 .header("Accept", "application/json");
-            if let Ok(mut value) = reqwest::header::HeaderValue::from_str(token.expose()) {
-                value.set_sensitive(true);
-                req = req.header("X-Plex-Token", value);
-            }
-            matches!(req.send().await, Ok(r) if r.status().is_success())
+            matches!(with_token(req, token).send().await, Ok(r) if r.status().is_success())
         }))
         .await
+    }
+}
+
+/// Adds `X-Plex-Token` as a sensitive header (never shown in debug output).
+fn with_token(req: reqwest::RequestBuilder, token: &Secret) -> reqwest::RequestBuilder {
+    match reqwest::header::HeaderValue::from_str(token.expose()) {
+        Ok(mut value) => {
+            value.set_sensitive(true);
+            req.header("X-Plex-Token", value)
+        }
+        Err(_) => req,
     }
 }
