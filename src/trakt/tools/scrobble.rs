@@ -14,15 +14,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::iso;
 use crate::{
-    mcp::{
-        error::ToolError,
-        params::Parameters,
-        server::{Context, PlexMcp},
-    },
-    plex::{
-        models::{Item, MetadataPage},
-        tools::plex_id,
-    },
+    mcp::{error::ToolError, params::Parameters, server::PlexMcp},
+    plex::models::{Item, MetadataPage},
     trakt::lock,
     trakt::models::{Ids, ScrobbleBody, ScrobbleEpisode, ScrobbleMedia},
 };
@@ -183,24 +176,9 @@ impl Scrobblable {
     }
 }
 
-async fn metadata(ctx: &Context, rating_key: &str) -> Result<Item, ToolError> {
-    let plex = &ctx.plex;
-    let path = format!("/library/metadata/{rating_key}");
-    let page: MetadataPage<Item> = plex
-        .get(plex.pms(), &path, &[("includeGuids", "1".to_string())])
-        .await
-        .map_err(ToolError::not_found_as(|| {
-            format!("No Plex item has ratingKey {rating_key}.")
-        }))?;
-    page.metadata
-        .into_iter()
-        .next()
-        .ok_or_else(|| ToolError::NotFound(format!("No Plex item has ratingKey {rating_key}.")))
-}
-
 /// Looks up the Trakt identity of a Plex movie or episode (the episode by its show's ids).
-async fn resolve(ctx: &Context, rating_key: &str) -> Result<Scrobblable, ToolError> {
-    let item = metadata(ctx, rating_key).await?;
+async fn resolve(mcp: &PlexMcp, rating_key: &str) -> Result<Scrobblable, ToolError> {
+    let item = mcp.fetch_item(rating_key).await?;
     match item.kind.as_str() {
         "movie" => {
             let ids = Ids::from(item.external_ids());
@@ -230,7 +208,7 @@ async fn resolve(ctx: &Context, rating_key: &str) -> Result<Scrobblable, ToolErr
                     item.title
                 )));
             };
-            let show = metadata(ctx, show_key).await?;
+            let show = mcp.fetch_item(show_key).await?;
             let ids = Ids::from(show.external_ids());
             if ids.is_empty() {
                 return Err(ToolError::NotFound(format!(
@@ -257,15 +235,12 @@ async fn resolve(ctx: &Context, rating_key: &str) -> Result<Scrobblable, ToolErr
 }
 
 async fn send(
-    ctx: &Context,
+    mcp: &PlexMcp,
     action: &str,
     what: &Scrobblable,
     progress: f64,
 ) -> Result<(), ToolError> {
-    let trakt = ctx
-        .trakt
-        .as_ref()
-        .ok_or_else(|| ToolError::NotConfigured(super::NOT_CONFIGURED.into()))?;
+    let trakt = mcp.trakt()?;
     let path = format!("/scrobble/{action}");
     trakt
         .post::<_, serde_json::Value>(&path, &what.body(progress))
@@ -283,12 +258,12 @@ struct Tracked {
 /// One poll: compare Plex's sessions with what is tracked and tell Trakt what changed. A failure
 /// for one session is recorded and the others go on; only failing to read Plex ends the poll.
 async fn poll(
-    ctx: &Context,
+    mcp: &PlexMcp,
     account: &str,
     tracked: &mut HashMap<String, Tracked>,
     shared: &Mutex<Shared>,
 ) -> Result<Option<String>, ToolError> {
-    let plex = &ctx.plex;
+    let plex = &mcp.ctx.plex;
     let page: MetadataPage<Item> = plex.get(plex.pms(), "/status/sessions", &[]).await?;
     let mut present = Vec::new();
     let mut problem = None;
@@ -325,7 +300,7 @@ async fn poll(
                 }
             }
             None => {
-                let what = resolve(ctx, &s.rating_key).await.map_err(|e| e.to_string());
+                let what = resolve(mcp, &s.rating_key).await.map_err(|e| e.to_string());
                 changes.extend(what.clone().ok().map(|w| (action, w, progress)));
                 tracked.insert(
                     key,
@@ -355,7 +330,7 @@ async fn poll(
         }
     }
     for (action, what, progress) in changes {
-        match send(ctx, action, &what, progress).await {
+        match send(mcp, action, &what, progress).await {
             Ok(()) => lock(shared).sent += 1,
             Err(e) => problem = Some(e.to_string()),
         }
@@ -379,7 +354,7 @@ async fn poll(
 }
 
 async fn watch(
-    ctx: Arc<Context>,
+    mcp: PlexMcp,
     account: String,
     every: Duration,
     cancel: CancellationToken,
@@ -387,7 +362,7 @@ async fn watch(
 ) {
     let mut tracked = HashMap::new();
     loop {
-        let problem = match poll(&ctx, &account, &mut tracked, &shared).await {
+        let problem = match poll(&mcp, &account, &mut tracked, &shared).await {
             Ok(problem) => problem,
             Err(e) => Some(e.to_string()),
         };
@@ -447,9 +422,9 @@ exits. Needs a Trakt sign-in.",
         }
         let scrobbled = match &args.rating_key {
             Some(rk) => {
-                let rk = plex_id("ratingKey", rk)?;
-                let what = resolve(&self.ctx, &rk).await?;
-                send(&self.ctx, "start", &what, progress).await?;
+                // fetch_item checks the key and says when there is no such item.
+                let what = resolve(self, rk).await?;
+                send(self, "start", &what, progress).await?;
                 Some(NowPlaying {
                     title: what.title,
                     state: "playing".into(),
@@ -472,7 +447,7 @@ exits. Needs a Trakt sign-in.",
                     ..Default::default()
                 }));
                 tokio::spawn(watch(
-                    self.ctx.clone(),
+                    self.clone(),
                     account,
                     Duration::from_secs(poll_seconds),
                     cancel.clone(),
