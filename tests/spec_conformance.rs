@@ -28,11 +28,16 @@ fn escape(segment: &str) -> String {
         .replace('}', "%7D")
 }
 
-fn response_pointer(path: &str) -> String {
+/// The JSON schema of the `status` answer to `method path`.
+fn status_pointer(path: &str, method: &str, status: u16) -> String {
     format!(
-        "#/paths/{}/get/responses/200/content/application~1json/schema",
+        "#/paths/{}/{method}/responses/{status}/content/application~1json/schema",
         escape(path)
     )
+}
+
+fn response_pointer(path: &str) -> String {
+    status_pointer(path, "get", 200)
 }
 
 /// A validator for the schema at `pointer` inside `spec`, resolving its `$ref`s against the
@@ -312,10 +317,7 @@ fn vendored_specs_match_shared_when_present() {
 }
 
 fn operation_pointer(path: &str, method: &str) -> String {
-    format!(
-        "#/paths/{}/{method}/responses/200/content/application~1json/schema",
-        escape(path)
-    )
+    status_pointer(path, method, 200)
 }
 
 #[tokio::test]
@@ -629,12 +631,6 @@ async fn fake_plex_tv_matches_the_plex_tv_spec() {
             .header("X-Plex-Client-Identifier", "spec-check")
             .header("X-Plex-Product", "plex-mcp")
     };
-    let pointer = |path: &str, method: &str, status: u16| {
-        format!(
-            "#/paths/{}/{method}/responses/{status}/content/application~1json/schema",
-            escape(path)
-        )
-    };
     let resp = req(reqwest::Method::POST, "/pins?strong=true")
         .send()
         .await
@@ -642,7 +638,7 @@ async fn fake_plex_tv_matches_the_plex_tv_spec() {
     assert_eq!(resp.status(), 201);
     let pin: Value = resp.json().await.unwrap();
     assert_valid(
-        &validator(&legacy, &pointer("/pins", "post", 201)),
+        &validator(&legacy, &status_pointer("/pins", "post", 201)),
         "POST /pins",
         &pin,
     );
@@ -658,7 +654,7 @@ async fn fake_plex_tv_matches_the_plex_tv_spec() {
         "the demo account approves at once"
     );
     assert_valid(
-        &validator(&legacy, &pointer("/pins/{pinID}", "get", 200)),
+        &validator(&legacy, &status_pointer("/pins/{pinID}", "get", 200)),
         "GET /pins/{id}",
         &polled,
     );
@@ -675,7 +671,7 @@ async fn fake_plex_tv_matches_the_plex_tv_spec() {
     .unwrap();
     assert!(resources.as_array().unwrap().len() >= 2);
     assert_valid(
-        &validator(&legacy, &pointer("/resources", "get", 200)),
+        &validator(&legacy, &status_pointer("/resources", "get", 200)),
         "GET /resources",
         &resources,
     );
