@@ -18,6 +18,8 @@ use axum::{
 };
 use serde_json::{Value, json};
 
+use crate::trakt::models::trakt_time;
+
 use super::{
     data::{Dataset, OWNER_ACCOUNT},
     lock,
@@ -375,6 +377,13 @@ impl TraktState {
         (access, refresh)
     }
 
+    /// Adds a play to the user's history.
+    fn record(&mut self, what: Watched, at: i64) {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.history.push(Watch { id, what, at });
+    }
+
     fn token_answer(&mut self) -> Value {
         let (access, refresh) = self.issue();
         json!({
@@ -422,10 +431,6 @@ fn slug(title: &str) -> String {
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
         .join("-")
-}
-
-fn trakt_time(unix: i64) -> String {
-    crate::trakt::models::trakt_time(unix)
 }
 
 fn error(status: StatusCode, error: &str, description: &str) -> Response {
@@ -816,9 +821,7 @@ async fn add_history(State(h): Shared, headers: HeaderMap, Json(body): Json<Valu
         .count();
     let episodes = added.len() - movies;
     for (what, at) in added {
-        let id = s.next_id;
-        s.next_id += 1;
-        s.history.push(Watch { id, what, at });
+        s.record(what, at);
     }
     (
         StatusCode::CREATED,
@@ -952,21 +955,13 @@ async fn scrobble(
     };
     let mut answer =
         json!({"id": 0, "action": answer_action, "progress": progress, "sharing": sharing});
-    if let Some(movie) = body.get("movie") {
+    let what = if let Some(movie) = body.get("movie") {
         let ids = movie.get("ids").cloned().unwrap_or(Value::Null);
         let Some(i) = s.movies.iter().position(|c| c.ids.matches(&ids)) else {
             return StatusCode::NOT_FOUND.into_response();
         };
         answer["movie"] = s.movies[i].json();
-        if answer_action == "stop" {
-            let id = s.next_id;
-            s.next_id += 1;
-            s.history.push(Watch {
-                id,
-                what: Watched::Movie(i),
-                at: chrono::Utc::now().timestamp(),
-            });
-        }
+        Watched::Movie(i)
     } else if let (Some(show), Some(ep)) = (body.get("show"), body.get("episode")) {
         let ids = show.get("ids").cloned().unwrap_or(Value::Null);
         let Some(i) = s.shows.iter().position(|c| c.ids.matches(&ids)) else {
@@ -979,21 +974,17 @@ async fn scrobble(
             "season": season, "number": number, "title": format!("Episode {number}"),
             "ids": s.shows[i].episode_ids(season, number),
         });
-        if answer_action == "stop" {
-            let id = s.next_id;
-            s.next_id += 1;
-            s.history.push(Watch {
-                id,
-                what: Watched::Episode(i, season, number),
-                at: chrono::Utc::now().timestamp(),
-            });
-        }
+        Watched::Episode(i, season, number)
     } else {
         return error(
             StatusCode::UNPROCESSABLE_ENTITY,
             "validation",
             "A movie or a show with an episode is required.",
         );
+    };
+    // A stop at 80 % or more is a play, as on Trakt.
+    if answer_action == "stop" {
+        s.record(what, chrono::Utc::now().timestamp());
     }
     (StatusCode::CREATED, Json(answer)).into_response()
 }
