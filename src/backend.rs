@@ -63,8 +63,7 @@ impl Service {
             }
             Service::PlexTv => "Sign in again with `plex-mcp login`.",
             Service::Trakt => {
-                "Sign in again (trakt_authenticate, or `plex-mcp trakt login`); if that fails too, check \
-                 TRAKT_CLIENT_ID and TRAKT_CLIENT_SECRET against your app at https://trakt.tv/oauth/applications."
+                "Sign in to Trakt again; if that fails too, check TRAKT_CLIENT_ID and TRAKT_CLIENT_SECRET against your app at https://trakt.tv/oauth/applications."
             }
         }
     }

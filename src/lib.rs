@@ -13,4 +13,5 @@ pub mod fake;
 pub mod mcp;
 pub mod plex;
 pub mod store;
+pub mod time;
 pub mod trakt;

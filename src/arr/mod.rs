@@ -3,4 +3,3 @@
 
 pub mod client;
 pub mod models;
-pub mod tools;

@@ -8,12 +8,11 @@ use crate::{
     arr::{client::ArrClient, models::SystemStatus},
     backend::Service,
     config::Config,
-    mcp::error::ToolError,
     plex::{
         client::PlexClient,
         models::{Identity, MetadataPage, SectionsContainer},
     },
-    trakt::{client::TraktClient, models::User},
+    trakt::{api::SearchKind, client::TraktClient},
 };
 
 enum Verdict {
@@ -109,17 +108,18 @@ async fn trakt(client: Option<&TraktClient>) -> Verdict {
     };
     if trakt.sign_in().await.is_none() {
         // The app's own credentials can still be checked.
-        let q = [("query", "test".to_string()), ("limit", "1".to_string())];
-        return match trakt.get_public("/search/movie", &q).await {
+        return match trakt.search(SearchKind::Movie, "test", 1, None).await {
             Ok(_) => Verdict::Warn(
                 "app credentials accepted, not signed in: run `plex-mcp trakt login`".into(),
             ),
             Err(e) => Verdict::Broken(e.to_string()),
         };
     }
-    match trakt.get::<User>("/users/me", &[]).await {
+    match trakt.me().await {
         Ok(u) => Verdict::Ok(format!("signed in as {}", u.username)),
-        Err(ToolError::NotConfigured(m)) => Verdict::Broken(m),
+        Err(e) if e.needs_sign_in() => Verdict::Broken(format!(
+            "{e} Sign in with `plex-mcp trakt login` (or trakt_authenticate from an MCP client)."
+        )),
         Err(e) => Verdict::Broken(e.to_string()),
     }
 }

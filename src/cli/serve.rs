@@ -56,7 +56,7 @@ pub async fn run(ctx: Arc<Context>, args: ServeArgs) -> ExitCode {
                 max_sessions: ctx.config.max_sessions,
                 session_idle: ctx.config.session_idle,
             };
-            match http::serve(ctx, opts).await {
+            match http::serve(ctx, opts, super::shutdown_signal()).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("plex-mcp: {e}");

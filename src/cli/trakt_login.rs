@@ -6,9 +6,10 @@ use clap::Subcommand;
 
 use crate::{
     store::Store,
+    time::iso,
     trakt::{
+        NOT_CONFIGURED,
         client::{DevicePoll, TraktClient},
-        tools::{NOT_CONFIGURED, iso},
     },
 };
 
@@ -22,7 +23,7 @@ pub enum TraktCommand {
 pub async fn run(trakt: Option<&TraktClient>, store: &Store, command: &TraktCommand) -> ExitCode {
     let TraktCommand::Login = command;
     let Some(trakt) = trakt else {
-        eprintln!("plex-mcp: {NOT_CONFIGURED}");
+        eprintln!("plex-mcp: {NOT_CONFIGURED} Then run `plex-mcp trakt login` again.");
         return ExitCode::from(2);
     };
     let device = match trakt.start_device().await {

@@ -5,7 +5,14 @@ use std::fmt;
 
 use rmcp::model::{ContentBlock, IntoContents};
 
-use crate::backend::BackendError;
+use crate::{
+    backend::{BackendError, ErrorKind, Service},
+    trakt::TraktError,
+};
+
+/// How to sign in to Trakt from an MCP client.
+pub const TRAKT_SIGN_IN: &str = "Call trakt_authenticate, then trakt_complete_auth (or run \
+`plex-mcp trakt login` in a terminal).";
 
 #[derive(Debug)]
 pub enum ToolError {
@@ -51,7 +58,13 @@ impl fmt::Display for ToolError {
                 write!(f, "Invalid argument `{name}`: {reason}")
             }
             ToolError::NotFound(what) => f.write_str(what),
-            ToolError::Backend(e) => e.fmt(f),
+            ToolError::Backend(e) => {
+                e.fmt(f)?;
+                if e.service == Service::Trakt && matches!(e.kind, ErrorKind::Unauthorized(_)) {
+                    write!(f, " {TRAKT_SIGN_IN}")?;
+                }
+                Ok(())
+            }
             ToolError::Local(what) | ToolError::NotConfigured(what) => f.write_str(what),
         }
     }
@@ -60,6 +73,28 @@ impl fmt::Display for ToolError {
 impl From<BackendError> for ToolError {
     fn from(e: BackendError) -> Self {
         ToolError::Backend(e)
+    }
+}
+
+/// Trakt's errors, with what to call next.
+impl From<TraktError> for ToolError {
+    fn from(e: TraktError) -> Self {
+        match e {
+            TraktError::Backend(e) => ToolError::Backend(e),
+            TraktError::NotSignedIn(_) => ToolError::NotConfigured(format!("{e} {TRAKT_SIGN_IN}")),
+            TraktError::AppRejected(_) => ToolError::NotConfigured(e.to_string()),
+            TraktError::NoPendingDevice => ToolError::NotFound(format!(
+                "{e} Call trakt_authenticate first (or pass the authorization `code` from the code flow)."
+            )),
+            TraktError::DeviceFailed(_) => {
+                ToolError::NotFound(format!("{e} Call trakt_authenticate to start again."))
+            }
+            TraktError::CodeRefused => ToolError::invalid(
+                "code",
+                format!("{e} Call trakt_authenticate for a new one."),
+            ),
+            TraktError::Store(why) => ToolError::Local(why),
+        }
     }
 }
 

@@ -211,10 +211,15 @@ pub fn check_bind(opts: &HttpOptions) -> Result<(), String> {
     Ok(())
 }
 
-pub async fn serve(ctx: Arc<Context>, opts: HttpOptions) -> Result<(), String> {
+/// Serves until `shutdown` resolves, then lets in-flight requests finish.
+pub async fn serve(
+    ctx: Arc<Context>,
+    opts: HttpOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), String> {
     check_bind(&opts)?;
-    let shutdown = CancellationToken::new();
-    let (router, _) = app(ctx, &opts, shutdown.clone());
+    let cancel = CancellationToken::new();
+    let (router, _) = app(ctx, &opts, cancel.clone());
     let addr = format!(
         "{}:{}",
         opts.host.trim_start_matches('[').trim_end_matches(']'),
@@ -228,11 +233,10 @@ pub async fn serve(ctx: Arc<Context>, opts: HttpOptions) -> Result<(), String> {
     .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!("plex-mcp listening on http://{local}/mcp (health: http://{local}/health)");
-    let stop = shutdown.clone();
     axum::serve(listener, router)
         .with_graceful_shutdown(async move {
-            crate::cli::shutdown_signal().await;
-            stop.cancel();
+            shutdown.await;
+            cancel.cancel();
         })
         .await
         .map_err(|e| format!("HTTP server failed: {e}"))

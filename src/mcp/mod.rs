@@ -4,3 +4,4 @@ pub mod error;
 pub mod http;
 pub mod params;
 pub mod server;
+pub mod tools;

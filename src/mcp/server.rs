@@ -15,11 +15,8 @@ use rmcp::{
 
 use super::params::ARGUMENT_ERROR_PREFIX;
 use crate::{
-    arr::client::ArrClient,
-    config::Config,
-    plex::client::PlexClient,
-    store::Store,
-    trakt::{client::TraktClient, tools::sync::TraktJobs},
+    arr::client::ArrClient, config::Config, mcp::tools::trakt::sync::TraktJobs,
+    plex::client::PlexClient, store::Store, trakt::client::TraktClient,
 };
 
 /// What every tool call can reach: configuration and backend clients.

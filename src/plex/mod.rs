@@ -2,5 +2,5 @@
 
 pub mod client;
 pub mod models;
-pub mod tools;
+
 pub mod tv;

@@ -13,13 +13,12 @@ use serde::{Serialize, de::DeserializeOwned};
 use tokio::sync::Mutex;
 
 use super::{
-    lock,
+    SignedOut, TraktError, lock,
     models::{DeviceCode, TokenResponse, User},
 };
 use crate::{
     backend::{Backend, BackendError, ErrorKind, Retry, Service},
     config::{Secret, TraktConfig},
-    mcp::error::ToolError,
     store::{Store, StoredTokens},
 };
 
@@ -33,9 +32,6 @@ const NOTABLE_WAIT: Duration = Duration::from_secs(2);
 /// Rows per page when reading a paged Trakt list.
 pub const PAGE_LIMIT: usize = 1000;
 const PAGE_CONCURRENCY: usize = 2;
-
-pub const SIGN_IN_HINT: &str = "Not signed in to Trakt. Call trakt_authenticate, then \
-trakt_complete_auth (or run `plex-mcp trakt login` in a terminal).";
 
 /// Where the current sign-in came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -213,7 +209,7 @@ impl TraktClient {
     // ---- sign-in ----
 
     /// Starts the device flow: the user opens `verification_url` and types `user_code`.
-    pub async fn start_device(&self) -> Result<DeviceCode, ToolError> {
+    pub async fn start_device(&self) -> Result<DeviceCode, TraktError> {
         #[derive(Serialize)]
         struct Body<'a> {
             client_id: &'a str,
@@ -238,7 +234,7 @@ impl TraktClient {
     }
 
     /// Polls the pending device sign-in at Trakt's interval for at most `max_wait`.
-    pub async fn poll_device(&self, max_wait: Duration) -> Result<DevicePoll, ToolError> {
+    pub async fn poll_device(&self, max_wait: Duration) -> Result<DevicePoll, TraktError> {
         #[derive(Serialize)]
         struct Body<'a> {
             code: &'a str,
@@ -251,19 +247,13 @@ impl TraktClient {
             let (code, mut interval, expires) = match lock(&self.device).as_ref() {
                 Some(d) => (d.device_code.clone(), d.interval, d.expires),
                 None => {
-                    return Err(ToolError::NotFound(
-                        "No Trakt sign-in is waiting: call trakt_authenticate first (or pass the \
-                         authorization `code` from the code flow)."
-                            .into(),
-                    ));
+                    return Err(TraktError::NoPendingDevice);
                 }
             };
             if Instant::now() >= expires {
                 *lock(&self.device) = None;
-                return Err(ToolError::NotFound(
-                    "The Trakt device code expired before it was approved. Call trakt_authenticate \
-                     again for a new code."
-                        .into(),
+                return Err(TraktError::DeviceFailed(
+                    "the device code expired before it was approved",
                 ));
             }
             let body = Body {
@@ -302,9 +292,7 @@ impl TraktClient {
                             ErrorKind::Status(418) => "the sign-in was denied on trakt.tv",
                             kind => return Err(app_error(BackendError { kind, ..e })),
                         };
-                        return Err(ToolError::NotFound(format!(
-                            "Trakt sign-in failed: {why}. Call trakt_authenticate to start again."
-                        )));
+                        return Err(TraktError::DeviceFailed(why));
                     }
                 },
             }
@@ -319,7 +307,7 @@ impl TraktClient {
     }
 
     /// Finishes the authorization-code flow.
-    pub async fn exchange_code(&self, code: &str) -> Result<(User, i64), ToolError> {
+    pub async fn exchange_code(&self, code: &str) -> Result<(User, i64), TraktError> {
         let body = serde_json::json!({
             "code": code,
             "client_id": self.client_id.expose(),
@@ -330,11 +318,7 @@ impl TraktClient {
         match self.token_request(&body).await {
             Ok(tokens) => self.adopt(tokens).await,
             Err(e) if matches!(e.kind, ErrorKind::Unauthorized(_) | ErrorKind::Status(400)) => {
-                Err(ToolError::invalid(
-                    "code",
-                    "Trakt refused this authorization code: it is wrong, expired or already used. \
-                     Call trakt_authenticate for a new one.",
-                ))
+                Err(TraktError::CodeRefused)
             }
             Err(e) => Err(app_error(e)),
         }
@@ -350,20 +334,20 @@ impl TraktClient {
     }
 
     /// Stores a fresh sign-in and asks Trakt whose it is.
-    async fn adopt(&self, answer: TokenResponse) -> Result<(User, i64), ToolError> {
+    async fn adopt(&self, answer: TokenResponse) -> Result<(User, i64), TraktError> {
         let tokens = stored(answer, None);
         let expires_at = tokens.expires_at;
         *self.session.lock().await = Some(Session {
             tokens,
             source: TokenSource::Stored,
         });
-        let user: User = self.get("/users/me", &[]).await?;
+        let user = self.me().await?;
         let mut session = self.session.lock().await;
         if let Some(s) = session.as_mut() {
             s.tokens.username = Some(user.username.clone());
             self.store
                 .save_trakt_tokens(&s.tokens)
-                .map_err(ToolError::Local)?;
+                .map_err(TraktError::Store)?;
         }
         Ok((user, expires_at))
     }
@@ -378,10 +362,10 @@ impl TraktClient {
     }
 
     /// A usable access token, refreshed first when it is about to expire.
-    async fn access_token(&self) -> Result<Secret, ToolError> {
+    async fn access_token(&self) -> Result<Secret, TraktError> {
         let mut session = self.session.lock().await;
         let Some(s) = session.as_mut() else {
-            return Err(ToolError::NotConfigured(SIGN_IN_HINT.into()));
+            return Err(TraktError::NotSignedIn(SignedOut::Never));
         };
         let now = chrono::Utc::now().timestamp();
         if s.tokens.expires_at != 0 && s.tokens.expires_at - now < REFRESH_MARGIN {
@@ -391,7 +375,7 @@ impl TraktClient {
     }
 
     /// After a 401: refresh, unless another request already replaced the token that failed.
-    async fn refresh_after_401(&self, failed: &Secret) -> Result<bool, ToolError> {
+    async fn refresh_after_401(&self, failed: &Secret) -> Result<bool, TraktError> {
         let mut session = self.session.lock().await;
         let Some(s) = session.as_mut() else {
             return Ok(false);
@@ -406,7 +390,7 @@ impl TraktClient {
         Ok(true)
     }
 
-    async fn refresh_locked(&self, s: &mut Session) -> Result<(), ToolError> {
+    async fn refresh_locked(&self, s: &mut Session) -> Result<(), TraktError> {
         // Another plex-mcp process may have rotated the pair already: its refresh token is the
         // only valid one now.
         if let Ok(Some(on_disk)) = self.store.trakt_tokens()
@@ -418,9 +402,7 @@ impl TraktClient {
             return Ok(());
         }
         let Some(refresh) = s.tokens.refresh.clone() else {
-            return Err(ToolError::NotConfigured(format!(
-                "The Trakt sign-in has expired and there is no refresh token. {SIGN_IN_HINT}"
-            )));
+            return Err(TraktError::NotSignedIn(SignedOut::Expired));
         };
         let body = serde_json::json!({
             "refresh_token": refresh.expose(),
@@ -430,16 +412,16 @@ impl TraktClient {
             "grant_type": "refresh_token",
         });
         let answer = self.token_request(&body).await.map_err(|e| match e.kind {
-            ErrorKind::Unauthorized(_) | ErrorKind::Status(400) => ToolError::NotConfigured(format!(
-                "Trakt refused to renew the sign-in (it was revoked, or renewed elsewhere). {SIGN_IN_HINT}"
-            )),
+            ErrorKind::Unauthorized(_) | ErrorKind::Status(400) => {
+                TraktError::NotSignedIn(SignedOut::Revoked)
+            }
             _ => app_error(e),
         })?;
         s.tokens = stored(answer, s.tokens.username.take());
         s.source = TokenSource::Stored;
         self.store
             .save_trakt_tokens(&s.tokens)
-            .map_err(ToolError::Local)?;
+            .map_err(TraktError::Store)?;
         tracing::info!("renewed the Trakt sign-in");
         Ok(())
     }
@@ -447,23 +429,23 @@ impl TraktClient {
     // ---- API calls ----
 
     /// An authenticated GET, decoded.
-    pub async fn get<T: DeserializeOwned>(
+    pub(super) async fn get<T: DeserializeOwned>(
         &self,
         path: &str,
         query: &[(&str, String)],
-    ) -> Result<T, ToolError> {
+    ) -> Result<T, TraktError> {
         let response = self.send(Method::GET, path, query, None::<&()>).await?;
         self.decode(path, response).await
     }
 
     /// Every page of an authenticated paged list (`page`/`limit`, `X-Pagination-Page-Count`),
     /// handed to `fold` in order as it arrives, so a long history is never held whole.
-    pub async fn for_each_page<T: DeserializeOwned + Send>(
+    pub(super) async fn for_each_page<T: DeserializeOwned + Send>(
         &self,
         path: &str,
         query: &[(&str, String)],
         mut fold: impl FnMut(Vec<T>),
-    ) -> Result<(), ToolError> {
+    ) -> Result<(), TraktError> {
         let page = |n: usize| {
             let mut q = query.to_vec();
             q.push(("page", n.to_string()));
@@ -475,7 +457,7 @@ impl TraktClient {
                     .get("x-pagination-page-count")
                     .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
                     .unwrap_or(1);
-                Ok::<_, ToolError>((pages, self.decode::<Vec<T>>(path, response).await?))
+                Ok::<_, TraktError>((pages, self.decode::<Vec<T>>(path, response).await?))
             }
         };
         let (pages, rows) = page(1).await?;
@@ -493,21 +475,21 @@ impl TraktClient {
 
     /// An authenticated POST, spaced to Trakt's write limit and never repeated after an
     /// ambiguous failure (Trakt does not deduplicate history).
-    pub async fn post<B: Serialize, T: DeserializeOwned>(
+    pub(super) async fn post<B: Serialize, T: DeserializeOwned>(
         &self,
         path: &str,
         body: &B,
-    ) -> Result<T, ToolError> {
+    ) -> Result<T, TraktError> {
         let response = self.send(Method::POST, path, &[], Some(body)).await?;
         self.decode(path, response).await
     }
 
     /// A GET without the user's sign-in (search needs only the app's key).
-    pub async fn get_public(
+    pub(super) async fn get_public(
         &self,
         path: &str,
         query: &[(&str, String)],
-    ) -> Result<reqwest::Response, ToolError> {
+    ) -> Result<reqwest::Response, TraktError> {
         self.limiter.read().await;
         self.backend
             .send(path, Retry::Idempotent, || {
@@ -517,11 +499,11 @@ impl TraktClient {
             .map_err(app_error)
     }
 
-    pub async fn decode<T: DeserializeOwned>(
+    pub(super) async fn decode<T: DeserializeOwned>(
         &self,
         path: &str,
         response: reqwest::Response,
-    ) -> Result<T, ToolError> {
+    ) -> Result<T, TraktError> {
         Ok(self.backend.decode(path, response).await?)
     }
 
@@ -531,7 +513,7 @@ impl TraktClient {
         path: &str,
         query: &[(&str, String)],
         body: Option<&B>,
-    ) -> Result<reqwest::Response, ToolError> {
+    ) -> Result<reqwest::Response, TraktError> {
         let write = method != Method::GET;
         let retry = if write {
             Retry::RateLimitOnly
@@ -567,7 +549,7 @@ impl TraktClient {
                 }) if attempt == 0 && self.refresh_after_401(&token).await? => {
                     token = self.access_token().await?;
                 }
-                Err(e) => return Err(ToolError::Backend(e)),
+                Err(e) => return Err(TraktError::Backend(e)),
             }
         }
         unreachable!("the loop returns on its second attempt")
@@ -576,13 +558,10 @@ impl TraktClient {
 
 /// Errors of calls made with the app's credentials only: a 401/403 means the client id or
 /// secret is wrong, not the user's sign-in.
-fn app_error(e: BackendError) -> ToolError {
+fn app_error(e: BackendError) -> TraktError {
     match e.kind {
-        ErrorKind::Unauthorized(code) => ToolError::NotConfigured(format!(
-            "Trakt rejected the application credentials (HTTP {code}). Check TRAKT_CLIENT_ID and \
-             TRAKT_CLIENT_SECRET against your app at https://trakt.tv/oauth/applications."
-        )),
-        _ => ToolError::Backend(e),
+        ErrorKind::Unauthorized(code) => TraktError::AppRejected(code),
+        _ => TraktError::Backend(e),
     }
 }
 

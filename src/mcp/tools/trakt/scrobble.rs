@@ -12,12 +12,15 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
-use super::iso;
+use crate::time::iso;
 use crate::{
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
     plex::models::{Item, MetadataPage},
     trakt::lock,
-    trakt::models::{Ids, ScrobbleBody, ScrobbleEpisode, ScrobbleMedia},
+    trakt::{
+        api::Scrobble,
+        models::{Ids, ScrobbleBody, ScrobbleEpisode, ScrobbleMedia},
+    },
 };
 
 const DEFAULT_POLL: u64 = 15;
@@ -236,16 +239,11 @@ async fn resolve(mcp: &PlexMcp, rating_key: &str) -> Result<Scrobblable, ToolErr
 
 async fn send(
     mcp: &PlexMcp,
-    action: &str,
+    action: Scrobble,
     what: &Scrobblable,
     progress: f64,
 ) -> Result<(), ToolError> {
-    let trakt = mcp.trakt()?;
-    let path = format!("/scrobble/{action}");
-    trakt
-        .post::<_, serde_json::Value>(&path, &what.body(progress))
-        .await
-        .map(drop)
+    Ok(mcp.trakt()?.scrobble(action, &what.body(progress)).await?)
 }
 
 struct Tracked {
@@ -267,7 +265,7 @@ async fn poll(
     let page: MetadataPage<Item> = plex.get(plex.pms(), "/status/sessions", &[]).await?;
     let mut present = Vec::new();
     let mut problem = None;
-    let mut changes: Vec<(&'static str, Scrobblable, f64)> = Vec::new();
+    let mut changes: Vec<(Scrobble, Scrobblable, f64)> = Vec::new();
     for s in page.metadata {
         let mine = s
             .user
@@ -290,7 +288,11 @@ async fn poll(
             .and_then(|p| p.state.as_deref())
             .is_none_or(|st| st != "paused");
         present.push(key.clone());
-        let action = if playing { "start" } else { "pause" };
+        let action = if playing {
+            Scrobble::Start
+        } else {
+            Scrobble::Pause
+        };
         match tracked.get_mut(&key) {
             Some(t) => {
                 t.progress = progress;
@@ -326,7 +328,7 @@ async fn poll(
             ..
         }) = tracked.remove(&key)
         {
-            changes.push(("stop", what, progress));
+            changes.push((Scrobble::Stop, what, progress));
         }
     }
     for (action, what, progress) in changes {
@@ -424,7 +426,7 @@ exits. Needs a Trakt sign-in.",
             Some(rk) => {
                 // fetch_item checks the key and says when there is no such item.
                 let what = resolve(self, rk).await?;
-                send(self, "start", &what, progress).await?;
+                send(self, Scrobble::Start, &what, progress).await?;
                 Some(NowPlaying {
                     title: what.title,
                     state: "playing".into(),

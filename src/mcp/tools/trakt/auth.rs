@@ -6,12 +6,14 @@ use rmcp::{Json, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{NOT_CONFIGURED, iso};
+use super::not_configured;
+use crate::time::iso;
 use crate::{
     backend::{BackendError, ErrorKind},
+    mcp::tools::NoArgs,
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
-    plex::tools::NoArgs,
     trakt::{
+        SignedOut, TraktError,
         client::{DevicePoll, TokenSource},
         models::User,
     },
@@ -216,7 +218,7 @@ client id or the secret. Use before the other trakt_* tools when unsure.",
                 source: None,
                 expires_at: None,
                 base_url,
-                message: NOT_CONFIGURED.into(),
+                message: not_configured(),
             }));
         };
         let not_signed_in = |message: String| AuthStatusOutput {
@@ -230,19 +232,19 @@ client id or the secret. Use before the other trakt_* tools when unsure.",
         };
         if trakt.sign_in().await.is_none() {
             return Ok(Json(not_signed_in(
-                crate::trakt::client::SIGN_IN_HINT.into(),
+                ToolError::from(TraktError::NotSignedIn(SignedOut::Never)).to_string(),
             )));
         }
-        let user = match trakt.get::<User>("/users/me", &[]).await {
+        let user = match trakt.me().await {
             Ok(user) => user,
-            Err(ToolError::NotConfigured(message)) => return Ok(Json(not_signed_in(message))),
             Err(
-                e @ ToolError::Backend(BackendError {
+                e @ (TraktError::NotSignedIn(_)
+                | TraktError::Backend(BackendError {
                     kind: ErrorKind::Unauthorized(_),
                     ..
-                }),
-            ) => return Ok(Json(not_signed_in(e.to_string()))),
-            Err(e) => return Err(e),
+                })),
+            ) => return Ok(Json(not_signed_in(ToolError::from(e).to_string()))),
+            Err(e) => return Err(e.into()),
         };
         let (source, _, expires_at) =
             trakt

@@ -59,10 +59,7 @@ impl PlexMcp {
         if trakt.sign_in().await.is_none() {
             return Signals::default();
         }
-        let fetched = tokio::try_join!(
-            trakt.get::<crate::trakt::models::Stats>("/users/me/stats", &[]),
-            trakt.get::<Vec<crate::trakt::models::WatchedEntry>>("/sync/watched/movies", &[])
-        );
+        let fetched = tokio::try_join!(trakt.stats(), trakt.watched_movies());
         match fetched {
             Ok((stats, watched)) => Signals {
                 quality_bias: match stats.average_rating() {

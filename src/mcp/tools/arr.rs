@@ -6,7 +6,7 @@ use rmcp::{Json, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{
+use crate::arr::{
     client::ArrClient,
     models::{
         Command, Episode, LanguageProfile, Movie, MovieAddOptions, NewMovie, NewSeries, Paged,
@@ -15,11 +15,9 @@ use super::{
 };
 use crate::{
     backend::Service,
+    mcp::tools::{NoArgs, bounded, preview},
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
-    plex::{
-        client::Query,
-        tools::{NoArgs, bounded, preview},
-    },
+    plex::client::Query,
 };
 
 const DEFAULT_LIMIT: usize = 200;

@@ -16,22 +16,28 @@ use rmcp::{
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{iso, scrobble::ScrobblerStatus};
+use super::scrobble::ScrobblerStatus;
+use crate::time::iso;
 use crate::{
-    mcp::{error::ToolError, params::Parameters, server::PlexMcp},
+    mcp::{
+        error::ToolError,
+        params::Parameters,
+        server::PlexMcp,
+        tools::{NoArgs, bounded},
+    },
     plex::{
         client::{HISTORY_PATH, PAGE_CONCURRENCY, PAGE_SIZE},
         models::{
             GuidRef, HistoryRow, SectionsContainer, external_ids, opt_string_or_number,
             string_or_number,
         },
-        tools::{NoArgs, bounded},
     },
     store::LedgerState,
+    trakt::api::HistoryKind,
     trakt::lock,
     trakt::models::{
-        HistoryAdded, HistoryEntry, HistoryPost, Ids, PostEpisode, PostMovie, PostSeason, PostShow,
-        WatchedEntry, parse_trakt_time, trakt_time,
+        HistoryEntry, HistoryPost, Ids, PostEpisode, PostMovie, PostSeason, PostShow,
+        parse_trakt_time, trakt_time,
     },
 };
 
@@ -527,12 +533,8 @@ impl PlexMcp {
         let trakt = self.trakt()?;
         let (mut movies, mut episodes) = (TraktHistory::default(), TraktHistory::default());
         tokio::try_join!(
-            trakt.for_each_page("/sync/history/movies", &[], |rows: Vec<HistoryEntry>| {
-                movies.add_entries(&rows)
-            }),
-            trakt.for_each_page("/sync/history/episodes", &[], |rows: Vec<HistoryEntry>| {
-                episodes.add_entries(&rows)
-            })
+            trakt.history(HistoryKind::Movies, |rows| movies.add_entries(&rows)),
+            trakt.history(HistoryKind::Episodes, |rows| episodes.add_entries(&rows))
         )?;
         let mut history = movies;
         history.0.extend(episodes.0);
@@ -802,7 +804,7 @@ sign-in. Writes to Trakt; one sync at a time.",
                 .map_err(ToolError::Local)?;
             let body = history_post(&side, batch);
             out.batches += 1;
-            match trakt.post::<_, HistoryAdded>("/sync/history", &body).await {
+            match trakt.add_history(&body).await {
                 Ok(answer) => {
                     out.added.movies += answer.added.movies;
                     out.added.episodes += answer.added.episodes;
@@ -898,8 +900,8 @@ For the other direction use trakt_sync_to_trakt.",
         }
         let limit = bounded("limit", args.limit, DEFAULT_PREVIEW, 1000)?;
         let (movies, shows, side) = tokio::try_join!(
-            trakt.get::<Vec<WatchedEntry>>("/sync/watched/movies", &[]),
-            trakt.get::<Vec<WatchedEntry>>("/sync/watched/shows", &[]),
+            async { Ok::<_, ToolError>(trakt.watched_movies().await?) },
+            async { Ok::<_, ToolError>(trakt.watched_shows().await?) },
             self.plex_side()
         )?;
         // Plex items by Trakt identity, with their view counts.

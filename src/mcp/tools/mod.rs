@@ -2,12 +2,14 @@
 //! `crate::mcp::server` puts the families together.
 
 pub mod analytics;
+pub mod arr;
 pub mod history;
 pub mod library;
 pub mod metadata;
 pub mod playlists;
 pub mod recommendations;
 pub mod search;
+pub mod trakt;
 pub mod watchlist;
 pub mod write;
 

@@ -5,9 +5,12 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::{
+    mcp::tools::{bounded, truncate},
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
-    plex::tools::{bounded, truncate},
-    trakt::models::{Ids, SearchResult, Stats, User},
+    trakt::{
+        api::{SearchKind, SearchPage},
+        models::{Ids, Stats},
+    },
 };
 
 const MILESTONES: [(&str, u64); 3] = [
@@ -16,10 +19,6 @@ const MILESTONES: [(&str, u64); 3] = [
     ("100 Hours Watched", 100),
 ];
 const OVERVIEW_PREVIEW: usize = 200;
-/// Characters Trakt's search engine treats as operators unless escaped.
-const SOLR_SPECIAL: &[char] = &[
-    '+', '-', '&', '|', '!', '(', ')', '{', '}', '[', ']', '^', '"', '~', '*', '?', ':', '/', '\\',
-];
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -133,10 +132,7 @@ statistics use get_watch_stats or get_user_stats instead.",
         Parameters(args): Parameters<UserStatsArgs>,
     ) -> Result<Json<UserStatsOutput>, ToolError> {
         let trakt = self.trakt()?;
-        let (user, stats) = tokio::try_join!(
-            trakt.get::<User>("/users/me", &[]),
-            trakt.get::<Stats>("/users/me/stats", &[])
-        )?;
+        let (user, stats) = tokio::try_join!(trakt.me(), trakt.stats())?;
         let total_hours = (stats.movies.minutes + stats.episodes.minutes + 30) / 60;
         let milestones = MILESTONES
             .iter()
@@ -184,26 +180,12 @@ Use it to find something that is not in Plex (search_media searches Plex). Needs
         }
         let limit = bounded("limit", args.limit, 10, 100)?;
         let kind = match args.kind {
-            Some(SearchType::Movie) => "movie",
-            Some(SearchType::Show) => "show",
-            None => "movie,show",
+            Some(SearchType::Movie) => SearchKind::Movie,
+            Some(SearchType::Show) => SearchKind::Show,
+            None => SearchKind::Both,
         };
-        let mut q = vec![
-            ("query", escape(query)),
-            ("limit", limit.to_string()),
-            ("extended", "full".to_string()),
-        ];
-        if let Some(year) = args.year {
-            q.push(("years", year.to_string()));
-        }
-        let path = format!("/search/{kind}");
-        let response = trakt.get_public(&path, &q).await?;
-        let total = response
-            .headers()
-            .get("x-pagination-item-count")
-            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-        let found: Vec<SearchResult> = trakt.decode(&path, response).await?;
-        let results: Vec<SearchHit> = found
+        let SearchPage { results, total } = trakt.search(kind, query, limit, args.year).await?;
+        let results: Vec<SearchHit> = results
             .into_iter()
             .filter_map(|r| {
                 let media = r.movie.or(r.show)?;
@@ -236,26 +218,5 @@ Use it to find something that is not in Plex (search_media searches Plex). Needs
             showing: results.len(),
             results,
         }))
-    }
-}
-
-/// Escapes the characters Trakt's search engine would read as operators.
-fn escape(query: &str) -> String {
-    let mut out = String::with_capacity(query.len() + 4);
-    for c in query.chars() {
-        if SOLR_SPECIAL.contains(&c) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn search_operators_are_escaped() {
-        assert_eq!(super::escape("Spider-Man: Home"), "Spider\\-Man\\: Home");
-        assert_eq!(super::escape("plain"), "plain");
     }
 }
