@@ -1,5 +1,6 @@
 //! The MCP side: the server that assembles the tool families, and its transports.
 
+pub mod args;
 pub mod error;
 pub mod http;
 pub mod params;

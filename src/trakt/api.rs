@@ -102,7 +102,7 @@ impl TraktClient {
         kind: SearchKind,
         query: &str,
         limit: usize,
-        year: Option<u16>,
+        year: Option<u32>,
     ) -> Result<SearchPage, TraktError> {
         let path = match kind {
             SearchKind::Movie => "/search/movie",

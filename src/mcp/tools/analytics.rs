@@ -13,7 +13,8 @@ use rmcp::{Json, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{bounded, no_library, plex_id};
+use super::no_library;
+use crate::mcp::args::{Int, OrDefault, PlexId};
 use crate::{
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
     plex::{
@@ -37,9 +38,8 @@ fn since(days: usize) -> i64 {
     chrono::Utc::now().timestamp() - days as i64 * DAY
 }
 
-fn days_arg(value: Option<u32>) -> Result<usize, ToolError> {
-    bounded("timeRange", value, 30, 3650)
-}
+/// The default `timeRange`, in days.
+const DEFAULT_DAYS: usize = 30;
 
 /// One play, folded to what the statistics need: no allocation per play.
 struct PlayRecord {
@@ -91,8 +91,7 @@ pub enum StatType {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct WatchStatsArgs {
     /// Days back from now to count (1-3650, default 30).
-    #[schemars(range(min = 1, max = 3650))]
-    pub time_range: Option<u32>,
+    pub time_range: Option<Int<1, 3650>>,
     /// Which breakdown to return (default plays).
     pub stat_type: Option<StatType>,
 }
@@ -161,8 +160,7 @@ pub struct WatchStatsOutput {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct UserStatsArgs {
     /// Days back from now to count (1-3650, default 30).
-    #[schemars(range(min = 1, max = 3650))]
-    pub time_range: Option<u32>,
+    pub time_range: Option<Int<1, 3650>>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -190,8 +188,7 @@ pub struct UserStatsOutput {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct LibraryStatsArgs {
     /// One library (key from get_libraries); default all.
-    #[schemars(regex(pattern = r"^\d+$"))]
-    pub library_key: Option<String>,
+    pub library_key: Option<PlexId>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -244,15 +241,13 @@ pub enum PopularType {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PopularArgs {
     /// Days back from now to count (1-3650, default 30).
-    #[schemars(range(min = 1, max = 3650))]
-    pub time_range: Option<u32>,
+    pub time_range: Option<Int<1, 3650>>,
     /// Rank by number of plays (default) or by hours played.
     pub metric: Option<Metric>,
     /// movie, show (episodes per show), episode, or all (movies and shows, default).
     pub media_type: Option<PopularType>,
     /// How many to return (1-500, default 50).
-    #[schemars(range(min = 1, max = 500))]
-    pub limit: Option<u32>,
+    pub limit: Option<Int<1, 500>>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -296,13 +291,11 @@ pub enum WatchedType {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct FullyWatchedArgs {
     /// One library (key from get_libraries); default all.
-    #[schemars(regex(pattern = r"^\d+$"))]
-    pub library_key: Option<String>,
+    pub library_key: Option<PlexId>,
     /// movie, show, or all (default).
     pub media_type: Option<WatchedType>,
     /// Maximum items, most recently watched first (1-100000, default 500).
-    #[schemars(range(min = 1, max = 100000))]
-    pub limit: Option<u32>,
+    pub limit: Option<Int<1, 100000>>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -382,7 +375,7 @@ get_watch_history; for per-account totals get_user_stats. Read-only.",
         &self,
         Parameters(args): Parameters<WatchStatsArgs>,
     ) -> Result<Json<WatchStatsOutput>, ToolError> {
-        let days = days_arg(args.time_range)?;
+        let days = args.time_range.value_or(DEFAULT_DAYS);
         let stat_type = args.stat_type.unwrap_or_default();
         let from = since(days);
         let (log, names) = tokio::join!(self.play_log(from, None), self.names());
@@ -509,7 +502,7 @@ days (default 30), most active first. The ids are what get_watch_history's userI
         &self,
         Parameters(args): Parameters<UserStatsArgs>,
     ) -> Result<Json<UserStatsOutput>, ToolError> {
-        let days = days_arg(args.time_range)?;
+        let days = args.time_range.value_or(DEFAULT_DAYS);
         let (log, names) = tokio::join!(self.play_log(since(days), None), self.names());
         let log = log?;
         let durations = self.durations(&log.keys()).await?;
@@ -556,11 +549,7 @@ item of the libraries, paged. Read-only.",
         &self,
         Parameters(args): Parameters<LibraryStatsArgs>,
     ) -> Result<Json<LibraryStatsOutput>, ToolError> {
-        let key = args
-            .library_key
-            .as_deref()
-            .map(|k| plex_id("libraryKey", k))
-            .transpose()?;
+        let key = args.library_key.map(PlexId::into_string);
         let sections = self.sections(key.as_deref()).await?;
         let libraries: Vec<LibraryStat> = futures::stream::iter(sections)
             .map(|s| self.library_stat(s))
@@ -589,8 +578,8 @@ Each entry has plays, hours, distinct viewers and last play. Read-only.",
         &self,
         Parameters(args): Parameters<PopularArgs>,
     ) -> Result<Json<PopularOutput>, ToolError> {
-        let days = days_arg(args.time_range)?;
-        let limit = bounded("limit", args.limit, 50, 500)?;
+        let days = args.time_range.value_or(DEFAULT_DAYS);
+        let limit = args.limit.value_or(50);
         let metric = args.metric.unwrap_or_default();
         let media_type = args.media_type.unwrap_or_default();
         let log = self.play_log(since(days), None).await?;
@@ -697,13 +686,9 @@ counts), so it is exact. For plays over time use get_watch_history. Read-only.",
         &self,
         Parameters(args): Parameters<FullyWatchedArgs>,
     ) -> Result<Json<FullyWatchedOutput>, ToolError> {
-        let key = args
-            .library_key
-            .as_deref()
-            .map(|k| plex_id("libraryKey", k))
-            .transpose()?;
+        let key = args.library_key.map(PlexId::into_string);
         let media_type = args.media_type.unwrap_or_default();
-        let limit = bounded("limit", args.limit, 500, 100_000)?;
+        let limit = args.limit.value_or(500);
         let plex = &self.ctx.plex;
         let mut watched: Vec<ItemFacts> = Vec::new();
         for section in self.sections(key.as_deref()).await? {

@@ -13,15 +13,15 @@ use crate::arr::{
         QualityProfile, QueueItem, RootFolder, Series, SeriesAddOptions, SystemStatus,
     },
 };
+use crate::mcp::args::{Day, Int, OrDefault, Text};
 use crate::{
     backend::Service,
-    mcp::tools::{NoArgs, bounded, preview},
+    mcp::tools::{NoArgs, preview},
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
     plex::client::Query,
 };
 
 const DEFAULT_LIMIT: usize = 200;
-const MAX_LIMIT: usize = 10_000;
 
 // ---- arguments ----
 
@@ -29,54 +29,45 @@ const MAX_LIMIT: usize = 10_000;
 #[serde(deny_unknown_fields)]
 pub struct ListArgs {
     /// Case-insensitive title substring.
-    pub filter: Option<String>,
+    pub filter: Option<Text<1, 200>>,
     /// Maximum rows (1-10000, default 200).
-    #[schemars(range(min = 1, max = 10000))]
-    pub limit: Option<u32>,
+    pub limit: Option<Int<1, 10000>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SearchArgs {
     /// Title to look up in the service's online catalogue.
-    #[schemars(length(min = 1, max = 500))]
-    pub query: String,
+    pub query: Text<1, 500>,
     /// Maximum results (1-10000, default 200).
-    #[schemars(range(min = 1, max = 10000))]
-    pub limit: Option<u32>,
+    pub limit: Option<Int<1, 10000>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PageArgs {
     /// Page number, from 1 (default 1).
-    #[schemars(range(min = 1))]
-    pub page: Option<u32>,
+    pub page: Option<Int<1, { u32::MAX }>>,
     /// Records per page (1-1000, default 200).
-    #[schemars(range(min = 1, max = 1000))]
-    pub page_size: Option<u32>,
+    pub page_size: Option<Int<1, 1000>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LimitArgs {
     /// Maximum rows (1-10000, default 200); the whole queue is read.
-    #[schemars(range(min = 1, max = 10000))]
-    pub limit: Option<u32>,
+    pub limit: Option<Int<1, 10000>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CalendarArgs {
     /// First day, YYYY-MM-DD (default 7 days ago, UTC).
-    #[schemars(regex(pattern = r"^\d{4}-\d{2}-\d{2}$"))]
-    pub start_date: Option<String>,
+    pub start_date: Option<Day>,
     /// Last day, YYYY-MM-DD (default 30 days ahead, UTC).
-    #[schemars(regex(pattern = r"^\d{4}-\d{2}-\d{2}$"))]
-    pub end_date: Option<String>,
+    pub end_date: Option<Day>,
     /// Maximum entries (1-10000, default 200).
-    #[schemars(range(min = 1, max = 10000))]
-    pub limit: Option<u32>,
+    pub limit: Option<Int<1, 10000>>,
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema)]
@@ -112,11 +103,11 @@ pub struct AddSeriesArgs {
     /// TheTVDB id, from sonarr_search.
     pub tvdb_id: i64,
     /// The series title, from sonarr_search.
-    pub title: String,
+    pub title: Text<1, 500>,
     /// Quality profile id (sonarr_get_profiles); default the first profile.
     pub quality_profile_id: Option<i64>,
     /// Root folder path (sonarr_get_profiles); default the first root folder.
-    pub root_folder_path: Option<String>,
+    pub root_folder_path: Option<Text<1, 4096>>,
     /// Monitor the series (default true).
     pub monitored: Option<bool>,
     /// Use season folders (default true).
@@ -155,11 +146,11 @@ pub struct AddMovieArgs {
     /// TMDB id, from radarr_search.
     pub tmdb_id: i64,
     /// The movie title, from radarr_search.
-    pub title: String,
+    pub title: Text<1, 500>,
     /// Quality profile id (radarr_get_profiles); default the first profile.
     pub quality_profile_id: Option<i64>,
     /// Root folder path (radarr_get_profiles); default the first root folder.
-    pub root_folder_path: Option<String>,
+    pub root_folder_path: Option<Text<1, 4096>>,
     /// Monitor the movie (default true).
     pub monitored: Option<bool>,
     /// When the movie counts as available (default released).
@@ -562,27 +553,19 @@ pub struct ArrStatusOutput {
     pub services: Services,
 }
 
-fn matches_filter(title: &str, filter: &Option<String>) -> bool {
+fn matches_filter(title: &str, filter: &Option<Text<1, 200>>) -> bool {
     filter
         .as_deref()
         .is_none_or(|f| title.to_lowercase().contains(&f.to_lowercase()))
 }
 
-fn valid_date(
-    name: &'static str,
-    value: Option<String>,
-    default_days: i64,
-) -> Result<String, ToolError> {
-    match value {
-        None => Ok((chrono::Utc::now() + chrono::Duration::days(default_days))
-            .format("%Y-%m-%d")
-            .to_string()),
-        Some(v) => chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d")
-            .map(|d| d.format("%Y-%m-%d").to_string())
-            .map_err(|_| {
-                ToolError::invalid(name, format!("must be a date like 2026-11-25 (got {v:?})"))
-            }),
-    }
+/// The day asked for, or `default_days` from today (UTC).
+fn day_or(value: Option<Day>, default_days: i64) -> String {
+    value
+        .map(Day::get)
+        .unwrap_or_else(|| (chrono::Utc::now() + chrono::Duration::days(default_days)).date_naive())
+        .format("%Y-%m-%d")
+        .to_string()
 }
 
 fn query_arg(query: &str) -> Result<String, ToolError> {
@@ -610,7 +593,7 @@ disk and ids. Use sonarr_search to find series not yet added. Needs SONARR_URL a
         &self,
         Parameters(args): Parameters<ListArgs>,
     ) -> Result<Json<SeriesListOutput>, ToolError> {
-        let limit = bounded("limit", args.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
+        let limit = args.limit.value_or(DEFAULT_LIMIT);
         let sonarr = self.arr(Service::Sonarr)?;
         let all: Vec<Series> = sonarr.get("/series", &[]).await?;
         let matching: Vec<Series> = all
@@ -646,7 +629,7 @@ sonarr_add_series needs; an `id` means the series is already in Sonarr. Read-onl
         Parameters(args): Parameters<SearchArgs>,
     ) -> Result<Json<SeriesSearchOutput>, ToolError> {
         let query = query_arg(&args.query)?;
-        let limit = bounded("limit", args.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
+        let limit = args.limit.value_or(DEFAULT_LIMIT);
         let found: Vec<Series> = self
             .arr(Service::Sonarr)?
             .get("/series/lookup", &[("term", query.clone())])
@@ -694,7 +677,12 @@ Refuses a series that is already in Sonarr. Not idempotent: it creates the serie
                 ),
             ));
         }
-        let mut chosen = choose(sonarr, args.quality_profile_id, args.root_folder_path).await?;
+        let mut chosen = choose(
+            sonarr,
+            args.quality_profile_id,
+            args.root_folder_path.map(Text::into_string),
+        )
+        .await?;
         // Sonarr v3 rejects a series without a language profile; v4 has none.
         let status: SystemStatus = sonarr.get("/system/status", &[]).await?;
         if status.major() == Some(3) {
@@ -875,7 +863,7 @@ radarr_search to find movies not yet added. Needs RADARR_URL and RADARR_API_KEY.
         &self,
         Parameters(args): Parameters<ListArgs>,
     ) -> Result<Json<MovieListOutput>, ToolError> {
-        let limit = bounded("limit", args.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
+        let limit = args.limit.value_or(DEFAULT_LIMIT);
         let all: Vec<Movie> = self.arr(Service::Radarr)?.get("/movie", &[]).await?;
         let matching: Vec<Movie> = all
             .into_iter()
@@ -910,7 +898,7 @@ radarr_add_movie needs; an `id` means the movie is already in Radarr. Read-only.
         Parameters(args): Parameters<SearchArgs>,
     ) -> Result<Json<MovieSearchOutput>, ToolError> {
         let query = query_arg(&args.query)?;
-        let limit = bounded("limit", args.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
+        let limit = args.limit.value_or(DEFAULT_LIMIT);
         let found: Vec<Movie> = self
             .arr(Service::Radarr)?
             .get("/movie/lookup", &[("term", query.clone())])
@@ -958,7 +946,12 @@ movie that is already in Radarr. Not idempotent: it creates the movie.",
                 ),
             ));
         }
-        let chosen = choose(radarr, args.quality_profile_id, args.root_folder_path).await?;
+        let chosen = choose(
+            radarr,
+            args.quality_profile_id,
+            args.root_folder_path.map(Text::into_string),
+        )
+        .await?;
         let body = NewMovie {
             tmdb_id: args.tmdb_id,
             title: &args.title,
@@ -1187,7 +1180,7 @@ impl PlexMcp {
         unknown_flag: &'static str,
         args: LimitArgs,
     ) -> Result<Json<QueueOutput>, ToolError> {
-        let limit = bounded("limit", args.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
+        let limit = args.limit.value_or(DEFAULT_LIMIT);
         let all: Vec<QueueItem> = self
             .arr(service)?
             .all_pages("/queue", &[(unknown_flag, "true".to_string())])
@@ -1203,8 +1196,8 @@ impl PlexMcp {
 }
 
 fn page_query(args: &PageArgs, sort_key: &str) -> Result<(usize, usize, Query), ToolError> {
-    let page = bounded("page", args.page, 1, u32::MAX as usize)?;
-    let page_size = bounded("pageSize", args.page_size, DEFAULT_LIMIT, 1000)?;
+    let page = args.page.value_or(1);
+    let page_size = args.page_size.value_or(DEFAULT_LIMIT);
     let query = vec![
         ("page", page.to_string()),
         ("pageSize", page_size.to_string()),
@@ -1215,19 +1208,15 @@ fn page_query(args: &PageArgs, sort_key: &str) -> Result<(usize, usize, Query), 
 }
 
 fn calendar_window(args: CalendarArgs) -> Result<(String, String, usize), ToolError> {
-    let start = valid_date("startDate", args.start_date, -7)?;
-    let end = valid_date("endDate", args.end_date, 30)?;
+    let start = day_or(args.start_date, -7);
+    let end = day_or(args.end_date, 30);
     if end < start {
         return Err(ToolError::invalid(
             "endDate",
             format!("{end} is before startDate {start}"),
         ));
     }
-    Ok((
-        start,
-        end,
-        bounded("limit", args.limit, DEFAULT_LIMIT, MAX_LIMIT)?,
-    ))
+    Ok((start, end, args.limit.value_or(DEFAULT_LIMIT)))
 }
 
 /// The quality profile and root folder to add with: the caller's, or the first configured.

@@ -10,7 +10,8 @@ use rmcp::{Json, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{NoArgs, bounded, plex_id, preview, progress};
+use super::{NoArgs, preview, progress};
+use crate::mcp::args::{Int, OrDefault, PlexId};
 use crate::{
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
     plex::{
@@ -20,8 +21,6 @@ use crate::{
         },
     },
 };
-
-const MAX_HISTORY: usize = 10_000;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -48,11 +47,9 @@ impl HistoryMediaType {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct WatchHistoryArgs {
     /// Maximum plays, newest first (1-10000, default 500).
-    #[schemars(range(min = 1, max = 10000))]
-    pub limit: Option<u32>,
+    pub limit: Option<Int<1, 10000>>,
     /// Only this Plex account (numeric account id, as in the `userId` of earlier results).
-    #[schemars(regex(pattern = r"^\d+$"))]
-    pub user_id: Option<String>,
+    pub user_id: Option<PlexId>,
     /// movie, episode, show (= episodes) or all (default).
     pub media_type: Option<HistoryMediaType>,
 }
@@ -61,8 +58,7 @@ pub struct WatchHistoryArgs {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RecentlyWatchedArgs {
     /// Maximum plays, newest first (1-10000, default 100).
-    #[schemars(range(min = 1, max = 10000))]
-    pub limit: Option<u32>,
+    pub limit: Option<Int<1, 10000>>,
     /// movie, episode, show (= episodes) or all (default).
     pub media_type: Option<HistoryMediaType>,
 }
@@ -220,12 +216,8 @@ a short recent list, get_on_deck for unfinished items. Read-only.",
         &self,
         Parameters(args): Parameters<WatchHistoryArgs>,
     ) -> Result<Json<WatchHistoryOutput>, ToolError> {
-        let limit = bounded("limit", args.limit, 500, MAX_HISTORY)?;
-        let user = args
-            .user_id
-            .as_deref()
-            .map(|u| plex_id("userId", u))
-            .transpose()?;
+        let limit = args.limit.value_or(500);
+        let user = args.user_id.map(PlexId::into_string);
         let plays = self
             .plays(limit, user, args.media_type.unwrap_or_default())
             .await?;
@@ -250,7 +242,7 @@ get_watch_history (item, account, device, library). Use to answer \"what has bee
         &self,
         Parameters(args): Parameters<RecentlyWatchedArgs>,
     ) -> Result<Json<RecentlyWatchedOutput>, ToolError> {
-        let limit = bounded("limit", args.limit, 100, MAX_HISTORY)?;
+        let limit = args.limit.value_or(100);
         let plays = self
             .plays(limit, None, args.media_type.unwrap_or_default())
             .await?;

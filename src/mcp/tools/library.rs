@@ -9,7 +9,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tokio::io::AsyncWriteExt;
 
-use super::{ItemType, NoArgs, bounded, no_library, plex_id, preview, progress};
+use super::{ItemType, NoArgs, no_library, preview, progress};
+use crate::mcp::args::{Int, OrDefault, PlexId, Sort, Text};
 use crate::{
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
     plex::{
@@ -17,8 +18,6 @@ use crate::{
         models::{BriefItem, ExternalIds, Item, MetadataPage, SectionsContainer},
     },
 };
-
-const MAX_ITEMS: usize = 100_000;
 
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -48,20 +47,17 @@ pub struct LibrariesOutput {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct LibraryItemsArgs {
     /// Library key from get_libraries, e.g. "1".
-    #[schemars(regex(pattern = r"^\d+$"))]
-    pub library_key: String,
+    pub library_key: PlexId,
     /// Item type to list; default is the library's own type (movies, or shows in a TV library).
     #[serde(rename = "type")]
     pub kind: Option<ItemType>,
     /// Maximum items to return (1-100000, default 1000).
-    #[schemars(range(min = 1, max = 100000))]
-    pub limit: Option<u32>,
+    pub limit: Option<Int<1, 100000>>,
     /// Items to skip first (default 0).
     pub offset: Option<u32>,
     /// Plex sort, `field` or `field:asc|desc`, comma-separated, e.g. "titleSort:asc",
     /// "addedAt:desc", "lastViewedAt:desc", "year:desc,titleSort".
-    #[schemars(regex(pattern = r"^[A-Za-z]+(:(asc|desc))?(,[A-Za-z]+(:(asc|desc))?)*$"))]
-    pub sort: Option<String>,
+    pub sort: Option<Sort>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -113,8 +109,7 @@ pub struct LibraryItemsOutput {
 #[serde(deny_unknown_fields)]
 pub struct RecentlyAddedArgs {
     /// Maximum items (1-1000, default 50).
-    #[schemars(range(min = 1, max = 1000))]
-    pub limit: Option<u32>,
+    pub limit: Option<Int<1, 1000>>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -183,8 +178,7 @@ pub struct OnDeckOutput {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RatingKeyArgs {
     /// The item's ratingKey (numeric string) from a list or search result.
-    #[schemars(regex(pattern = r"^\d+$"))]
-    pub rating_key: String,
+    pub rating_key: PlexId,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -276,18 +270,16 @@ pub struct EditableFieldsOutput {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ExportArgs {
     /// Library key from get_libraries, e.g. "1".
-    #[schemars(regex(pattern = r"^\d+$"))]
-    pub library_key: String,
+    pub library_key: PlexId,
     /// Item type to export; default is the library's own type.
     #[serde(rename = "type")]
     pub kind: Option<ItemType>,
     /// File to write, relative to the exports directory (PLEX_MCP_DATA_DIR/exports), e.g.
     /// "movies.json" or "2026/movies.json". Absolute paths and ".." are refused. Default:
     /// library_<key>_<unix ms>.json.
-    pub output_path: Option<String>,
+    pub output_path: Option<Text<1, 4096>>,
     /// Items per Plex request (1-1000, default 500).
-    #[schemars(range(min = 1, max = 1000))]
-    pub page_size: Option<u32>,
+    pub page_size: Option<Int<1, 1000>>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -330,26 +322,6 @@ fn library_query(kind: Option<ItemType>) -> Vec<(&'static str, String)> {
 
 fn tags(tags: Vec<crate::plex::models::Tag>) -> Vec<String> {
     tags.into_iter().map(|t| t.tag).collect()
-}
-
-fn valid_sort(sort: &str) -> Result<String, ToolError> {
-    let ok = !sort.is_empty()
-        && sort.split(',').all(|part| {
-            let (field, dir) = part.split_once(':').unwrap_or((part, "asc"));
-            !field.is_empty()
-                && field.bytes().all(|b| b.is_ascii_alphabetic())
-                && matches!(dir, "asc" | "desc")
-        });
-    if ok {
-        Ok(sort.to_string())
-    } else {
-        Err(ToolError::invalid(
-            "sort",
-            format!(
-                "must look like \"titleSort:asc\" or \"addedAt:desc,titleSort\" (got {sort:?})"
-            ),
-        ))
-    }
 }
 
 /// Resolves `requested` under `root`, refusing anything that could land outside it: absolute
@@ -493,12 +465,12 @@ Use for browsing or counting a whole library; use search_media to find titles, g
         &self,
         Parameters(args): Parameters<LibraryItemsArgs>,
     ) -> Result<Json<LibraryItemsOutput>, ToolError> {
-        let key = plex_id("libraryKey", &args.library_key)?;
-        let limit = bounded("limit", args.limit, 1000, MAX_ITEMS)?;
+        let key = args.library_key.to_string();
+        let limit = args.limit.value_or(1000);
         let offset = args.offset.unwrap_or(0) as usize;
         let mut query = library_query(args.kind);
         if let Some(sort) = &args.sort {
-            query.push(("sort", valid_sort(sort)?));
+            query.push(("sort", sort.as_str().to_string()));
         }
         let plex = &self.ctx.plex;
         let path = format!("/library/sections/{key}/all");
@@ -539,7 +511,7 @@ summary preview. Use get_library_items with sort \"addedAt:desc\" for one librar
         &self,
         Parameters(args): Parameters<RecentlyAddedArgs>,
     ) -> Result<Json<RecentlyAddedOutput>, ToolError> {
-        let limit = bounded("limit", args.limit, 50, 1000)?;
+        let limit = args.limit.value_or(50);
         let plex = &self.ctx.plex;
         let got = plex
             .collect::<Item>(plex.pms(), "/library/recentlyAdded", &[], 0, limit)
@@ -726,8 +698,8 @@ Returns the absolute path and counts. Use get_library_items instead to read item
         &self,
         Parameters(args): Parameters<ExportArgs>,
     ) -> Result<Json<ExportOutput>, ToolError> {
-        let key = plex_id("libraryKey", &args.library_key)?;
-        let page_size = bounded("pageSize", args.page_size, 500, 1000)?;
+        let key = args.library_key.to_string();
+        let page_size = args.page_size.value_or(500);
         let default_name = format!(
             "library_{key}_{}.json",
             chrono::Utc::now().timestamp_millis()
@@ -767,7 +739,7 @@ Returns the absolute path and counts. Use get_library_items instead to read item
 impl PlexMcp {
     /// The full metadata of one item, with a not-found error that names the argument.
     pub(crate) async fn fetch_item(&self, rating_key: &str) -> Result<Item, ToolError> {
-        let key = plex_id("ratingKey", rating_key)?;
+        let key = rating_key.to_string();
         let plex = &self.ctx.plex;
         let missing = || {
             format!(
@@ -840,15 +812,6 @@ impl PlexMcp {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sort_syntax() {
-        assert!(valid_sort("titleSort:asc").is_ok());
-        assert!(valid_sort("year:desc,titleSort").is_ok());
-        for bad in ["", "title;drop", "title:up", ",", "a:asc,"] {
-            assert!(valid_sort(bad).is_err(), "{bad}");
-        }
-    }
 
     #[tokio::test]
     async fn export_paths_stay_inside() {

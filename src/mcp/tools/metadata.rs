@@ -9,7 +9,12 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    mcp::{error::ToolError, params::Parameters, server::PlexMcp},
+    mcp::{
+        args::{Int, Num, PlexId, Text},
+        error::ToolError,
+        params::Parameters,
+        server::PlexMcp,
+    },
     plex::models::{Item, Tag},
 };
 
@@ -59,8 +64,8 @@ impl TagKind {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum TagValue {
-    Name(String),
-    Object { tag: String },
+    Name(Text<1, 500>),
+    Object { tag: Text<1, 500> },
 }
 
 impl TagValue {
@@ -71,42 +76,78 @@ impl TagValue {
     }
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct UpdateMetadataArgs {
-    /// The item to edit.
-    #[schemars(regex(pattern = r"^\d+$"))]
-    pub rating_key: String,
-    pub title: Option<String>,
-    pub sort_title: Option<String>,
-    pub original_title: Option<String>,
-    pub summary: Option<String>,
-    #[schemars(range(min = 1800, max = 2200))]
-    pub year: Option<i32>,
-    /// e.g. "PG-13", "TV-MA".
-    pub content_rating: Option<String>,
-    /// Critic rating 0-10.
-    #[schemars(range(min = 0.0, max = 10.0))]
-    pub rating: Option<f64>,
-    pub tagline: Option<String>,
-    pub studio: Option<String>,
-    /// The complete genre list wanted: missing ones are added, others removed. An empty list
-    /// changes nothing (use clearTags).
-    pub genres: Option<Vec<TagValue>>,
-    /// The complete collection list wanted (same rules as genres).
-    pub collections: Option<Vec<TagValue>>,
-    /// The complete cast list wanted (same rules as genres).
-    pub roles: Option<Vec<TagValue>>,
-    /// The complete director list wanted (same rules as genres).
-    pub directors: Option<Vec<TagValue>>,
-    /// Tag kinds to empty completely; the only way to remove every tag of a kind.
-    pub clear_tags: Option<Vec<TagKind>>,
+/// Declares an argument struct with its own fields followed by the editable metadata fields
+/// (declared here once for both tools), and `take_edits` to turn those into `Edits`.
+macro_rules! with_metadata_fields {
+    ($(#[$attr:meta])* pub struct $name:ident { $($(#[$fattr:meta])* pub $field:ident: $ty:ty,)* }) => {
+        $(#[$attr])*
+        pub struct $name {
+            $($(#[$fattr])* pub $field: $ty,)*
+            pub title: Option<Text<0, MAX_TEXT>>,
+            pub sort_title: Option<Text<0, MAX_TEXT>>,
+            pub original_title: Option<Text<0, MAX_TEXT>>,
+            pub summary: Option<Text<0, MAX_TEXT>>,
+            pub year: Option<Int<1800, 2200>>,
+            /// e.g. "PG-13", "TV-MA".
+            pub content_rating: Option<Text<0, MAX_TEXT>>,
+            /// Critic rating 0-10.
+            pub rating: Option<Num<0, 10>>,
+            pub tagline: Option<Text<0, MAX_TEXT>>,
+            pub studio: Option<Text<0, MAX_TEXT>>,
+            /// The complete genre list wanted: missing ones are added, others removed. An empty
+            /// list changes nothing (use clearTags).
+            pub genres: Option<Vec<TagValue>>,
+            /// The complete collection list wanted (same rules as genres).
+            pub collections: Option<Vec<TagValue>>,
+            /// The complete cast list wanted (same rules as genres).
+            pub roles: Option<Vec<TagValue>>,
+            /// The complete director list wanted (same rules as genres).
+            pub directors: Option<Vec<TagValue>>,
+        }
+
+        impl $name {
+            fn take_edits(&mut self, clear: Vec<TagKind>) -> Result<Edits, ToolError> {
+                let text = |v: &mut Option<Text<0, MAX_TEXT>>| v.take().map(Text::into_string);
+                edits(
+                    [
+                        ("title", "title", text(&mut self.title)),
+                        ("sortTitle", "titleSort", text(&mut self.sort_title)),
+                        ("originalTitle", "originalTitle", text(&mut self.original_title)),
+                        ("summary", "summary", text(&mut self.summary)),
+                        ("contentRating", "contentRating", text(&mut self.content_rating)),
+                        ("tagline", "tagline", text(&mut self.tagline)),
+                        ("studio", "studio", text(&mut self.studio)),
+                    ],
+                    self.year.take().map(|y| y.get()),
+                    self.rating.take().map(|r| r.get()),
+                    [
+                        (TagKind::Genres, self.genres.take()),
+                        (TagKind::Collections, self.collections.take()),
+                        (TagKind::Roles, self.roles.take()),
+                        (TagKind::Directors, self.directors.take()),
+                    ],
+                    clear,
+                )
+            }
+        }
+    };
+}
+
+with_metadata_fields! {
+    #[derive(Debug, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    pub struct UpdateMetadataArgs {
+        /// The item to edit.
+        pub rating_key: PlexId,
+        /// Tag kinds to empty completely; the only way to remove every tag of a kind.
+        pub clear_tags: Option<Vec<TagKind>>,
+    }
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PosterRef {
-    pub url: Option<String>,
+    pub url: Option<Text<0, MAX_TEXT>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -116,34 +157,22 @@ pub struct Images {
     pub posters: Vec<PosterRef>,
 }
 
-/// Metadata as JSON (for example from an export or another tool). Accepted keys: title,
-/// sortTitle, originalTitle, summary, year, contentRating, rating, tagline, studio, genres,
-/// collections, roles, directors, images. A null value leaves that field alone.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct MetadataJson {
-    pub title: Option<String>,
-    pub sort_title: Option<String>,
-    pub original_title: Option<String>,
-    pub summary: Option<String>,
-    pub year: Option<i32>,
-    pub content_rating: Option<String>,
-    pub rating: Option<f64>,
-    pub tagline: Option<String>,
-    pub studio: Option<String>,
-    pub genres: Option<Vec<TagValue>>,
-    pub collections: Option<Vec<TagValue>>,
-    pub roles: Option<Vec<TagValue>>,
-    pub directors: Option<Vec<TagValue>>,
-    /// `images.posters[0].url` is used with setPosterFromUrl.
-    pub images: Option<Images>,
+with_metadata_fields! {
+    /// Metadata as JSON (for example from an export or another tool). Accepted keys: title,
+    /// sortTitle, originalTitle, summary, year, contentRating, rating, tagline, studio, genres,
+    /// collections, roles, directors, images. A null value leaves that field alone.
+    #[derive(Debug, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    pub struct MetadataJson {
+        /// `images.posters[0].url` is used with setPosterFromUrl.
+        pub images: Option<Images>,
+    }
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct UpdateFromJsonArgs {
-    #[schemars(regex(pattern = r"^\d+$"))]
-    pub rating_key: String,
+    pub rating_key: PlexId,
     pub metadata: MetadataJson,
     /// Also set the poster from metadata.images.posters[0].url (http or https; Plex downloads it).
     pub set_poster_from_url: Option<bool>,
@@ -190,53 +219,21 @@ struct Edits {
     clear: Vec<TagKind>,
 }
 
-fn text(
-    name: &'static str,
-    param: &'static str,
-    value: Option<String>,
-    out: &mut Edits,
-) -> Result<(), ToolError> {
-    if let Some(v) = value {
-        if v.chars().count() > MAX_TEXT {
-            return Err(ToolError::invalid(
-                name,
-                format!("is longer than {MAX_TEXT} characters"),
-            ));
-        }
-        out.scalars.push((name, param, v));
-    }
-    Ok(())
-}
-
 fn edits(
     scalars: [(&'static str, &'static str, Option<String>); 7],
-    year: Option<i32>,
+    year: Option<u32>,
     rating: Option<f64>,
     tags: [(TagKind, Option<Vec<TagValue>>); 4],
     clear: Vec<TagKind>,
 ) -> Result<Edits, ToolError> {
     let mut out = Edits::default();
     for (name, param, value) in scalars {
-        text(name, param, value, &mut out)?;
+        out.scalars.extend(value.map(|v| (name, param, v)));
     }
-    if let Some(y) = year {
-        if !(1800..=2200).contains(&y) {
-            return Err(ToolError::invalid(
-                "year",
-                format!("must be between 1800 and 2200 (got {y})"),
-            ));
-        }
-        out.scalars.push(("year", "year", y.to_string()));
-    }
-    if let Some(r) = rating {
-        if !r.is_finite() || !(0.0..=10.0).contains(&r) {
-            return Err(ToolError::invalid(
-                "rating",
-                format!("must be between 0 and 10 (got {r})"),
-            ));
-        }
-        out.scalars.push(("rating", "rating", r.to_string()));
-    }
+    out.scalars
+        .extend(year.map(|y| ("year", "year", y.to_string())));
+    out.scalars
+        .extend(rating.map(|r| ("rating", "rating", r.to_string())));
     for (kind, values) in tags {
         if let Some(values) = values {
             if clear.contains(&kind) {
@@ -298,28 +295,10 @@ get_editable_fields first to see the current values.",
     )]
     pub async fn update_metadata(
         &self,
-        Parameters(a): Parameters<UpdateMetadataArgs>,
+        Parameters(mut a): Parameters<UpdateMetadataArgs>,
     ) -> Result<Json<UpdateOutput>, ToolError> {
-        let edits = edits(
-            [
-                ("title", "title", a.title),
-                ("sortTitle", "titleSort", a.sort_title),
-                ("originalTitle", "originalTitle", a.original_title),
-                ("summary", "summary", a.summary),
-                ("contentRating", "contentRating", a.content_rating),
-                ("tagline", "tagline", a.tagline),
-                ("studio", "studio", a.studio),
-            ],
-            a.year,
-            a.rating,
-            [
-                (TagKind::Genres, a.genres),
-                (TagKind::Collections, a.collections),
-                (TagKind::Roles, a.roles),
-                (TagKind::Directors, a.directors),
-            ],
-            a.clear_tags.unwrap_or_default(),
-        )?;
+        let clear = a.clear_tags.take().unwrap_or_default();
+        let edits = a.take_edits(clear)?;
         if edits.is_empty() {
             return Err(nothing_to_do());
         }
@@ -344,13 +323,13 @@ and per-field report as update_metadata.",
         &self,
         Parameters(a): Parameters<UpdateFromJsonArgs>,
     ) -> Result<Json<UpdateOutput>, ToolError> {
-        let m = a.metadata;
+        let mut m = a.metadata;
         let poster = if a.set_poster_from_url.unwrap_or(false) {
             let url = m
                 .images
                 .as_ref()
                 .and_then(|i| i.posters.first())
-                .and_then(|p| p.url.clone())
+                .and_then(|p| p.url.as_ref().map(|u| u.to_string()))
                 .ok_or_else(|| {
                     ToolError::invalid("metadata", "setPosterFromUrl needs images.posters[0].url")
                 })?;
@@ -366,26 +345,7 @@ and per-field report as update_metadata.",
         } else {
             None
         };
-        let edits = edits(
-            [
-                ("title", "title", m.title),
-                ("sortTitle", "titleSort", m.sort_title),
-                ("originalTitle", "originalTitle", m.original_title),
-                ("summary", "summary", m.summary),
-                ("contentRating", "contentRating", m.content_rating),
-                ("tagline", "tagline", m.tagline),
-                ("studio", "studio", m.studio),
-            ],
-            m.year,
-            m.rating,
-            [
-                (TagKind::Genres, m.genres),
-                (TagKind::Collections, m.collections),
-                (TagKind::Roles, m.roles),
-                (TagKind::Directors, m.directors),
-            ],
-            Vec::new(),
-        )?;
+        let edits = m.take_edits(Vec::new())?;
         if edits.is_empty() && poster.is_none() {
             return Err(nothing_to_do());
         }

@@ -16,8 +16,6 @@ pub mod write;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::mcp::error::ToolError;
-
 /// Longest summary preview in list results (the reference's `SUMMARY_PREVIEW_LENGTH`).
 pub const SUMMARY_PREVIEW: usize = 500;
 
@@ -66,38 +64,8 @@ impl ItemType {
     }
 }
 
-/// A Plex id (ratingKey, library key, playlist id): digits only, so it can never change the path
-/// it is put into.
-pub fn plex_id(name: &'static str, value: &str) -> Result<String, ToolError> {
-    let v = value.trim();
-    if v.is_empty() || v.len() > 20 || !v.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(ToolError::invalid(
-            name,
-            format!("must be a numeric Plex id such as \"12345\" (got {value:?})"),
-        ));
-    }
-    Ok(v.to_string())
-}
-
 pub fn no_library(key: &str) -> String {
     format!("No Plex library has key {key}. Call get_libraries for the valid keys.")
-}
-
-/// A count argument: absent means `default`, otherwise it must lie in `1..=max`.
-pub fn bounded(
-    name: &'static str,
-    value: Option<u32>,
-    default: usize,
-    max: usize,
-) -> Result<usize, ToolError> {
-    match value {
-        None => Ok(default),
-        Some(v) if v >= 1 && (v as usize) <= max => Ok(v as usize),
-        Some(v) => Err(ToolError::invalid(
-            name,
-            format!("must be between 1 and {max} (got {v})"),
-        )),
-    }
 }
 
 /// Cuts `s` to at most `max` characters, marking the cut with "...".
@@ -128,31 +96,6 @@ pub fn progress(view_offset: Option<i64>, duration: Option<i64>) -> Option<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ids_must_be_digits() {
-        assert_eq!(plex_id("ratingKey", " 42 ").unwrap(), "42");
-        for bad in ["", "abc", "1/../2", "12 34", "-1", "123456789012345678901"] {
-            let err = plex_id("ratingKey", bad).unwrap_err().to_string();
-            assert!(
-                err.contains("ratingKey") && err.contains("numeric"),
-                "{err}"
-            );
-        }
-    }
-
-    #[test]
-    fn bounded_counts() {
-        assert_eq!(bounded("limit", None, 50, 100).unwrap(), 50);
-        assert_eq!(bounded("limit", Some(100), 50, 100).unwrap(), 100);
-        assert!(
-            bounded("limit", Some(0), 50, 100)
-                .unwrap_err()
-                .to_string()
-                .contains("between 1 and 100")
-        );
-        assert!(bounded("limit", Some(101), 50, 100).is_err());
-    }
 
     #[test]
     fn truncation_is_char_safe() {

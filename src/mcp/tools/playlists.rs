@@ -4,7 +4,8 @@ use rmcp::{Json, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{NoArgs, bounded, plex_id, preview};
+use super::{NoArgs, preview};
+use crate::mcp::args::{Int, OrDefault, PlexId};
 use crate::{
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
     plex::models::Item,
@@ -43,11 +44,9 @@ pub struct PlaylistsOutput {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PlaylistItemsArgs {
     /// Playlist id (its ratingKey from get_playlists).
-    #[schemars(regex(pattern = r"^\d+$"))]
-    pub playlist_id: String,
+    pub playlist_id: PlexId,
     /// Maximum items (1-100000, default 1000).
-    #[schemars(range(min = 1, max = 100000))]
-    pub limit: Option<u32>,
+    pub limit: Option<Int<1, 100000>>,
     /// Items to skip first (default 0).
     pub offset: Option<u32>,
 }
@@ -134,8 +133,8 @@ totalSize tells how many there are). Each entry has its playlistItemID (for remo
         &self,
         Parameters(args): Parameters<PlaylistItemsArgs>,
     ) -> Result<Json<PlaylistItemsOutput>, ToolError> {
-        let id = plex_id("playlistId", &args.playlist_id)?;
-        let limit = bounded("limit", args.limit, 1000, 100_000)?;
+        let id = args.playlist_id.to_string();
+        let limit = args.limit.value_or(1000);
         let offset = args.offset.unwrap_or(0) as usize;
         let plex = &self.ctx.plex;
         let got = plex

@@ -12,7 +12,8 @@ use rmcp::{Json, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{bounded, no_library, plex_id};
+use super::no_library;
+use crate::mcp::args::{Int, OrDefault, PlexId};
 use crate::{
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
     plex::{
@@ -85,15 +86,12 @@ impl PlexMcp {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RecommendationsArgs {
     /// A movie library's key (from get_libraries).
-    #[schemars(regex(pattern = r"^\d+$"))]
-    pub library_key: String,
+    pub library_key: PlexId,
     /// How many picks (1-50, default 10).
-    #[schemars(range(min = 1, max = 50))]
-    pub limit: Option<u32>,
+    pub limit: Option<Int<1, 50>>,
     /// Recommend for this account (id from get_user_stats), using its own plays; default the
     /// server owner.
-    #[schemars(regex(pattern = r"^\d+$"))]
-    pub user_id: Option<String>,
+    pub user_id: Option<PlexId>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -314,13 +312,9 @@ elsewhere and adjust for how generously they rate. Needs at least 5 watched movi
         &self,
         Parameters(args): Parameters<RecommendationsArgs>,
     ) -> Result<Json<RecommendationsOutput>, ToolError> {
-        let key = plex_id("libraryKey", &args.library_key)?;
-        let limit = bounded("limit", args.limit, 10, 50)?;
-        let user = args
-            .user_id
-            .as_deref()
-            .map(|u| plex_id("userId", u))
-            .transpose()?;
+        let key = args.library_key.to_string();
+        let limit = args.limit.value_or(10);
+        let user = args.user_id.map(PlexId::into_string);
         // Trakt speaks for the signed-in user, who is the server owner.
         let signals = match &user {
             None => self.trakt_signals().await,

@@ -4,7 +4,8 @@ use rmcp::{Json, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{ItemType, bounded, no_library, plex_id, preview};
+use super::{ItemType, no_library, preview};
+use crate::mcp::args::{Int, OrDefault, PlexId, Text};
 use crate::{
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
     plex::models::Item,
@@ -16,17 +17,14 @@ const MAX_QUERY: usize = 500;
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SearchArgs {
     /// Words to find in titles (1-500 characters; control characters are treated as spaces).
-    #[schemars(length(min = 1, max = 500))]
-    pub query: String,
+    pub query: Text<1, 500>,
     /// Only this item type.
     #[serde(rename = "type")]
     pub kind: Option<ItemType>,
     /// Search only this library (key from get_libraries); default all libraries.
-    #[schemars(regex(pattern = r"^\d+$"))]
-    pub library_key: Option<String>,
+    pub library_key: Option<PlexId>,
     /// Maximum results (1-1000, default 500).
-    #[schemars(range(min = 1, max = 1000))]
-    pub limit: Option<u32>,
+    pub limit: Option<Int<1, 1000>>,
     /// Results to skip first (default 0).
     pub offset: Option<u32>,
 }
@@ -108,13 +106,9 @@ per match, plus totalSize. Use get_media_details on a result for the full record
         Parameters(args): Parameters<SearchArgs>,
     ) -> Result<Json<SearchOutput>, ToolError> {
         let query = sanitize_query(&args.query)?;
-        let limit = bounded("limit", args.limit, 500, 1000)?;
+        let limit = args.limit.value_or(500);
         let offset = args.offset.unwrap_or(0) as usize;
-        let library = args
-            .library_key
-            .as_deref()
-            .map(|k| plex_id("libraryKey", k))
-            .transpose()?;
+        let library = args.library_key.map(PlexId::into_string);
         let path = match &library {
             Some(key) => format!("/library/sections/{key}/search"),
             None => "/search".to_string(),

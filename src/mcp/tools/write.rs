@@ -9,7 +9,7 @@ use rmcp::{Json, Peer, RoleServer, service::ElicitationError, tool, tool_router}
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::plex_id;
+use crate::mcp::args::{Num, PlexId, Text};
 use crate::{
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
     plex::models::Item,
@@ -60,8 +60,7 @@ async fn decide(peer: &Peer<RoleServer>, confirm: Option<bool>, question: String
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct WatchArgs {
     /// The item's ratingKey; a show or season marks all its episodes.
-    #[schemars(regex(pattern = r"^\d+$"))]
-    pub rating_key: String,
+    pub rating_key: PlexId,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -77,11 +76,9 @@ pub struct WatchOutput {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RateArgs {
-    #[schemars(regex(pattern = r"^\d+$"))]
-    pub rating_key: String,
+    pub rating_key: PlexId,
     /// 0-10 (Plex shows 10 as five stars); decimals allowed.
-    #[schemars(range(min = 0.0, max = 10.0))]
-    pub rating: f64,
+    pub rating: Num<0, 10>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -100,11 +97,9 @@ pub struct RateOutput {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RemoveItemArgs {
     /// Playlist id (ratingKey from get_playlists).
-    #[schemars(regex(pattern = r"^\d+$"))]
-    pub playlist_id: String,
+    pub playlist_id: PlexId,
     /// The entry's playlistItemID from get_playlist_items (not the item's ratingKey).
-    #[schemars(regex(pattern = r"^\d+$"))]
-    pub playlist_item_id: String,
+    pub playlist_item_id: PlexId,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -122,8 +117,7 @@ pub struct RemoveItemOutput {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ConfirmArgs {
     /// Playlist id (ratingKey from get_playlists).
-    #[schemars(regex(pattern = r"^\d+$"))]
-    pub playlist_id: String,
+    pub playlist_id: PlexId,
     /// true acts at once. Omitted: the user is asked to confirm (if the client can ask), else
     /// the tool only previews. false: preview only.
     pub confirm: Option<bool>,
@@ -180,23 +174,21 @@ impl PlaylistKind {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CreatePlaylistArgs {
     /// Name of the new playlist.
-    #[schemars(length(min = 1, max = 200))]
-    pub title: String,
+    pub title: Text<1, 200>,
     /// Playlist type: video, audio or photo; movie/show/episode make a video playlist,
     /// artist/album/track an audio one.
     #[serde(rename = "type")]
     pub kind: PlaylistKind,
     /// Items to start with (ratingKeys); required unless smart.
-    pub rating_keys: Option<Vec<String>>,
+    pub rating_keys: Option<Vec<PlexId>>,
     /// A smart playlist filled by Plex from a library (needs librarySectionId).
     pub smart: Option<bool>,
     /// Library the smart playlist draws from.
-    #[schemars(regex(pattern = r"^\d+$"))]
-    pub library_section_id: Option<String>,
+    pub library_section_id: Option<PlexId>,
     /// Item type a smart playlist holds (default movie).
     pub libtype: Option<super::ItemType>,
     /// Extra Plex filter for a smart playlist, e.g. "genre=Drama&year>=2020".
-    pub smart_filter: Option<String>,
+    pub smart_filter: Option<Text<1, 2000>>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -219,11 +211,9 @@ pub struct CreatePlaylistOutput {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct AddToPlaylistArgs {
     /// Playlist id (ratingKey from get_playlists); not a smart playlist.
-    #[schemars(regex(pattern = r"^\d+$"))]
-    pub playlist_id: String,
+    pub playlist_id: PlexId,
     /// The item to add.
-    #[schemars(regex(pattern = r"^\d+$"))]
-    pub rating_key: String,
+    pub rating_key: PlexId,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -240,18 +230,16 @@ pub struct AddToPlaylistOutput {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct WatchlistAddArgs {
     /// A local movie or show; its plex:// guid is looked up.
-    #[schemars(regex(pattern = r"^\d+$"))]
-    pub rating_key: String,
+    pub rating_key: PlexId,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct WatchlistRemoveArgs {
     /// The item's plex://movie/… or plex://show/… guid (as get_watchlist lists it).
-    pub plex_guid: Option<String>,
+    pub plex_guid: Option<Text<1, 200>>,
     /// Or a local movie or show, whose guid is looked up. Give exactly one of the two.
-    #[schemars(regex(pattern = r"^\d+$"))]
-    pub rating_key: Option<String>,
+    pub rating_key: Option<PlexId>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -318,17 +306,12 @@ view count and resume point. Does nothing if it already is unwatched.",
         &self,
         Parameters(args): Parameters<RateArgs>,
     ) -> Result<Json<RateOutput>, ToolError> {
-        if !args.rating.is_finite() || !(0.0..=10.0).contains(&args.rating) {
-            return Err(ToolError::invalid(
-                "rating",
-                format!("must be between 0 and 10 (got {})", args.rating),
-            ));
-        }
+        let rating = args.rating.get();
         let item = self.fetch_item(&args.rating_key).await?;
         let query = [
             ("key", item.rating_key.clone()),
             ("identifier", LIBRARY_IDENTIFIER.to_string()),
-            ("rating", args.rating.to_string()),
+            ("rating", rating.to_string()),
         ];
         self.ctx
             .plex
@@ -338,7 +321,7 @@ view count and resume point. Does nothing if it already is unwatched.",
             updated: true,
             rating_key: item.rating_key,
             title: item.title,
-            rating: args.rating,
+            rating,
             previous_rating: item.user_rating,
         }))
     }
@@ -365,11 +348,8 @@ request), or a smart one (`smart: true`) that Plex fills from a library (`librar
         }
         let smart = args.smart.unwrap_or(false);
         let keys = args.rating_keys.unwrap_or_default();
-        let root = format!(
-            "server://{}/com.plexapp.plugins.library",
-            self.machine_identifier().await?
-        );
-        let uri = if smart {
+        // Every argument is checked before Plex is asked anything.
+        let path = if smart {
             if !keys.is_empty() {
                 return Err(ToolError::invalid(
                     "ratingKeys",
@@ -382,13 +362,13 @@ request), or a smart one (`smart: true`) that Plex fills from a library (`librar
                     "is required when smart=true; smart playlists filter a library section",
                 )
             })?;
-            let section = plex_id("librarySectionId", section)?;
+            let section = section.to_string();
             let default = match args.kind.playlist_type() {
                 "audio" => super::ItemType::Track,
                 _ => super::ItemType::Movie,
             };
             let libtype = args.libtype.unwrap_or(default).plex_id();
-            let mut uri = format!("{root}/library/sections/{section}/all?type={libtype}");
+            let mut uri = format!("/library/sections/{section}/all?type={libtype}");
             if let Some(filter) = args
                 .smart_filter
                 .as_deref()
@@ -409,6 +389,18 @@ request), or a smart one (`smart: true`) that Plex fills from a library (`librar
             }
             uri
         } else {
+            for (name, given) in [
+                ("librarySectionId", args.library_section_id.is_some()),
+                ("libtype", args.libtype.is_some()),
+                ("smartFilter", args.smart_filter.is_some()),
+            ] {
+                if given {
+                    return Err(ToolError::invalid(
+                        name,
+                        "applies only to smart playlists; pass smart: true or leave it out",
+                    ));
+                }
+            }
             if keys.is_empty() {
                 return Err(ToolError::invalid(
                     "ratingKeys",
@@ -417,13 +409,17 @@ request), or a smart one (`smart: true`) that Plex fills from a library (`librar
             }
             let mut unique: Vec<String> = Vec::new();
             for k in &keys {
-                let k = plex_id("ratingKeys", k)?;
+                let k = k.to_string();
                 if !unique.contains(&k) {
                     unique.push(k);
                 }
             }
-            format!("{root}/library/metadata/{}", unique.join(","))
+            format!("/library/metadata/{}", unique.join(","))
         };
+        let uri = format!(
+            "server://{}/com.plexapp.plugins.library{path}",
+            self.machine_identifier().await?
+        );
         let query = [
             ("title", title.to_string()),
             ("type", args.kind.playlist_type().to_string()),
@@ -463,7 +459,7 @@ there answers added: false. Smart playlists cannot be added to.",
         &self,
         Parameters(args): Parameters<AddToPlaylistArgs>,
     ) -> Result<Json<AddToPlaylistOutput>, ToolError> {
-        let playlist = plex_id("playlistId", &args.playlist_id)?;
+        let playlist = args.playlist_id.to_string();
         let item = self.fetch_item(&args.rating_key).await?;
         let present = self
             .playlist_entries(&playlist)
@@ -532,7 +528,7 @@ get_watchlist) or a local ratingKey — exactly one. Not there: updated: false."
         Parameters(args): Parameters<WatchlistRemoveArgs>,
     ) -> Result<Json<WatchlistChangeOutput>, ToolError> {
         match (args.plex_guid, args.rating_key) {
-            (Some(guid), None) => self.change_watchlist(false, guid, None).await,
+            (Some(guid), None) => self.change_watchlist(false, guid.into_string(), None).await,
             (None, Some(key)) => {
                 let item = self.fetch_item(&key).await?;
                 self.change_watchlist(false, item.guid.unwrap_or_default(), Some(item.rating_key))
@@ -560,8 +556,8 @@ stays in the library. Repeating the call is harmless: a missing entry answers re
         &self,
         Parameters(args): Parameters<RemoveItemArgs>,
     ) -> Result<Json<RemoveItemOutput>, ToolError> {
-        let playlist = plex_id("playlistId", &args.playlist_id)?;
-        let entry = plex_id("playlistItemId", &args.playlist_item_id)?;
+        let playlist = args.playlist_id.to_string();
+        let entry = args.playlist_item_id.to_string();
         let items = self.playlist_entries(&playlist).await?;
         let Some(found) = items
             .into_iter()
@@ -842,7 +838,7 @@ impl PlexMcp {
         &self,
         playlist_id: &str,
     ) -> Result<(String, String, usize), ToolError> {
-        let id = plex_id("playlistId", playlist_id)?;
+        let id = playlist_id.to_string();
         let plex = &self.ctx.plex;
         let page: crate::plex::models::MetadataPage<Item> =
             plex.get(plex.pms(), "/playlists", &[]).await?;

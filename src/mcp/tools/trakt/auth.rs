@@ -7,6 +7,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::not_configured;
+use crate::mcp::args::{Int, OrDefault, Text};
 use crate::time::iso;
 use crate::{
     backend::{BackendError, ErrorKind},
@@ -19,14 +20,13 @@ use crate::{
     },
 };
 
-const DEFAULT_WAIT: u32 = 30;
+const DEFAULT_WAIT: usize = 30;
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AuthenticateArgs {
     /// Opaque value echoed back by the authorization-code flow (default "plex-mcp").
-    #[schemars(length(max = 200))]
-    pub state: Option<String>,
+    pub state: Option<Text<0, 200>>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -47,12 +47,10 @@ pub struct AuthenticateOutput {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CompleteAuthArgs {
     /// Authorization code from the code flow (auth_url). Omit to finish the device-code sign-in.
-    #[schemars(length(min = 1, max = 500))]
-    pub code: Option<String>,
+    pub code: Option<Text<1, 500>>,
     /// Without `code`: how long to wait for the user's approval, 1-600 s (default 30). Call again
     /// if the answer is `pending`.
-    #[schemars(range(min = 1, max = 600))]
-    pub wait_seconds: Option<u32>,
+    pub wait_seconds: Option<Int<1, 600>>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -131,7 +129,9 @@ call trakt_complete_auth. Needs TRAKT_CLIENT_ID and TRAKT_CLIENT_SECRET. Starts 
     ) -> Result<Json<AuthenticateOutput>, ToolError> {
         let trakt = self.trakt()?;
         let device = trakt.start_device().await?;
-        let state = args.state.unwrap_or_else(|| "plex-mcp".into());
+        let state = args
+            .state
+            .map_or_else(|| "plex-mcp".into(), Text::into_string);
         Ok(Json(AuthenticateOutput {
             next: format!(
                 "Ask the user to open {} and enter {}, then call trakt_complete_auth (no arguments) \
@@ -177,7 +177,7 @@ automatically; the tokens are never returned. Answers who signed in and until wh
             let (user, expires_at) = trakt.exchange_code(code).await?;
             return Ok(Json(signed_in(user, expires_at)));
         }
-        let wait = Duration::from_secs(args.wait_seconds.unwrap_or(DEFAULT_WAIT).into());
+        let wait = Duration::from_secs(args.wait_seconds.value_or(DEFAULT_WAIT) as u64);
         Ok(Json(match trakt.poll_device(wait).await? {
             DevicePoll::SignedIn { user, expires_at } => signed_in(user, expires_at),
             DevicePoll::Pending { expires_in } => CompleteAuthOutput {

@@ -4,8 +4,9 @@ use rmcp::{Json, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::mcp::args::{Int, OrDefault, Text};
 use crate::{
-    mcp::tools::{bounded, truncate},
+    mcp::tools::truncate,
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
     trakt::{
         api::{SearchKind, SearchPage},
@@ -70,17 +71,14 @@ pub enum SearchType {
 #[serde(deny_unknown_fields)]
 pub struct SearchArgs {
     /// Title or words to look for (special characters are matched literally).
-    #[schemars(length(min = 1, max = 200))]
-    pub query: String,
+    pub query: Text<1, 200>,
     /// Only movies or only shows (default both).
     #[serde(rename = "type")]
     pub kind: Option<SearchType>,
     /// Release year filter.
-    #[schemars(range(min = 1870, max = 2100))]
-    pub year: Option<u16>,
+    pub year: Option<Int<1870, 2100>>,
     /// Maximum results, 1-100 (default 10); sent to Trakt.
-    #[schemars(range(min = 1, max = 100))]
-    pub limit: Option<u32>,
+    pub limit: Option<Int<1, 100>>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -178,13 +176,15 @@ Use it to find something that is not in Plex (search_media searches Plex). Needs
         if query.is_empty() {
             return Err(ToolError::invalid("query", "must not be blank"));
         }
-        let limit = bounded("limit", args.limit, 10, 100)?;
+        let limit = args.limit.value_or(10);
         let kind = match args.kind {
             Some(SearchType::Movie) => SearchKind::Movie,
             Some(SearchType::Show) => SearchKind::Show,
             None => SearchKind::Both,
         };
-        let SearchPage { results, total } = trakt.search(kind, query, limit, args.year).await?;
+        let SearchPage { results, total } = trakt
+            .search(kind, query, limit, args.year.map(Int::get))
+            .await?;
         let results: Vec<SearchHit> = results
             .into_iter()
             .filter_map(|r| {
@@ -204,7 +204,7 @@ Use it to find something that is not in Plex (search_media searches Plex). Needs
             .take(limit)
             .collect();
         Ok(Json(SearchOutput {
-            query: args.query,
+            query: args.query.into_string(),
             kind: args
                 .kind
                 .map(|k| match k {
@@ -213,7 +213,7 @@ Use it to find something that is not in Plex (search_media searches Plex). Needs
                 })
                 .unwrap_or("all")
                 .into(),
-            year: args.year,
+            year: args.year.map(|y| y.get() as u16),
             total_results: total.unwrap_or(results.len() as u64),
             showing: results.len(),
             results,

@@ -12,6 +12,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
+use crate::mcp::args::{Int, Num, PlexId, Text};
 use crate::time::iso;
 use crate::{
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
@@ -125,21 +126,18 @@ pub struct ScrobbleArgs {
     /// `start` (default) runs the playback watcher; `stop` ends it.
     pub action: Option<ScrobbleAction>,
     /// Seconds between polls of Plex's sessions, 1-300 (default 15).
-    #[schemars(range(min = 1, max = 300))]
-    pub poll_seconds: Option<u32>,
+    pub poll_seconds: Option<Int<1, 300>>,
     /// Whose playback to scrobble (default 1, the server owner).
-    #[schemars(range(min = 1))]
-    pub account_id: Option<u32>,
+    pub account_id: Option<Int<1, { u32::MAX }>>,
     /// Optionally also report one item as being watched right now: its Plex ratingKey.
-    pub rating_key: Option<String>,
+    pub rating_key: Option<PlexId>,
     /// Title of that item (informational; the ids come from Plex).
-    pub title: Option<String>,
+    pub title: Option<Text<0, 500>>,
     /// Kind of that item (informational; Plex says what it is).
     #[serde(rename = "type")]
     pub kind: Option<MediaKind>,
     /// Percent watched of that item, 0-100 (default 0).
-    #[schemars(range(min = 0.0, max = 100.0))]
-    pub progress: Option<f64>,
+    pub progress: Option<Num<0, 100>>,
     /// Length in ms (informational).
     pub duration: Option<u64>,
 }
@@ -415,13 +413,7 @@ exits. Needs a Trakt sign-in.",
             }));
         }
         self.signed_in_trakt().await?;
-        let progress = args.progress.unwrap_or(0.0);
-        if !(0.0..=100.0).contains(&progress) {
-            return Err(ToolError::invalid(
-                "progress",
-                format!("must be between 0 and 100 (got {progress})"),
-            ));
-        }
+        let progress = args.progress.map_or(0.0, Num::get);
         let scrobbled = match &args.rating_key {
             Some(rk) => {
                 // fetch_item checks the key and says when there is no such item.
@@ -435,8 +427,10 @@ exits. Needs a Trakt sign-in.",
             }
             None => None,
         };
-        let poll_seconds = args.poll_seconds.map_or(DEFAULT_POLL, u64::from);
-        let account = args.account_id.unwrap_or(1).to_string();
+        let poll_seconds = args
+            .poll_seconds
+            .map_or(DEFAULT_POLL, |s| u64::from(s.get()));
+        let account = args.account_id.map_or(1, Int::get).to_string();
         let mut running = lock(&slot.0);
         let changed = running.is_none();
         let poll_seconds = match running.as_ref() {

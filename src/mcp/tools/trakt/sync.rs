@@ -17,14 +17,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::scrobble::ScrobblerStatus;
+use crate::mcp::args::{Int, OrDefault};
 use crate::time::iso;
 use crate::{
-    mcp::{
-        error::ToolError,
-        params::Parameters,
-        server::PlexMcp,
-        tools::{NoArgs, bounded},
-    },
+    mcp::{error::ToolError, params::Parameters, server::PlexMcp, tools::NoArgs},
     plex::{
         client::{HISTORY_PATH, PAGE_CONCURRENCY, PAGE_SIZE},
         models::{
@@ -42,7 +38,6 @@ use crate::{
 };
 
 const DEFAULT_BATCH: usize = 500;
-const MAX_BATCH: usize = 1000;
 /// Titles listed per category in a result; the counts are always complete.
 const TITLES_SHOWN: usize = 50;
 const ERRORS_SHOWN: usize = 10;
@@ -112,16 +107,14 @@ pub struct SyncToArgs {
     /// Count what would be sent without sending anything (default false).
     pub dry_run: Option<bool>,
     /// Plays per Trakt request, 1-1000 (default 500).
-    #[schemars(range(min = 1, max = 1000))]
-    pub batch_size: Option<u32>,
+    pub batch_size: Option<Int<1, 1000>>,
     /// Accepted for compatibility; progress is reported as MCP progress notifications whenever the
     /// client asks for them.
     pub include_progress: Option<bool>,
     /// `plays` (default): every play with its own date; `items`: one entry per watched item.
     pub mode: Option<SyncMode>,
     /// Whose Plex plays to send (default 1, the server owner).
-    #[schemars(range(min = 1))]
-    pub account_id: Option<u32>,
+    pub account_id: Option<Int<1, { u32::MAX }>>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -185,8 +178,7 @@ pub struct SyncFromArgs {
     /// PLEX_ENABLE_MUTATIVE_OPS=true). Default false: compare only.
     pub apply: Option<bool>,
     /// Movies and shows listed per kind, 1-1000 (default 100); counts are always complete.
-    #[schemars(range(min = 1, max = 1000))]
-    pub limit: Option<u32>,
+    pub limit: Option<Int<1, 1000>>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -638,10 +630,10 @@ sign-in. Writes to Trakt; one sync at a time.",
         context: RequestContext<RoleServer>,
     ) -> Result<Json<SyncToOutput>, ToolError> {
         let trakt = self.signed_in_trakt().await?;
-        let batch_size = bounded("batchSize", args.batch_size, DEFAULT_BATCH, MAX_BATCH)?;
+        let batch_size = args.batch_size.value_or(DEFAULT_BATCH);
         let dry_run = args.dry_run.unwrap_or(false);
         let mode = args.mode.unwrap_or_default();
-        let account = args.account_id.unwrap_or(OWNER_ACCOUNT);
+        let account = args.account_id.map_or(OWNER_ACCOUNT, Int::get);
         let started = Instant::now();
         let sync_id = format!("sync_{}", chrono::Utc::now().timestamp_millis());
         {
@@ -898,7 +890,7 @@ For the other direction use trakt_sync_to_trakt.",
                  pass --read-only), or call without apply to compare only",
             ));
         }
-        let limit = bounded("limit", args.limit, DEFAULT_PREVIEW, 1000)?;
+        let limit = args.limit.value_or(DEFAULT_PREVIEW);
         let (movies, shows, side) = tokio::try_join!(
             async { Ok::<_, ToolError>(trakt.watched_movies().await?) },
             async { Ok::<_, ToolError>(trakt.watched_shows().await?) },
