@@ -221,6 +221,11 @@ impl Backend {
         self.http.request(method, format!("{}{}", self.base, path))
     }
 
+    /// An answer that lacks what the caller needs.
+    pub fn malformed(&self, path: &str, detail: impl Into<String>) -> BackendError {
+        self.error(path, ErrorKind::Malformed(detail.into()))
+    }
+
     fn error(&self, path: &str, kind: ErrorKind) -> BackendError {
         BackendError {
             service: self.service,

@@ -49,7 +49,7 @@ impl ArrClient {
             .header("Accept", "application/json")
     }
 
-    pub async fn get<T: DeserializeOwned>(
+    pub(super) async fn get<T: DeserializeOwned>(
         &self,
         path: &str,
         query: &[(&str, String)],
@@ -60,7 +60,7 @@ impl ArrClient {
     }
 
     /// A POST creates something, so it is never repeated after an ambiguous failure.
-    pub async fn post<B: Serialize, T: DeserializeOwned>(
+    pub(super) async fn post<B: Serialize, T: DeserializeOwned>(
         &self,
         path: &str,
         body: &B,
@@ -74,7 +74,7 @@ impl ArrClient {
 
     /// Every record of a paged list (`page`/`pageSize`/`totalRecords`), pages after the first
     /// fetched a few at a time.
-    pub async fn all_pages<T: DeserializeOwned + Send>(
+    pub(super) async fn all_pages<T: DeserializeOwned + Send>(
         &self,
         path: &str,
         query: &[(&str, String)],

@@ -5,13 +5,10 @@
 use std::process::ExitCode;
 
 use crate::{
-    arr::{client::ArrClient, models::SystemStatus},
+    arr::client::ArrClient,
     backend::Service,
     config::Config,
-    plex::{
-        client::PlexClient,
-        models::{Identity, MetadataPage, SectionsContainer},
-    },
+    plex::client::PlexClient,
     trakt::{api::SearchKind, client::TraktClient},
 };
 
@@ -41,19 +38,16 @@ async fn plex(config: &Config, plex: Option<&PlexClient>) -> Verdict {
             "no token: run `plex-mcp login` (or set PLEX_TOKEN and PLEX_URL)".into(),
         );
     };
-    let identity = match plex.get::<Identity>(plex.pms(), "/identity", &[]).await {
+    let identity = match plex.identity().await {
         Ok(i) => i,
         Err(e) => return Verdict::Broken(e.to_string()),
     };
-    match plex
-        .get::<SectionsContainer>(plex.pms(), "/library/sections", &[])
-        .await
-    {
+    match plex.sections().await {
         Ok(s) => Verdict::Ok(format!(
             "{} — Plex {}, token accepted, {} libraries",
             config.plex_url,
             identity.version.as_deref().unwrap_or("?"),
-            s.directory.len()
+            s.len()
         )),
         Err(e) => Verdict::Broken(e.to_string()),
     }
@@ -63,15 +57,7 @@ async fn discover(plex: Option<&PlexClient>) -> Verdict {
     let Some(plex) = plex else {
         return Verdict::NotConfigured("needs the Plex token".into());
     };
-    let q = [("X-Plex-Container-Size", "1".to_string())];
-    match plex
-        .get::<MetadataPage<serde::de::IgnoredAny>>(
-            plex.discover(),
-            "/library/sections/watchlist/all",
-            &q,
-        )
-        .await
-    {
+    match plex.watchlist_readable().await {
         Ok(_) => Verdict::Ok("watchlist readable".into()),
         Err(e) => Verdict::Broken(e.to_string()),
     }
@@ -89,7 +75,7 @@ async fn arr(service: Service, client: Option<&ArrClient>) -> Verdict {
             service.name()
         ));
     };
-    match client.get::<SystemStatus>("/system/status", &[]).await {
+    match client.system_status().await {
         Ok(s) => Verdict::Ok(format!(
             "{} v{}, API key accepted",
             s.app_name.as_deref().unwrap_or(service.name()),

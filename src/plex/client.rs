@@ -20,9 +20,6 @@ pub const METADATA_BATCH: usize = 100;
 
 const CLIENT_IDENTIFIER: &str = "plex-mcp";
 
-/// Every play the server recorded (filter with `accountID`, `librarySectionID`, `viewedAt>`).
-pub const HISTORY_PATH: &str = "/status/sessions/history/all";
-
 pub type Query = Vec<(&'static str, String)>;
 
 #[derive(Clone)]
@@ -74,11 +71,11 @@ impl PlexClient {
         })
     }
 
-    pub fn pms(&self) -> &Backend {
+    pub(super) fn pms(&self) -> &Backend {
         &self.pms
     }
 
-    pub fn discover(&self) -> &Backend {
+    pub(super) fn discover(&self) -> &Backend {
         &self.discover
     }
 
@@ -99,7 +96,7 @@ impl PlexClient {
     }
 
     /// GETs `path` and decodes the `MediaContainer` as `T`.
-    pub async fn get<T: DeserializeOwned>(
+    pub(super) async fn get<T: DeserializeOwned>(
         &self,
         backend: &Backend,
         path: &str,
@@ -113,7 +110,7 @@ impl PlexClient {
 
     /// A write whose answer carries nothing we need (`/:/scrobble`, `DELETE /playlists/…`).
     /// Only idempotent writes go through here, so they may be retried.
-    pub async fn act(
+    pub(super) async fn act(
         &self,
         backend: &Backend,
         method: Method,
@@ -129,7 +126,7 @@ impl PlexClient {
     }
 
     /// A write that creates something (a playlist): never repeated after an ambiguous failure.
-    pub async fn create<T: DeserializeOwned>(
+    pub(super) async fn create<T: DeserializeOwned>(
         &self,
         path: &str,
         query: &[(&str, String)],
@@ -144,7 +141,7 @@ impl PlexClient {
     }
 
     /// One page: `size` rows from `start`.
-    pub async fn page<T: DeserializeOwned>(
+    pub(super) async fn page<T: DeserializeOwned>(
         &self,
         backend: &Backend,
         path: &str,
@@ -187,7 +184,7 @@ impl PlexClient {
     /// rest as a stream of pages in order, so callers can fold or write them as they come. With
     /// Plex's `totalSize` the remaining pages are fetched `PAGE_CONCURRENCY` at a time; without it
     /// one after another until a short page.
-    pub async fn walk<'a, T: DeserializeOwned + Send + 'a>(
+    pub(super) async fn walk<'a, T: DeserializeOwned + Send + 'a>(
         &'a self,
         backend: &'a Backend,
         path: &'a str,
@@ -227,7 +224,7 @@ impl PlexClient {
     }
 
     /// Reads `limit` rows from `offset` (or to the end), however many pages that takes.
-    pub async fn collect<T: DeserializeOwned + Send>(
+    pub(super) async fn collect<T: DeserializeOwned + Send>(
         &self,
         backend: &Backend,
         path: &str,
@@ -248,7 +245,7 @@ impl PlexClient {
     }
 
     /// Reads a whole collection.
-    pub async fn collect_all<T: DeserializeOwned + Send>(
+    pub(super) async fn collect_all<T: DeserializeOwned + Send>(
         &self,
         backend: &Backend,
         path: &str,

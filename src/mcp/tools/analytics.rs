@@ -15,12 +15,10 @@ use serde::{Deserialize, Serialize};
 
 use super::no_library;
 use crate::mcp::args::{Int, OrDefault, PlexId};
+use crate::plex::api::HistoryFilter;
 use crate::{
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
-    plex::{
-        client::{HISTORY_PATH, PAGE_SIZE},
-        models::{HistoryRow, ItemFacts, LibrarySection, SectionsContainer},
-    },
+    plex::models::{HistoryRow, ItemFacts, LibrarySection},
 };
 
 const DAY: i64 = 86_400;
@@ -697,9 +695,8 @@ counts), so it is exact. For plays over time use get_watch_history. Read-only.",
                 "show" if media_type != WatchedType::Movie => ("2", true),
                 _ => continue,
             };
-            let path = format!("/library/sections/{}/all", section.key);
             let query = [("type", type_id.to_string())];
-            let items: Vec<ItemFacts> = plex.collect_all(plex.pms(), &path, &query).await?;
+            let items: Vec<ItemFacts> = plex.section_all(&section.key, &query).await?;
             watched.extend(items.into_iter().filter(|it| {
                 if is_show {
                     it.leaf_count.is_some_and(|n| n > 0) && it.viewed_leaf_count == it.leaf_count
@@ -754,19 +751,17 @@ impl PlexMcp {
     /// Every play since `from` (unix seconds), optionally of one account, read page by page.
     async fn play_log(&self, from: i64, account: Option<&str>) -> Result<PlayLog, ToolError> {
         let plex = &self.ctx.plex;
-        let mut query = vec![
-            ("sort", "viewedAt:desc".to_string()),
-            ("viewedAt>", from.to_string()),
-        ];
-        if let Some(account) = account {
-            query.push(("accountID", account.to_string()));
-        }
+        let filter = HistoryFilter {
+            since: Some(from),
+            account: account.map(str::to_string),
+            ..Default::default()
+        };
         let mut log = PlayLog {
             plays: Vec::new(),
             items: Vec::new(),
         };
         let mut index: HashMap<String, u32> = HashMap::new();
-        let mut fold = |rows: Vec<HistoryRow>| {
+        let fold = |rows: Vec<HistoryRow>| {
             for r in rows {
                 // The filter is Plex's; this guards a server that ignores it.
                 if r.viewed_at < from {
@@ -801,13 +796,7 @@ impl PlexMcp {
                 });
             }
         };
-        let mut walk = plex
-            .walk::<HistoryRow>(plex.pms(), HISTORY_PATH, &query, 0, usize::MAX, PAGE_SIZE)
-            .await?;
-        fold(std::mem::take(&mut walk.first));
-        while let Some(rows) = walk.rest.try_next().await? {
-            fold(rows);
-        }
+        plex.history_fold(&filter, fold).await?;
         Ok(log)
     }
 
@@ -825,9 +814,8 @@ impl PlexMcp {
                 let Some(type_id) = leaf_type(&section.kind) else {
                     continue;
                 };
-                let path = format!("/library/sections/{}/all", section.key);
                 let query = [("type", type_id.to_string())];
-                let items: Vec<ItemFacts> = plex.collect_all(plex.pms(), &path, &query).await?;
+                let items: Vec<ItemFacts> = plex.section_all(&section.key, &query).await?;
                 for f in items {
                     if wanted.contains(f.rating_key.as_str()) {
                         found.insert(f.rating_key, f.duration);
@@ -844,12 +832,11 @@ impl PlexMcp {
     /// The libraries, or the one with `key` (a clear error if there is none).
     async fn sections(&self, key: Option<&str>) -> Result<Vec<LibrarySection>, ToolError> {
         let plex = &self.ctx.plex;
-        let all: SectionsContainer = plex.get(plex.pms(), "/library/sections", &[]).await?;
+        let all = plex.sections().await?;
         match key {
-            None => Ok(all.directory),
+            None => Ok(all),
             Some(key) => {
-                let one: Vec<LibrarySection> =
-                    all.directory.into_iter().filter(|s| s.key == key).collect();
+                let one: Vec<LibrarySection> = all.into_iter().filter(|s| s.key == key).collect();
                 if one.is_empty() {
                     Err(ToolError::NotFound(no_library(key)))
                 } else {
@@ -861,16 +848,11 @@ impl PlexMcp {
 
     async fn library_stat(&self, section: LibrarySection) -> Result<LibraryStat, ToolError> {
         let plex = &self.ctx.plex;
-        let path = format!("/library/sections/{}/all", section.key);
-        let top = plex
-            .page::<serde::de::IgnoredAny>(plex.pms(), &path, &[], 0, 0)
-            .await?
-            .total
-            .unwrap_or(0);
+        let top = plex.section_size(&section.key).await?.unwrap_or(0);
         let (mut leaves, mut watched, mut ms) = (0usize, 0usize, 0i64);
         if let Some(type_id) = leaf_type(&section.kind) {
             let query = [("type", type_id.to_string())];
-            let items: Vec<ItemFacts> = plex.collect_all(plex.pms(), &path, &query).await?;
+            let items: Vec<ItemFacts> = plex.section_all(&section.key, &query).await?;
             leaves = items.len();
             watched = items
                 .iter()

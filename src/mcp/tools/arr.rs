@@ -10,7 +10,7 @@ use crate::arr::{
     client::ArrClient,
     models::{
         Command, Episode, LanguageProfile, Movie, MovieAddOptions, NewMovie, NewSeries, Paged,
-        QualityProfile, QueueItem, RootFolder, Series, SeriesAddOptions, SystemStatus,
+        QueueItem, Series, SeriesAddOptions, SystemStatus,
     },
 };
 use crate::mcp::args::{Day, Int, OrDefault, Text};
@@ -18,7 +18,6 @@ use crate::{
     backend::Service,
     mcp::tools::{NoArgs, preview},
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
-    plex::client::Query,
 };
 
 const DEFAULT_LIMIT: usize = 200;
@@ -595,7 +594,7 @@ disk and ids. Use sonarr_search to find series not yet added. Needs SONARR_URL a
     ) -> Result<Json<SeriesListOutput>, ToolError> {
         let limit = args.limit.value_or(DEFAULT_LIMIT);
         let sonarr = self.arr(Service::Sonarr)?;
-        let all: Vec<Series> = sonarr.get("/series", &[]).await?;
+        let all: Vec<Series> = sonarr.series().await?;
         let matching: Vec<Series> = all
             .into_iter()
             .filter(|s| matches_filter(&s.title, &args.filter))
@@ -630,10 +629,7 @@ sonarr_add_series needs; an `id` means the series is already in Sonarr. Read-onl
     ) -> Result<Json<SeriesSearchOutput>, ToolError> {
         let query = query_arg(&args.query)?;
         let limit = args.limit.value_or(DEFAULT_LIMIT);
-        let found: Vec<Series> = self
-            .arr(Service::Sonarr)?
-            .get("/series/lookup", &[("term", query.clone())])
-            .await?;
+        let found: Vec<Series> = self.arr(Service::Sonarr)?.series_lookup(&query).await?;
         let total_results = found.len();
         let results: Vec<SeriesRow> = found.into_iter().take(limit).map(SeriesRow::from).collect();
         Ok(Json(SeriesSearchOutput {
@@ -661,9 +657,7 @@ Refuses a series that is already in Sonarr. Not idempotent: it creates the serie
         Parameters(args): Parameters<AddSeriesArgs>,
     ) -> Result<Json<AddedSeriesOutput>, ToolError> {
         let sonarr = self.arr(Service::Sonarr)?;
-        let existing: Vec<Series> = sonarr
-            .get("/series", &[("tvdbId", args.tvdb_id.to_string())])
-            .await?;
+        let existing: Vec<Series> = sonarr.series_by_tvdb(args.tvdb_id).await?;
         if let Some(s) = existing
             .into_iter()
             .find(|s| s.tvdb_id == Some(args.tvdb_id))
@@ -684,9 +678,9 @@ Refuses a series that is already in Sonarr. Not idempotent: it creates the serie
         )
         .await?;
         // Sonarr v3 rejects a series without a language profile; v4 has none.
-        let status: SystemStatus = sonarr.get("/system/status", &[]).await?;
+        let status: SystemStatus = sonarr.system_status().await?;
         if status.major() == Some(3) {
-            let profiles: Vec<LanguageProfile> = sonarr.get("/languageprofile", &[]).await?;
+            let profiles: Vec<LanguageProfile> = sonarr.language_profiles().await?;
             chosen.language_profile_id = profiles.first().map(|p| p.id);
             chosen.auto_selected.push("languageProfileId");
         }
@@ -704,7 +698,7 @@ Refuses a series that is already in Sonarr. Not idempotent: it creates the serie
                 search_for_cutoff_unmet_episodes: false,
             },
         };
-        let added: Series = sonarr.post("/series", &body).await?;
+        let added: Series = sonarr.add_series(&body).await?;
         let message = format!(
             "Added \"{}\" ({}) to Sonarr",
             added.title,
@@ -734,10 +728,10 @@ Refuses a series that is already in Sonarr. Not idempotent: it creates the serie
         &self,
         Parameters(args): Parameters<PageArgs>,
     ) -> Result<Json<MissingEpisodesOutput>, ToolError> {
-        let (page, page_size, query) = page_query(&args, "airDateUtc")?;
+        let (page, page_size) = page_args(&args);
         let got: Paged<Episode> = self
             .arr(Service::Sonarr)?
-            .get("/wanted/missing", &query)
+            .missing(page, page_size, "airDateUtc")
             .await?;
         let episodes: Vec<EpisodeRow> = got.records.into_iter().map(EpisodeRow::from).collect();
         Ok(Json(MissingEpisodesOutput {
@@ -784,13 +778,10 @@ whether the file is there. Read-only.",
         Parameters(args): Parameters<CalendarArgs>,
     ) -> Result<Json<EpisodeCalendarOutput>, ToolError> {
         let (start_date, end_date, limit) = calendar_window(args)?;
-        let query = [
-            ("start", start_date.clone()),
-            ("end", end_date.clone()),
-            ("unmonitored", "false".to_string()),
-            ("includeSeries", "true".to_string()),
-        ];
-        let all: Vec<Episode> = self.arr(Service::Sonarr)?.get("/calendar", &query).await?;
+        let all: Vec<Episode> = self
+            .arr(Service::Sonarr)?
+            .episode_calendar(&start_date, &end_date)
+            .await?;
         let total_entries = all.len();
         let entries: Vec<EpisodeRow> = all.into_iter().take(limit).map(EpisodeRow::from).collect();
         Ok(Json(EpisodeCalendarOutput {
@@ -864,7 +855,7 @@ radarr_search to find movies not yet added. Needs RADARR_URL and RADARR_API_KEY.
         Parameters(args): Parameters<ListArgs>,
     ) -> Result<Json<MovieListOutput>, ToolError> {
         let limit = args.limit.value_or(DEFAULT_LIMIT);
-        let all: Vec<Movie> = self.arr(Service::Radarr)?.get("/movie", &[]).await?;
+        let all: Vec<Movie> = self.arr(Service::Radarr)?.movies().await?;
         let matching: Vec<Movie> = all
             .into_iter()
             .filter(|m| matches_filter(&m.title, &args.filter))
@@ -899,10 +890,7 @@ radarr_add_movie needs; an `id` means the movie is already in Radarr. Read-only.
     ) -> Result<Json<MovieSearchOutput>, ToolError> {
         let query = query_arg(&args.query)?;
         let limit = args.limit.value_or(DEFAULT_LIMIT);
-        let found: Vec<Movie> = self
-            .arr(Service::Radarr)?
-            .get("/movie/lookup", &[("term", query.clone())])
-            .await?;
+        let found: Vec<Movie> = self.arr(Service::Radarr)?.movie_lookup(&query).await?;
         let total_results = found.len();
         let results: Vec<MovieRow> = found.into_iter().take(limit).map(MovieRow::from).collect();
         Ok(Json(MovieSearchOutput {
@@ -930,9 +918,7 @@ movie that is already in Radarr. Not idempotent: it creates the movie.",
         Parameters(args): Parameters<AddMovieArgs>,
     ) -> Result<Json<AddedMovieOutput>, ToolError> {
         let radarr = self.arr(Service::Radarr)?;
-        let existing: Vec<Movie> = radarr
-            .get("/movie", &[("tmdbId", args.tmdb_id.to_string())])
-            .await?;
+        let existing: Vec<Movie> = radarr.movie_by_tmdb(args.tmdb_id).await?;
         if let Some(m) = existing
             .into_iter()
             .find(|m| m.tmdb_id == Some(args.tmdb_id))
@@ -963,7 +949,7 @@ movie that is already in Radarr. Not idempotent: it creates the movie.",
                 search_for_movie: args.search_for_movie.unwrap_or(true),
             },
         };
-        let added: Movie = radarr.post("/movie", &body).await?;
+        let added: Movie = radarr.add_movie(&body).await?;
         let message = format!(
             "Added \"{}\" ({}) to Radarr",
             added.title,
@@ -993,10 +979,10 @@ totalRecords tells how many there are. Read-only.",
         &self,
         Parameters(args): Parameters<PageArgs>,
     ) -> Result<Json<MissingMoviesOutput>, ToolError> {
-        let (page, page_size, query) = page_query(&args, "digitalRelease")?;
+        let (page, page_size) = page_args(&args);
         let got: Paged<Movie> = self
             .arr(Service::Radarr)?
-            .get("/wanted/missing", &query)
+            .missing(page, page_size, "digitalRelease")
             .await?;
         let movies: Vec<MovieRow> = got.records.into_iter().map(MovieRow::from).collect();
         Ok(Json(MissingMoviesOutput {
@@ -1043,12 +1029,10 @@ next 30 days). Read-only.",
         Parameters(args): Parameters<CalendarArgs>,
     ) -> Result<Json<MovieCalendarOutput>, ToolError> {
         let (start_date, end_date, limit) = calendar_window(args)?;
-        let query = [
-            ("start", start_date.clone()),
-            ("end", end_date.clone()),
-            ("unmonitored", "false".to_string()),
-        ];
-        let all: Vec<Movie> = self.arr(Service::Radarr)?.get("/calendar", &query).await?;
+        let all: Vec<Movie> = self
+            .arr(Service::Radarr)?
+            .movie_calendar(&start_date, &end_date)
+            .await?;
         let total_entries = all.len();
         let entries: Vec<MovieRow> = all.into_iter().take(limit).map(MovieRow::from).collect();
         Ok(Json(MovieCalendarOutput {
@@ -1162,7 +1146,7 @@ impl PlexMcp {
         };
         match self.arr(service) {
             Err(e) => unavailable(e.to_string()),
-            Ok(client) => match client.get::<SystemStatus>("/system/status", &[]).await {
+            Ok(client) => match client.system_status().await {
                 Ok(s) => ServiceStatus {
                     available: true,
                     app_name: s.app_name,
@@ -1181,10 +1165,7 @@ impl PlexMcp {
         args: LimitArgs,
     ) -> Result<Json<QueueOutput>, ToolError> {
         let limit = args.limit.value_or(DEFAULT_LIMIT);
-        let all: Vec<QueueItem> = self
-            .arr(service)?
-            .all_pages("/queue", &[(unknown_flag, "true".to_string())])
-            .await?;
+        let all: Vec<QueueItem> = self.arr(service)?.queue(unknown_flag).await?;
         let total_records = all.len();
         let items: Vec<QueueRow> = all.into_iter().take(limit).map(QueueRow::from).collect();
         Ok(Json(QueueOutput {
@@ -1195,16 +1176,11 @@ impl PlexMcp {
     }
 }
 
-fn page_query(args: &PageArgs, sort_key: &str) -> Result<(usize, usize, Query), ToolError> {
-    let page = args.page.value_or(1);
-    let page_size = args.page_size.value_or(DEFAULT_LIMIT);
-    let query = vec![
-        ("page", page.to_string()),
-        ("pageSize", page_size.to_string()),
-        ("sortKey", sort_key.to_string()),
-        ("sortDirection", "descending".to_string()),
-    ];
-    Ok((page, page_size, query))
+fn page_args(args: &PageArgs) -> (usize, usize) {
+    (
+        args.page.value_or(1),
+        args.page_size.value_or(DEFAULT_LIMIT),
+    )
 }
 
 fn calendar_window(args: CalendarArgs) -> Result<(String, String, usize), ToolError> {
@@ -1225,10 +1201,7 @@ async fn choose(
     profile: Option<i64>,
     folder: Option<String>,
 ) -> Result<Chosen, ToolError> {
-    let (profiles, folders) = tokio::join!(
-        client.get::<Vec<QualityProfile>>("/qualityprofile", &[]),
-        client.get::<Vec<RootFolder>>("/rootfolder", &[]),
-    );
+    let (profiles, folders) = tokio::join!(client.quality_profiles(), client.root_folders(),);
     let (profiles, folders) = (profiles?, folders?);
     let mut auto_selected = Vec::new();
     let profile = match profile {
@@ -1270,10 +1243,7 @@ async fn choose(
 }
 
 async fn profiles(client: &ArrClient) -> Result<Json<ProfilesOutput>, ToolError> {
-    let (profiles, folders) = tokio::join!(
-        client.get::<Vec<QualityProfile>>("/qualityprofile", &[]),
-        client.get::<Vec<RootFolder>>("/rootfolder", &[]),
-    );
+    let (profiles, folders) = tokio::join!(client.quality_profiles(), client.root_folders(),);
     Ok(Json(ProfilesOutput {
         quality_profiles: profiles?
             .into_iter()
@@ -1300,7 +1270,7 @@ async fn command(
     body: serde_json::Value,
     message: String,
 ) -> Result<Json<CommandOutput>, ToolError> {
-    let created: Command = client.post("/command", &body).await?;
+    let created: Command = client.command(&body).await?;
     Ok(Json(CommandOutput {
         command_id: created.id,
         message,

@@ -12,14 +12,10 @@ use serde::{Deserialize, Serialize};
 
 use super::{NoArgs, preview, progress};
 use crate::mcp::args::{Int, OrDefault, PlexId};
+use crate::plex::api::HistoryFilter;
 use crate::{
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
-    plex::{
-        client::{HISTORY_PATH, PAGE_SIZE},
-        models::{
-            AccountsContainer, DevicesContainer, HistoryRow, Item, MetadataPage, SectionsContainer,
-        },
-    },
+    plex::models::{HistoryRow, Item},
 };
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
@@ -269,9 +265,9 @@ progress, and whether Plex is transcoding (with the media's resolution and codec
         _args: Parameters<NoArgs>,
     ) -> Result<Json<ActiveSessionsOutput>, ToolError> {
         let plex = &self.ctx.plex;
-        let page: MetadataPage<Item> = plex.get(plex.pms(), "/status/sessions", &[]).await?;
-        let active_sessions: Vec<ActiveSession> = page
-            .metadata
+        let active_sessions: Vec<ActiveSession> = plex
+            .sessions()
+            .await?
             .into_iter()
             .map(|s| ActiveSession {
                 progress: progress(s.view_offset, s.duration),
@@ -326,11 +322,8 @@ impl PlexMcp {
     /// cannot be read, rows keep their ids and the reason is logged.
     pub(super) async fn names(&self) -> Names {
         let plex = &self.ctx.plex;
-        let (accounts, devices, sections) = tokio::join!(
-            plex.get::<AccountsContainer>(plex.pms(), "/accounts", &[]),
-            plex.get::<DevicesContainer>(plex.pms(), "/devices", &[]),
-            plex.get::<SectionsContainer>(plex.pms(), "/library/sections", &[]),
-        );
+        let (accounts, devices, sections) =
+            tokio::join!(plex.accounts(), plex.devices(), plex.sections(),);
         let mut names = Names::default();
         match accounts {
             Ok(a) => names.accounts = a.accounts.into_iter().map(|a| (a.id, a.name)).collect(),
@@ -347,7 +340,7 @@ impl PlexMcp {
             Err(e) => tracing::warn!("device names unavailable: {e}"),
         }
         match sections {
-            Ok(s) => names.sections = s.directory.into_iter().map(|s| (s.key, s.title)).collect(),
+            Ok(s) => names.sections = s.into_iter().map(|s| (s.key, s.title)).collect(),
             Err(e) => tracing::warn!("library names unavailable: {e}"),
         }
         names
@@ -361,22 +354,18 @@ impl PlexMcp {
         media: HistoryMediaType,
     ) -> Result<Vec<Play>, ToolError> {
         let plex = &self.ctx.plex;
-        let mut query = vec![("sort", "viewedAt:desc".to_string())];
-        if let Some(user) = user {
-            query.push(("accountID", user));
-        }
+        let filter = HistoryFilter {
+            account: user,
+            ..Default::default()
+        };
         let rows: Vec<HistoryRow> = if media == HistoryMediaType::All {
-            plex.collect(plex.pms(), HISTORY_PATH, &query, 0, limit)
-                .await?
-                .items
+            plex.history(&filter, limit).await?
         } else {
             // History cannot be filtered by type on the server, so page until enough match.
             let mut kept = Vec::new();
             let mut start = 0;
             loop {
-                let page = plex
-                    .page::<HistoryRow>(plex.pms(), HISTORY_PATH, &query, start, PAGE_SIZE)
-                    .await?;
+                let page = plex.history_page::<HistoryRow>(&filter, start).await?;
                 let n = page.items.len();
                 kept.extend(page.items.into_iter().filter(|r| media.keeps(&r.kind)));
                 start += n;

@@ -11,11 +11,12 @@ use tokio::io::AsyncWriteExt;
 
 use super::{ItemType, NoArgs, no_library, preview, progress};
 use crate::mcp::args::{Int, OrDefault, PlexId, Sort, Text};
+use crate::plex::client::PlexClient;
 use crate::{
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
     plex::{
         client::PAGE_CONCURRENCY,
-        models::{BriefItem, ExternalIds, Item, MetadataPage, SectionsContainer},
+        models::{BriefItem, ExternalIds, Item},
     },
 };
 
@@ -411,21 +412,14 @@ Call this first: every other library tool takes a `libraryKey` from here. Read-o
         _args: Parameters<NoArgs>,
     ) -> Result<Json<LibrariesOutput>, ToolError> {
         let plex = &self.ctx.plex;
-        let sections: SectionsContainer = plex.get(plex.pms(), "/library/sections", &[]).await?;
-        let paths: Vec<String> = sections
-            .directory
-            .iter()
-            .map(|s| format!("/library/sections/{}/all", s.key))
-            .collect();
-        let counts: Vec<Option<usize>> = futures::stream::iter(paths)
-            .map(|path| async move {
-                match plex
-                    .page::<serde::de::IgnoredAny>(plex.pms(), &path, &[], 0, 0)
-                    .await
-                {
-                    Ok(page) => page.total,
+        let sections = plex.sections().await?;
+        let keys: Vec<String> = sections.iter().map(|s| s.key.clone()).collect();
+        let counts: Vec<Option<usize>> = futures::stream::iter(keys)
+            .map(|key| async move {
+                match plex.section_size(&key).await {
+                    Ok(total) => total,
                     Err(e) => {
-                        tracing::warn!("counting {path}: {e}");
+                        tracing::warn!("counting library {key}: {e}");
                         None
                     }
                 }
@@ -434,7 +428,6 @@ Call this first: every other library tool takes a `libraryKey` from here. Read-o
             .collect()
             .await;
         let libraries = sections
-            .directory
             .into_iter()
             .zip(counts)
             .map(|(s, count)| Library {
@@ -473,9 +466,8 @@ Use for browsing or counting a whole library; use search_media to find titles, g
             query.push(("sort", sort.as_str().to_string()));
         }
         let plex = &self.ctx.plex;
-        let path = format!("/library/sections/{key}/all");
         let got = plex
-            .collect::<BriefItem>(plex.pms(), &path, &query, offset, limit)
+            .section_items::<BriefItem>(&key, &query, offset, limit)
             .await
             .map_err(ToolError::not_found_as(|| no_library(&key)))?;
         let warning = (offset > got.total).then(|| {
@@ -513,9 +505,7 @@ summary preview. Use get_library_items with sort \"addedAt:desc\" for one librar
     ) -> Result<Json<RecentlyAddedOutput>, ToolError> {
         let limit = args.limit.value_or(50);
         let plex = &self.ctx.plex;
-        let got = plex
-            .collect::<Item>(plex.pms(), "/library/recentlyAdded", &[], 0, limit)
-            .await?;
+        let got = plex.recently_added::<Item>(limit).await?;
         let recently_added = got
             .items
             .into_iter()
@@ -550,7 +540,7 @@ position and percent watched. Use to answer \"what was I watching?\"; for past p
         _args: Parameters<NoArgs>,
     ) -> Result<Json<OnDeckOutput>, ToolError> {
         let plex = &self.ctx.plex;
-        let items: Vec<Item> = plex.collect_all(plex.pms(), "/library/onDeck", &[]).await?;
+        let items: Vec<Item> = plex.on_deck().await?;
         let on_deck = items
             .into_iter()
             .map(|it| OnDeckItem {
@@ -746,13 +736,8 @@ impl PlexMcp {
                 "No Plex item has ratingKey {key}. Take ratingKeys from list or search results."
             )
         };
-        let page: MetadataPage<Item> = plex
-            .get(plex.pms(), &format!("/library/metadata/{key}"), &[])
-            .await
-            .map_err(ToolError::not_found_as(missing))?;
-        page.metadata
-            .into_iter()
-            .next()
+        plex.item(&key)
+            .await?
             .ok_or_else(|| ToolError::NotFound(missing()))
     }
 
@@ -765,10 +750,10 @@ impl PlexMcp {
         path: &Path,
     ) -> Result<(usize, usize), ToolError> {
         let plex = &self.ctx.plex;
-        let lib_path = format!("/library/sections/{key}/all");
+        let lib_path = PlexClient::section_path(key);
         let query = library_query(kind);
         let mut walk = plex
-            .walk::<BriefItem>(plex.pms(), &lib_path, &query, 0, usize::MAX, page_size)
+            .section_walk::<BriefItem>(&lib_path, &query, page_size)
             .await
             .map_err(ToolError::not_found_as(|| no_library(key)))?;
         let file = tokio::fs::File::create(path)

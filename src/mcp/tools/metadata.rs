@@ -3,7 +3,6 @@
 //! by difference, and a per-field report of what changed, what already was so and what failed.
 //! Opt-in like the other write tools.
 
-use reqwest::Method;
 use rmcp::{Json, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -362,7 +361,6 @@ impl PlexMcp {
     ) -> Result<Json<UpdateOutput>, ToolError> {
         let item = self.fetch_item(rating_key).await?;
         let rk = item.rating_key.clone();
-        let path = format!("/library/metadata/{rk}");
         let plex = &self.ctx.plex;
         let mut fields = Vec::new();
         let result = |field: &str, status, note: Option<String>| FieldResult {
@@ -383,7 +381,7 @@ impl PlexMcp {
             ];
             let query: Vec<(&str, String)> =
                 query.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
-            match plex.act(plex.pms(), Method::PUT, &path, &query).await {
+            match plex.edit_metadata(&rk, &query).await {
                 Ok(()) => fields.push(result(name, FieldStatus::Changed, None)),
                 Err(e) => fields.push(result(name, FieldStatus::Failed, Some(e.to_string()))),
             }
@@ -444,7 +442,7 @@ impl PlexMcp {
             }
             let query: Vec<(&str, String)> =
                 query.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
-            match plex.act(plex.pms(), Method::PUT, &path, &query).await {
+            match plex.edit_metadata(&rk, &query).await {
                 Ok(()) => fields.push(FieldResult {
                     added: Some(to_add),
                     removed: Some(to_remove),
@@ -458,11 +456,7 @@ impl PlexMcp {
             }
         }
         if let Some(url) = poster {
-            let poster_path = format!("{path}/posters");
-            match plex
-                .act(plex.pms(), Method::POST, &poster_path, &[("url", url)])
-                .await
-            {
+            match plex.set_poster_url(&rk, &url).await {
                 Ok(()) => fields.push(result("poster", FieldStatus::Changed, None)),
                 Err(e) => fields.push(result("poster", FieldStatus::Failed, Some(e.to_string()))),
             }

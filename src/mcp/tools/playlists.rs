@@ -100,7 +100,7 @@ summary. Use the ratingKey as playlistId for get_playlist_items. Read-only.",
         _args: Parameters<NoArgs>,
     ) -> Result<Json<PlaylistsOutput>, ToolError> {
         let plex = &self.ctx.plex;
-        let items: Vec<Item> = plex.collect_all(plex.pms(), "/playlists", &[]).await?;
+        let items: Vec<Item> = plex.playlists().await?;
         let playlists = items
             .into_iter()
             .map(|p| Playlist {
@@ -138,13 +138,7 @@ totalSize tells how many there are). Each entry has its playlistItemID (for remo
         let offset = args.offset.unwrap_or(0) as usize;
         let plex = &self.ctx.plex;
         let got = plex
-            .collect::<Item>(
-                plex.pms(),
-                &format!("/playlists/{id}/items"),
-                &[],
-                offset,
-                limit,
-            )
+            .playlist_items::<Item>(&id, offset, limit)
             .await
             .map_err(ToolError::not_found_as(|| {
                 format!("No playlist has id {id}. Call get_playlists for the valid ids.")

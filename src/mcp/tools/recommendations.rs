@@ -14,12 +14,10 @@ use serde::{Deserialize, Serialize};
 
 use super::no_library;
 use crate::mcp::args::{Int, OrDefault, PlexId};
+use crate::plex::api::HistoryFilter;
 use crate::{
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
-    plex::{
-        client::HISTORY_PATH,
-        models::{HistoryRow, TasteItem},
-    },
+    plex::models::{HistoryRow, TasteItem},
 };
 
 const HALF_LIFE_DAYS: f64 = 180.0;
@@ -321,9 +319,8 @@ elsewhere and adjust for how generously they rate. Needs at least 5 watched movi
             Some(_) => Signals::default(),
         };
         let plex = &self.ctx.plex;
-        let path = format!("/library/sections/{key}/all");
         let movies: Vec<TasteItem> = plex
-            .collect_all(plex.pms(), &path, &[("type", "1".to_string())])
+            .section_all(&key, &[("type", "1".to_string())])
             .await
             .map_err(ToolError::not_found_as(|| no_library(&key)))?;
         // Views per movie: the owner's from Plex's view state, another account's from its plays.
@@ -339,12 +336,12 @@ elsewhere and adjust for how generously they rate. Needs at least 5 watched movi
                 })
                 .collect(),
             Some(user) => {
-                let query = [
-                    ("accountID", user.clone()),
-                    ("librarySectionID", key.clone()),
-                ];
-                let rows: Vec<HistoryRow> =
-                    plex.collect_all(plex.pms(), HISTORY_PATH, &query).await?;
+                let filter = HistoryFilter {
+                    account: Some(user.clone()),
+                    section: Some(key.clone()),
+                    ..Default::default()
+                };
+                let rows: Vec<HistoryRow> = plex.history(&filter, usize::MAX).await?;
                 let mut views: HashMap<String, (u32, Option<i64>)> = HashMap::new();
                 for r in rows {
                     let e = views.entry(r.rating_key).or_insert((0, None));

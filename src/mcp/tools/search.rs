@@ -109,17 +109,13 @@ per match, plus totalSize. Use get_media_details on a result for the full record
         let limit = args.limit.value_or(500);
         let offset = args.offset.unwrap_or(0) as usize;
         let library = args.library_key.map(PlexId::into_string);
-        let path = match &library {
-            Some(key) => format!("/library/sections/{key}/search"),
-            None => "/search".to_string(),
-        };
         let mut q = vec![("query", query.clone()), ("includeGuids", "1".to_string())];
         if let Some(kind) = args.kind {
             q.push(("type", kind.plex_id().to_string()));
         }
         let plex = &self.ctx.plex;
         let got = plex
-            .collect::<Item>(plex.pms(), &path, &q, offset, limit)
+            .search::<Item>(library.as_deref(), &q, offset, limit)
             .await
             .map_err(|e| match &library {
                 Some(key) => ToolError::not_found_as(|| no_library(key))(e),

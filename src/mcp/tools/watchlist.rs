@@ -59,9 +59,7 @@ PLEX_TOKEN must be an account token. Read-only.",
             ("includeCollections", "1".to_string()),
             ("includeExternalMedia", "1".to_string()),
         ];
-        let items: Vec<Item> = plex
-            .collect_all(plex.discover(), "/library/sections/watchlist/all", &query)
-            .await?;
+        let items: Vec<Item> = plex.watchlist(&query).await?;
         let watchlist = items
             .into_iter()
             .map(|it| WatchlistItem {

@@ -4,18 +4,17 @@
 
 use std::time::Duration;
 
-use reqwest::Method;
 use rmcp::{Json, Peer, RoleServer, service::ElicitationError, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::mcp::args::{Num, PlexId, Text};
+use crate::plex::api::{Change, PlaylistSource};
 use crate::{
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
     plex::models::Item,
 };
 
-const LIBRARY_IDENTIFIER: &str = "com.plexapp.plugins.library";
 /// How long a person has to answer a confirmation prompt.
 const CONFIRM_TIMEOUT: Duration = Duration::from_secs(300);
 
@@ -308,15 +307,7 @@ view count and resume point. Does nothing if it already is unwatched.",
     ) -> Result<Json<RateOutput>, ToolError> {
         let rating = args.rating.get();
         let item = self.fetch_item(&args.rating_key).await?;
-        let query = [
-            ("key", item.rating_key.clone()),
-            ("identifier", LIBRARY_IDENTIFIER.to_string()),
-            ("rating", rating.to_string()),
-        ];
-        self.ctx
-            .plex
-            .act(self.ctx.plex.pms(), Method::PUT, "/:/rate", &query)
-            .await?;
+        self.ctx.plex.rate(&item.rating_key, rating).await?;
         Ok(Json(RateOutput {
             updated: true,
             rating_key: item.rating_key,
@@ -349,7 +340,7 @@ request), or a smart one (`smart: true`) that Plex fills from a library (`librar
         let smart = args.smart.unwrap_or(false);
         let keys = args.rating_keys.unwrap_or_default();
         // Every argument is checked before Plex is asked anything.
-        let path = if smart {
+        let source = if smart {
             if !keys.is_empty() {
                 return Err(ToolError::invalid(
                     "ratingKeys",
@@ -368,7 +359,7 @@ request), or a smart one (`smart: true`) that Plex fills from a library (`librar
                 _ => super::ItemType::Movie,
             };
             let libtype = args.libtype.unwrap_or(default).plex_id();
-            let mut uri = format!("/library/sections/{section}/all?type={libtype}");
+            let mut filter_arg = None;
             if let Some(filter) = args
                 .smart_filter
                 .as_deref()
@@ -384,10 +375,13 @@ request), or a smart one (`smart: true`) that Plex fills from a library (`librar
                         "must be a Plex filter like genre=Drama&year>=2020 (no spaces)",
                     ));
                 }
-                uri.push('&');
-                uri.push_str(filter.trim_start_matches('&'));
+                filter_arg = Some(filter.to_string());
             }
-            uri
+            PlaylistSource::Filter {
+                section,
+                type_id: libtype,
+                filter: filter_arg,
+            }
         } else {
             for (name, given) in [
                 ("librarySectionId", args.library_section_id.is_some()),
@@ -414,21 +408,14 @@ request), or a smart one (`smart: true`) that Plex fills from a library (`librar
                     unique.push(k);
                 }
             }
-            format!("/library/metadata/{}", unique.join(","))
+            PlaylistSource::Items(unique)
         };
-        let uri = format!(
-            "server://{}/com.plexapp.plugins.library{path}",
-            self.machine_identifier().await?
-        );
-        let query = [
-            ("title", title.to_string()),
-            ("type", args.kind.playlist_type().to_string()),
-            ("smart", if smart { "1" } else { "0" }.to_string()),
-            ("uri", uri),
-        ];
-        let created: crate::plex::models::MetadataPage<Item> =
-            self.ctx.plex.create("/playlists", &query).await?;
-        let p = created.metadata.into_iter().next().ok_or_else(|| {
+        let created = self
+            .ctx
+            .plex
+            .create_playlist(title, args.kind.playlist_type(), &source)
+            .await?;
+        let p = created.into_iter().next().ok_or_else(|| {
             ToolError::Local(
                 "Plex accepted the playlist but did not describe it; check get_playlists".into(),
             )
@@ -467,19 +454,9 @@ there answers added: false. Smart playlists cannot be added to.",
             .iter()
             .any(|e| e.rating_key == item.rating_key);
         if !present {
-            let uri = format!(
-                "server://{}/com.plexapp.plugins.library/library/metadata/{}",
-                self.machine_identifier().await?,
-                item.rating_key
-            );
             self.ctx
                 .plex
-                .act(
-                    self.ctx.plex.pms(),
-                    Method::PUT,
-                    &format!("/playlists/{playlist}/items"),
-                    &[("uri", uri)],
-                )
+                .add_to_playlist(&playlist, &item.rating_key)
                 .await?;
         }
         Ok(Json(AddToPlaylistOutput {
@@ -572,12 +549,7 @@ stays in the library. Repeating the call is harmless: a missing entry answers re
         };
         self.ctx
             .plex
-            .act(
-                self.ctx.plex.pms(),
-                Method::DELETE,
-                &format!("/playlists/{playlist}/items/{entry}"),
-                &[],
-            )
+            .remove_from_playlist(&playlist, &entry)
             .await?;
         Ok(Json(RemoveItemOutput {
             removed: true,
@@ -619,15 +591,7 @@ would go) and must be called again with confirm: true.",
             }
         }
         if count > 0 {
-            self.ctx
-                .plex
-                .act(
-                    self.ctx.plex.pms(),
-                    Method::DELETE,
-                    &format!("/playlists/{id}/items"),
-                    &[],
-                )
-                .await?;
+            self.ctx.plex.clear_playlist(&id).await?;
         }
         Ok(Json(outcome(
             Outcome::Done("Removed every item from"),
@@ -670,15 +634,7 @@ and must be called again with confirm: true.",
                 )));
             }
         }
-        self.ctx
-            .plex
-            .act(
-                self.ctx.plex.pms(),
-                Method::DELETE,
-                &format!("/playlists/{id}"),
-                &[],
-            )
-            .await?;
+        self.ctx.plex.delete_playlist(&id).await?;
         Ok(Json(outcome(
             Outcome::Done("Deleted the playlist"),
             id,
@@ -731,17 +687,6 @@ fn outcome(o: Outcome, playlist_id: String, title: String, item_count: usize) ->
 }
 
 impl PlexMcp {
-    async fn machine_identifier(&self) -> Result<String, ToolError> {
-        let plex = &self.ctx.plex;
-        let id: crate::plex::models::Identity = plex.get(plex.pms(), "/identity", &[]).await?;
-        if id.machine_identifier.is_empty() {
-            return Err(ToolError::Local(
-                "Plex did not report its machine identifier (GET /identity); check PLEX_URL and PLEX_TOKEN".into(),
-            ));
-        }
-        Ok(id.machine_identifier)
-    }
-
     async fn change_watchlist(
         &self,
         add: bool,
@@ -760,21 +705,18 @@ impl PlexMcp {
             })?
             .to_string();
         let plex = &self.ctx.plex;
-        let current: Vec<Item> = plex
-            .collect_all(plex.discover(), "/library/sections/watchlist/all", &[])
-            .await?;
+        let current: Vec<Item> = plex.watchlist(&[]).await?;
         let present = current
             .iter()
             .any(|w| w.rating_key == global || w.guid.as_deref() == Some(guid.as_str()));
-        let (action, path) = if add {
-            ("add_to_watchlist", "/actions/addToWatchlist")
+        let (action, which) = if add {
+            ("add_to_watchlist", Change::Add)
         } else {
-            ("remove_from_watchlist", "/actions/removeFromWatchlist")
+            ("remove_from_watchlist", Change::Remove)
         };
         let change = present != add;
         if change {
-            plex.act(plex.discover(), Method::PUT, path, &[("ratingKey", global)])
-                .await?;
+            plex.change_watchlist(which, &global).await?;
         }
         Ok(Json(WatchlistChangeOutput {
             updated: change,
@@ -802,19 +744,7 @@ impl PlexMcp {
             has_views || item.view_offset.is_some()
         };
         if change {
-            let path = if watched {
-                "/:/scrobble"
-            } else {
-                "/:/unscrobble"
-            };
-            let query = [
-                ("key", item.rating_key.clone()),
-                ("identifier", LIBRARY_IDENTIFIER.to_string()),
-            ];
-            self.ctx
-                .plex
-                .act(self.ctx.plex.pms(), Method::PUT, path, &query)
-                .await?;
+            self.ctx.plex.set_watched(&item.rating_key, watched).await?;
         }
         Ok(Json(WatchOutput {
             updated: change,
@@ -826,7 +756,7 @@ impl PlexMcp {
 
     async fn playlist_entries(&self, playlist: &str) -> Result<Vec<Item>, ToolError> {
         let plex = &self.ctx.plex;
-        plex.collect_all(plex.pms(), &format!("/playlists/{playlist}/items"), &[])
+        plex.playlist_all_items(playlist)
             .await
             .map_err(ToolError::not_found_as(|| {
                 format!("No playlist has id {playlist}. Call get_playlists for the valid ids.")
@@ -840,10 +770,8 @@ impl PlexMcp {
     ) -> Result<(String, String, usize), ToolError> {
         let id = playlist_id.to_string();
         let plex = &self.ctx.plex;
-        let page: crate::plex::models::MetadataPage<Item> =
-            plex.get(plex.pms(), "/playlists", &[]).await?;
-        let playlist = page
-            .metadata
+        let playlists: Vec<Item> = plex.playlists().await?;
+        let playlist = playlists
             .into_iter()
             .find(|p| p.rating_key == id)
             .ok_or_else(|| {
@@ -851,11 +779,7 @@ impl PlexMcp {
                     "No playlist has id {id}. Call get_playlists for the valid ids."
                 ))
             })?;
-        let count = plex
-            .page::<serde::de::IgnoredAny>(plex.pms(), &format!("/playlists/{id}/items"), &[], 0, 0)
-            .await?
-            .total
-            .unwrap_or(0);
+        let count = plex.playlist_size(&id).await?.unwrap_or(0);
         Ok((id, playlist.title, count))
     }
 }

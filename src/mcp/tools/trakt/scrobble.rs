@@ -16,7 +16,6 @@ use crate::mcp::args::{Int, Num, PlexId, Text};
 use crate::time::iso;
 use crate::{
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
-    plex::models::{Item, MetadataPage},
     trakt::lock,
     trakt::{
         api::Scrobble,
@@ -260,11 +259,11 @@ async fn poll(
     shared: &Mutex<Shared>,
 ) -> Result<Option<String>, ToolError> {
     let plex = &mcp.ctx.plex;
-    let page: MetadataPage<Item> = plex.get(plex.pms(), "/status/sessions", &[]).await?;
+    let sessions = plex.sessions().await?;
     let mut present = Vec::new();
     let mut problem = None;
     let mut changes: Vec<(Scrobble, Scrobblable, f64)> = Vec::new();
-    for s in page.metadata {
+    for s in sessions {
         let mine = s
             .user
             .as_ref()

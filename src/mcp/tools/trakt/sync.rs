@@ -9,7 +9,7 @@ use std::{
     time::Instant,
 };
 
-use futures::{StreamExt, TryStreamExt};
+use futures::StreamExt;
 use rmcp::{
     Json, RoleServer, model::ProgressNotificationParam, service::RequestContext, tool, tool_router,
 };
@@ -18,15 +18,13 @@ use serde::{Deserialize, Serialize};
 
 use super::scrobble::ScrobblerStatus;
 use crate::mcp::args::{Int, OrDefault};
+use crate::plex::api::HistoryFilter;
 use crate::time::iso;
 use crate::{
     mcp::{error::ToolError, params::Parameters, server::PlexMcp, tools::NoArgs},
     plex::{
-        client::{HISTORY_PATH, PAGE_CONCURRENCY, PAGE_SIZE},
-        models::{
-            GuidRef, HistoryRow, SectionsContainer, external_ids, opt_string_or_number,
-            string_or_number,
-        },
+        client::PAGE_CONCURRENCY,
+        models::{GuidRef, HistoryRow, external_ids, opt_string_or_number, string_or_number},
     },
     store::LedgerState,
     trakt::api::HistoryKind,
@@ -419,9 +417,9 @@ impl PlexMcp {
     /// Every movie and episode of every library, with ids and the owner's view state.
     async fn plex_side(&self) -> Result<PlexSide, ToolError> {
         let plex = &self.ctx.plex;
-        let sections: SectionsContainer = plex.get(plex.pms(), "/library/sections", &[]).await?;
+        let sections = plex.sections().await?;
         let mut reads = Vec::new();
-        for s in &sections.directory {
+        for s in &sections {
             match s.kind.as_str() {
                 "movie" => reads.push((s.key.clone(), 1u8)),
                 "show" => {
@@ -433,12 +431,11 @@ impl PlexMcp {
         }
         let lists = futures::stream::iter(reads)
             .map(|(key, kind)| async move {
-                let path = format!("/library/sections/{key}/all");
                 let q = [
                     ("type", kind.to_string()),
                     ("includeGuids", "1".to_string()),
                 ];
-                plex.collect_all::<SyncItem>(plex.pms(), &path, &q)
+                plex.section_all::<SyncItem>(&key, &q)
                     .await
                     .map(|items| (kind, items))
             })
@@ -668,17 +665,15 @@ sign-in. Writes to Trakt; one sync at a time.",
             SyncMode::Plays => {
                 self.progress(0, 0, "reading Plex history");
                 let plex = &self.ctx.plex;
-                let q = [
-                    ("sort", "viewedAt:asc".to_string()),
-                    ("accountID", account.to_string()),
-                ];
-                let mut walk = plex
-                    .walk::<HistoryRow>(plex.pms(), HISTORY_PATH, &q, 0, usize::MAX, PAGE_SIZE)
-                    .await?;
+                let filter = HistoryFilter {
+                    account: Some(account.to_string()),
+                    oldest_first: true,
+                    ..Default::default()
+                };
                 let mut plays = Vec::new();
                 // Played, but no longer in any library: nothing to match on Trakt.
                 let mut gone = 0;
-                let mut fold = |rows: Vec<HistoryRow>| {
+                let fold = |rows: Vec<HistoryRow>| {
                     for r in rows {
                         if side.targets.contains_key(&r.rating_key) {
                             plays.push((r.rating_key, r.viewed_at));
@@ -687,10 +682,7 @@ sign-in. Writes to Trakt; one sync at a time.",
                         }
                     }
                 };
-                fold(std::mem::take(&mut walk.first));
-                while let Some(rows) = walk.rest.try_next().await? {
-                    fold(rows);
-                }
+                plex.history_fold(&filter, fold).await?;
                 if gone > 0 {
                     tracing::info!(
                         count = gone,

@@ -1,0 +1,414 @@
+//! Plex Media Server and Discover endpoints, one method each. Paths are written here and nowhere
+//! else; callers choose the row type a listing decodes into (a full `Item`, or a lean projection)
+//! and pass Plex filter parameters (`type`, `sort`, …) where an endpoint takes them.
+
+use reqwest::Method;
+use serde::de::{DeserializeOwned, IgnoredAny};
+
+use super::{
+    client::{Collected, PAGE_SIZE, Page, PlexClient, Walk},
+    models::{
+        AccountsContainer, DevicesContainer, Identity, Item, LibrarySection, MetadataPage,
+        SectionsContainer,
+    },
+};
+use crate::backend::BackendError;
+
+/// Every play the server recorded.
+const HISTORY: &str = "/status/sessions/history/all";
+const WATCHLIST: &str = "/library/sections/watchlist/all";
+
+/// Which plays to read from the history, and in which order.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryFilter {
+    pub account: Option<String>,
+    pub section: Option<String>,
+    /// Only plays after this time (unix seconds).
+    pub since: Option<i64>,
+    pub oldest_first: bool,
+}
+
+impl HistoryFilter {
+    fn query(&self) -> Vec<(&'static str, String)> {
+        let order = if self.oldest_first { "asc" } else { "desc" };
+        let mut q = vec![("sort", format!("viewedAt:{order}"))];
+        q.extend(self.since.map(|t| ("viewedAt>", t.to_string())));
+        q.extend(self.account.clone().map(|a| ("accountID", a)));
+        q.extend(self.section.clone().map(|s| ("librarySectionID", s)));
+        q
+    }
+}
+
+/// What a playlist is made from: the `uri` its create and add calls take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlaylistSource {
+    /// These items, in this order.
+    Items(Vec<String>),
+    /// A smart playlist: a library's items of one type (Plex's numeric type), optionally
+    /// narrowed by a Plex filter such as `genre=Drama&year>=2020`.
+    Filter {
+        section: String,
+        type_id: u8,
+        filter: Option<String>,
+    },
+}
+
+impl PlaylistSource {
+    /// The `server://…` URI for the server with `machine` identifier.
+    pub fn uri(&self, machine: &str) -> String {
+        let path = match self {
+            PlaylistSource::Items(keys) => format!("/library/metadata/{}", keys.join(",")),
+            PlaylistSource::Filter {
+                section,
+                type_id,
+                filter,
+            } => {
+                let mut p = format!("/library/sections/{section}/all?type={type_id}");
+                if let Some(f) = filter {
+                    p.push('&');
+                    p.push_str(f.trim_start_matches('&'));
+                }
+                p
+            }
+        };
+        format!("server://{machine}/{LIBRARY_IDENTIFIER}{path}")
+    }
+}
+
+/// Whether a write adds or removes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Add,
+    Remove,
+}
+
+fn section_path(key: &str) -> String {
+    format!("/library/sections/{key}/all")
+}
+
+impl PlexClient {
+    // ---- server ----
+
+    pub async fn identity(&self) -> Result<Identity, BackendError> {
+        self.get(self.pms(), "/identity", &[]).await
+    }
+
+    /// The server's identifier, which playlist URIs name.
+    async fn machine_identifier(&self) -> Result<String, BackendError> {
+        let id = self.identity().await?;
+        if id.machine_identifier.is_empty() {
+            return Err(self.pms().malformed(
+                "/identity",
+                "no machineIdentifier; check PLEX_URL and PLEX_TOKEN",
+            ));
+        }
+        Ok(id.machine_identifier)
+    }
+
+    pub async fn sections(&self) -> Result<Vec<LibrarySection>, BackendError> {
+        let all: SectionsContainer = self.get(self.pms(), "/library/sections", &[]).await?;
+        Ok(all.directory)
+    }
+
+    pub async fn accounts(&self) -> Result<AccountsContainer, BackendError> {
+        self.get(self.pms(), "/accounts", &[]).await
+    }
+
+    pub async fn devices(&self) -> Result<DevicesContainer, BackendError> {
+        self.get(self.pms(), "/devices", &[]).await
+    }
+
+    /// What is playing now.
+    pub async fn sessions(&self) -> Result<Vec<Item>, BackendError> {
+        let page: MetadataPage<Item> = self.get(self.pms(), "/status/sessions", &[]).await?;
+        Ok(page.metadata)
+    }
+
+    // ---- libraries ----
+
+    /// How many top-level items a library holds, when Plex says.
+    pub async fn section_size(&self, key: &str) -> Result<Option<usize>, BackendError> {
+        let page: Page<IgnoredAny> = self.page(self.pms(), &section_path(key), &[], 0, 0).await?;
+        Ok(page.total)
+    }
+
+    /// `limit` items of a library from `offset`, filtered by `filters`.
+    pub async fn section_items<T: DeserializeOwned + Send>(
+        &self,
+        key: &str,
+        filters: &[(&str, String)],
+        offset: usize,
+        limit: usize,
+    ) -> Result<Collected<T>, BackendError> {
+        self.collect(self.pms(), &section_path(key), filters, offset, limit)
+            .await
+    }
+
+    /// Every item of a library matching `filters`.
+    pub async fn section_all<T: DeserializeOwned + Send>(
+        &self,
+        key: &str,
+        filters: &[(&str, String)],
+    ) -> Result<Vec<T>, BackendError> {
+        self.collect_all(self.pms(), &section_path(key), filters)
+            .await
+    }
+
+    /// A library read page by page, `size` rows a request, for callers that write or fold as
+    /// pages come. `path` must live as long as the walk: build it with [`Self::section_path`].
+    pub async fn section_walk<'a, T: DeserializeOwned + Send + 'a>(
+        &'a self,
+        path: &'a str,
+        filters: &'a [(&'a str, String)],
+        size: usize,
+    ) -> Result<Walk<'a, T>, BackendError> {
+        self.walk(self.pms(), path, filters, 0, usize::MAX, size)
+            .await
+    }
+
+    /// The path [`Self::section_walk`] reads.
+    pub fn section_path(key: &str) -> String {
+        section_path(key)
+    }
+
+    /// Full-text search, in one library or across all.
+    pub async fn search<T: DeserializeOwned + Send>(
+        &self,
+        library: Option<&str>,
+        filters: &[(&str, String)],
+        offset: usize,
+        limit: usize,
+    ) -> Result<Collected<T>, BackendError> {
+        let path = match library {
+            Some(key) => format!("/library/sections/{key}/search"),
+            None => "/search".to_string(),
+        };
+        self.collect(self.pms(), &path, filters, offset, limit)
+            .await
+    }
+
+    pub async fn recently_added<T: DeserializeOwned + Send>(
+        &self,
+        limit: usize,
+    ) -> Result<Collected<T>, BackendError> {
+        self.collect(self.pms(), "/library/recentlyAdded", &[], 0, limit)
+            .await
+    }
+
+    pub async fn on_deck<T: DeserializeOwned + Send>(&self) -> Result<Vec<T>, BackendError> {
+        self.collect_all(self.pms(), "/library/onDeck", &[]).await
+    }
+
+    /// One item's full metadata; `None` when Plex does not have it.
+    pub async fn item(&self, key: &str) -> Result<Option<Item>, BackendError> {
+        let page: Result<MetadataPage<Item>, _> = self
+            .get(self.pms(), &format!("/library/metadata/{key}"), &[])
+            .await;
+        match page {
+            Ok(page) => Ok(page.metadata.into_iter().next()),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    // ---- history ----
+
+    /// The newest (or oldest) `limit` plays matching `filter`.
+    pub async fn history<T: DeserializeOwned + Send>(
+        &self,
+        filter: &HistoryFilter,
+        limit: usize,
+    ) -> Result<Vec<T>, BackendError> {
+        Ok(self
+            .collect(self.pms(), HISTORY, &filter.query(), 0, limit)
+            .await?
+            .items)
+    }
+
+    /// One page of plays from `start`.
+    pub async fn history_page<T: DeserializeOwned + Send>(
+        &self,
+        filter: &HistoryFilter,
+        start: usize,
+    ) -> Result<Page<T>, BackendError> {
+        self.page(self.pms(), HISTORY, &filter.query(), start, PAGE_SIZE)
+            .await
+    }
+
+    /// Every play matching `filter`, handed to `fold` a page at a time as pages arrive.
+    pub async fn history_fold<T: DeserializeOwned + Send>(
+        &self,
+        filter: &HistoryFilter,
+        mut fold: impl FnMut(Vec<T>),
+    ) -> Result<Option<usize>, BackendError> {
+        use futures::TryStreamExt;
+        let query = filter.query();
+        let mut walk = self
+            .walk::<T>(self.pms(), HISTORY, &query, 0, usize::MAX, PAGE_SIZE)
+            .await?;
+        fold(std::mem::take(&mut walk.first));
+        while let Some(rows) = walk.rest.try_next().await? {
+            fold(rows);
+        }
+        Ok(walk.total)
+    }
+
+    // ---- playlists ----
+
+    pub async fn playlists<T: DeserializeOwned + Send>(&self) -> Result<Vec<T>, BackendError> {
+        self.collect_all(self.pms(), "/playlists", &[]).await
+    }
+
+    pub async fn playlist_items<T: DeserializeOwned + Send>(
+        &self,
+        id: &str,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Collected<T>, BackendError> {
+        self.collect(
+            self.pms(),
+            &format!("/playlists/{id}/items"),
+            &[],
+            offset,
+            limit,
+        )
+        .await
+    }
+
+    pub async fn playlist_all_items<T: DeserializeOwned + Send>(
+        &self,
+        id: &str,
+    ) -> Result<Vec<T>, BackendError> {
+        self.collect_all(self.pms(), &format!("/playlists/{id}/items"), &[])
+            .await
+    }
+
+    /// How many entries a playlist holds, when Plex says.
+    pub async fn playlist_size(&self, id: &str) -> Result<Option<usize>, BackendError> {
+        let page: Page<IgnoredAny> = self
+            .page(self.pms(), &format!("/playlists/{id}/items"), &[], 0, 0)
+            .await?;
+        Ok(page.total)
+    }
+
+    /// Creates a playlist from `uri` (items or a smart filter). Never retried after an
+    /// ambiguous failure: it could create two.
+    pub async fn create_playlist(
+        &self,
+        title: &str,
+        kind: &str,
+        source: &PlaylistSource,
+    ) -> Result<Vec<Item>, BackendError> {
+        let machine = self.machine_identifier().await?;
+        let smart = matches!(source, PlaylistSource::Filter { .. });
+        let uri = source.uri(&machine);
+        let query = [
+            ("title", title.to_string()),
+            ("type", kind.to_string()),
+            ("smart", if smart { "1" } else { "0" }.to_string()),
+            ("uri", uri),
+        ];
+        let created: MetadataPage<Item> = self.create("/playlists", &query).await?;
+        Ok(created.metadata)
+    }
+
+    pub async fn add_to_playlist(&self, id: &str, key: &str) -> Result<(), BackendError> {
+        let machine = self.machine_identifier().await?;
+        let uri = PlaylistSource::Items(vec![key.to_string()]).uri(&machine);
+        let path = format!("/playlists/{id}/items");
+        self.act(self.pms(), Method::PUT, &path, &[("uri", uri)])
+            .await
+    }
+
+    pub async fn remove_from_playlist(&self, id: &str, entry: &str) -> Result<(), BackendError> {
+        let path = format!("/playlists/{id}/items/{entry}");
+        self.act(self.pms(), Method::DELETE, &path, &[]).await
+    }
+
+    pub async fn clear_playlist(&self, id: &str) -> Result<(), BackendError> {
+        let path = format!("/playlists/{id}/items");
+        self.act(self.pms(), Method::DELETE, &path, &[]).await
+    }
+
+    pub async fn delete_playlist(&self, id: &str) -> Result<(), BackendError> {
+        let path = format!("/playlists/{id}");
+        self.act(self.pms(), Method::DELETE, &path, &[]).await
+    }
+
+    // ---- item state and metadata ----
+
+    /// Marks an item (a whole show or season included) watched or unwatched.
+    pub async fn set_watched(&self, key: &str, watched: bool) -> Result<(), BackendError> {
+        let path = if watched {
+            "/:/scrobble"
+        } else {
+            "/:/unscrobble"
+        };
+        let query = [
+            ("key", key.to_string()),
+            ("identifier", LIBRARY_IDENTIFIER.to_string()),
+        ];
+        self.act(self.pms(), Method::PUT, path, &query).await
+    }
+
+    /// Sets the owner's rating (0-10).
+    pub async fn rate(&self, key: &str, rating: f64) -> Result<(), BackendError> {
+        let query = [
+            ("key", key.to_string()),
+            ("identifier", LIBRARY_IDENTIFIER.to_string()),
+            ("rating", rating.to_string()),
+        ];
+        self.act(self.pms(), Method::PUT, "/:/rate", &query).await
+    }
+
+    /// Applies metadata edits (`field.value`, `field.locked`, tag parameters) to one item.
+    pub async fn edit_metadata(
+        &self,
+        key: &str,
+        edits: &[(&str, String)],
+    ) -> Result<(), BackendError> {
+        let path = format!("/library/metadata/{key}");
+        self.act(self.pms(), Method::PUT, &path, edits).await
+    }
+
+    /// Has Plex download `url` as the item's poster.
+    pub async fn set_poster_url(&self, key: &str, url: &str) -> Result<(), BackendError> {
+        let path = format!("/library/metadata/{key}/posters");
+        self.act(self.pms(), Method::POST, &path, &[("url", url.to_string())])
+            .await
+    }
+
+    // ---- the account watchlist (Discover) ----
+
+    pub async fn watchlist<T: DeserializeOwned + Send>(
+        &self,
+        filters: &[(&str, String)],
+    ) -> Result<Vec<T>, BackendError> {
+        self.collect_all(self.discover(), WATCHLIST, filters).await
+    }
+
+    /// Reads one watchlist row: proves the token opens the account watchlist.
+    pub async fn watchlist_readable(&self) -> Result<(), BackendError> {
+        self.page::<IgnoredAny>(self.discover(), WATCHLIST, &[], 0, 1)
+            .await
+            .map(drop)
+    }
+
+    /// Adds or removes a Discover item (its global ratingKey) on the watchlist.
+    pub async fn change_watchlist(&self, change: Change, global: &str) -> Result<(), BackendError> {
+        let path = match change {
+            Change::Add => "/actions/addToWatchlist",
+            Change::Remove => "/actions/removeFromWatchlist",
+        };
+        self.act(
+            self.discover(),
+            Method::PUT,
+            path,
+            &[("ratingKey", global.to_string())],
+        )
+        .await
+    }
+}
+
+/// The library agent identifier Plex's rating and watched endpoints take.
+const LIBRARY_IDENTIFIER: &str = "com.plexapp.plugins.library";
