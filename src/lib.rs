@@ -12,6 +12,7 @@ pub mod config;
 pub mod fake;
 pub mod mcp;
 pub mod plex;
+pub mod services;
 pub mod store;
 pub mod time;
 pub mod trakt;

@@ -154,7 +154,7 @@ async fn durations_are_right_whether_batched_or_listed() {
     )
     .await;
     let s = connect(&stack, &[]).await;
-    let limit = plex_mcp::mcp::tools::analytics::BATCH_LOOKUP_LIMIT;
+    let limit = plex_mcp::services::analytics::BATCH_LOOKUP_LIMIT;
     for (days, listed) in [(20, false), (3650, true)] {
         let plays = in_range(&stack, days);
         let distinct: HashSet<usize> = plays.iter().map(|p| p.item).collect();

@@ -209,9 +209,9 @@ pub async fn run(cli: Cli) -> ExitCode {
         plex,
         sonarr,
         radarr,
-        trakt,
+        trakt: trakt.map(Arc::new),
         store,
-        trakt_jobs: Default::default(),
+        jobs: Default::default(),
     });
     let code = match cli
         .command

@@ -7,6 +7,7 @@ use rmcp::model::{ContentBlock, IntoContents};
 
 use crate::{
     backend::{BackendError, ErrorKind, Service},
+    services,
     trakt::TraktError,
 };
 
@@ -73,6 +74,23 @@ impl fmt::Display for ToolError {
 impl From<BackendError> for ToolError {
     fn from(e: BackendError) -> Self {
         ToolError::Backend(e)
+    }
+}
+
+/// A service's errors, with the tool-level hints.
+impl From<services::Error> for ToolError {
+    fn from(e: services::Error) -> Self {
+        match e {
+            services::Error::Backend(e) => ToolError::Backend(e),
+            services::Error::Trakt(e) => e.into(),
+            services::Error::Store(m) | services::Error::Io(m) | services::Error::Busy(m) => {
+                ToolError::Local(m)
+            }
+            services::Error::NotFound(m) => ToolError::NotFound(m),
+            services::Error::Invalid { name, reason } => {
+                ToolError::InvalidArgument { name, reason }
+            }
+        }
     }
 }
 

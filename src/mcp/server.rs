@@ -15,8 +15,8 @@ use rmcp::{
 
 use super::params::ARGUMENT_ERROR_PREFIX;
 use crate::{
-    arr::client::ArrClient, config::Config, mcp::tools::trakt::sync::TraktJobs,
-    plex::client::PlexClient, store::Store, trakt::client::TraktClient,
+    arr::client::ArrClient, config::Config, plex::client::PlexClient, services::jobs::Jobs,
+    store::Store, trakt::client::TraktClient,
 };
 
 /// What every tool call can reach: configuration and backend clients.
@@ -27,10 +27,10 @@ pub struct Context {
     pub sonarr: Option<ArrClient>,
     pub radarr: Option<ArrClient>,
     /// `None` when the Trakt application is not configured.
-    pub trakt: Option<TraktClient>,
+    pub trakt: Option<Arc<TraktClient>>,
     pub store: Arc<Store>,
-    /// The running Trakt sync and scrobbler.
-    pub trakt_jobs: TraktJobs,
+    /// The background work: the Trakt sync's state and the scrobbler (stopped when dropped).
+    pub jobs: Jobs,
 }
 
 #[derive(Clone)]

@@ -13,17 +13,15 @@ use rmcp::{Json, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::no_library;
 use crate::mcp::args::{Int, OrDefault, PlexId};
-use crate::plex::api::HistoryFilter;
+use crate::services::analytics::{self, PlayRecord};
 use crate::{
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
-    plex::models::{HistoryRow, ItemFacts, LibrarySection},
+    plex::models::{ItemFacts, LibrarySection},
 };
 
 const DAY: i64 = 86_400;
-/// Up to this many distinct items, durations come from batched metadata; beyond, from listings.
-pub const BATCH_LOOKUP_LIMIT: usize = 2_000;
+
 /// Rows in a ranking the caller asked for, and in the ones shown alongside.
 const TOP: usize = 10;
 const TOP_ASIDE: usize = 5;
@@ -38,41 +36,6 @@ fn since(days: usize) -> i64 {
 
 /// The default `timeRange`, in days.
 const DEFAULT_DAYS: usize = 30;
-
-/// One play, folded to what the statistics need: no allocation per play.
-struct PlayRecord {
-    /// Index into `PlayLog::items`.
-    item: u32,
-    account: Option<i64>,
-    device: Option<i64>,
-    viewed_at: i64,
-}
-
-/// What history says of an item, kept once however often it was played.
-struct LoggedItem {
-    key: String,
-    title: String,
-    kind: String,
-    /// (show ratingKey, show title), for episodes.
-    show: Option<(String, String)>,
-    section: Option<String>,
-}
-
-/// Plays in a time range, with the items they refer to interned.
-struct PlayLog {
-    plays: Vec<PlayRecord>,
-    items: Vec<LoggedItem>,
-}
-
-impl PlayLog {
-    fn keys(&self) -> Vec<String> {
-        self.items.iter().map(|i| i.key.clone()).collect()
-    }
-
-    fn item(&self, p: &PlayRecord) -> &LoggedItem {
-        &self.items[p.item as usize]
-    }
-}
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -326,15 +289,6 @@ pub struct FullyWatchedOutput {
 }
 
 /// Plex's type id of the playable items of a library of `kind`.
-fn leaf_type(kind: &str) -> Option<&'static str> {
-    match kind {
-        "movie" => Some("1"),
-        "show" => Some("4"),
-        "artist" => Some("10"),
-        _ => None,
-    }
-}
-
 /// Plays and milliseconds per (name, id, platform), ranked by plays then name.
 type Tally = HashMap<(String, Option<String>, Option<String>), (usize, i64)>;
 
@@ -376,9 +330,12 @@ get_watch_history; for per-account totals get_user_stats. Read-only.",
         let days = args.time_range.value_or(DEFAULT_DAYS);
         let stat_type = args.stat_type.unwrap_or_default();
         let from = since(days);
-        let (log, names) = tokio::join!(self.play_log(from, None), self.names());
+        let (log, names) = tokio::join!(
+            analytics::play_log(&self.ctx.plex, from, None),
+            analytics::names(&self.ctx.plex)
+        );
         let log = log?;
-        let durations = self.durations(&log.keys()).await?;
+        let durations = analytics::durations(&self.ctx.plex, &log.keys()).await?;
         let length = |p: &PlayRecord| durations[p.item as usize].unwrap_or(0);
         let total_ms: i64 = log.plays.iter().map(length).sum();
         // Tallies key by ids and days; names are attached once, at the end.
@@ -501,9 +458,12 @@ days (default 30), most active first. The ids are what get_watch_history's userI
         Parameters(args): Parameters<UserStatsArgs>,
     ) -> Result<Json<UserStatsOutput>, ToolError> {
         let days = args.time_range.value_or(DEFAULT_DAYS);
-        let (log, names) = tokio::join!(self.play_log(since(days), None), self.names());
+        let (log, names) = tokio::join!(
+            analytics::play_log(&self.ctx.plex, since(days), None),
+            analytics::names(&self.ctx.plex)
+        );
         let log = log?;
-        let durations = self.durations(&log.keys()).await?;
+        let durations = analytics::durations(&self.ctx.plex, &log.keys()).await?;
         let mut per: HashMap<i64, (usize, i64, i64)> =
             names.accounts.keys().map(|&id| (id, (0, 0, 0))).collect();
         for p in &log.plays {
@@ -548,7 +508,7 @@ item of the libraries, paged. Read-only.",
         Parameters(args): Parameters<LibraryStatsArgs>,
     ) -> Result<Json<LibraryStatsOutput>, ToolError> {
         let key = args.library_key.map(PlexId::into_string);
-        let sections = self.sections(key.as_deref()).await?;
+        let sections = analytics::sections(&self.ctx.plex, key.as_deref()).await?;
         let libraries: Vec<LibraryStat> = futures::stream::iter(sections)
             .map(|s| self.library_stat(s))
             .buffered(2)
@@ -580,8 +540,8 @@ Each entry has plays, hours, distinct viewers and last play. Read-only.",
         let limit = args.limit.value_or(50);
         let metric = args.metric.unwrap_or_default();
         let media_type = args.media_type.unwrap_or_default();
-        let log = self.play_log(since(days), None).await?;
-        let durations = self.durations(&log.keys()).await?;
+        let log = analytics::play_log(&self.ctx.plex, since(days), None).await?;
+        let durations = analytics::durations(&self.ctx.plex, &log.keys()).await?;
         #[derive(Default)]
         struct Agg {
             title: String,
@@ -689,7 +649,7 @@ counts), so it is exact. For plays over time use get_watch_history. Read-only.",
         let limit = args.limit.value_or(500);
         let plex = &self.ctx.plex;
         let mut watched: Vec<ItemFacts> = Vec::new();
-        for section in self.sections(key.as_deref()).await? {
+        for section in analytics::sections(&self.ctx.plex, key.as_deref()).await? {
             let (type_id, is_show) = match section.kind.as_str() {
                 "movie" if media_type != WatchedType::Show => ("1", false),
                 "show" if media_type != WatchedType::Movie => ("2", true),
@@ -748,109 +708,11 @@ fn account_label(accounts: &HashMap<i64, String>, id: Option<i64>) -> (String, O
 }
 
 impl PlexMcp {
-    /// Every play since `from` (unix seconds), optionally of one account, read page by page.
-    async fn play_log(&self, from: i64, account: Option<&str>) -> Result<PlayLog, ToolError> {
-        let plex = &self.ctx.plex;
-        let filter = HistoryFilter {
-            since: Some(from),
-            account: account.map(str::to_string),
-            ..Default::default()
-        };
-        let mut log = PlayLog {
-            plays: Vec::new(),
-            items: Vec::new(),
-        };
-        let mut index: HashMap<String, u32> = HashMap::new();
-        let fold = |rows: Vec<HistoryRow>| {
-            for r in rows {
-                // The filter is Plex's; this guards a server that ignores it.
-                if r.viewed_at < from {
-                    continue;
-                }
-                let item = match index.get(&r.rating_key) {
-                    Some(&i) => i,
-                    None => {
-                        let show = match (r.show_key(), &r.grandparent_title) {
-                            (Some(k), Some(t)) if r.kind == "episode" => {
-                                Some((k.to_string(), t.clone()))
-                            }
-                            _ => None,
-                        };
-                        let i = log.items.len() as u32;
-                        index.insert(r.rating_key.clone(), i);
-                        log.items.push(LoggedItem {
-                            key: r.rating_key,
-                            title: r.title,
-                            kind: r.kind,
-                            show,
-                            section: r.library_section_id,
-                        });
-                        i
-                    }
-                };
-                log.plays.push(PlayRecord {
-                    item,
-                    account: r.account_id,
-                    device: r.device_id,
-                    viewed_at: r.viewed_at,
-                });
-            }
-        };
-        plex.history_fold(&filter, fold).await?;
-        Ok(log)
-    }
-
-    /// Lengths (ms) of the given items, in the same order; `None` for items Plex no longer has.
-    async fn durations(&self, keys: &[String]) -> Result<Vec<Option<i64>>, ToolError> {
-        let plex = &self.ctx.plex;
-        let mut found: HashMap<String, Option<i64>> = HashMap::with_capacity(keys.len());
-        if keys.len() <= BATCH_LOOKUP_LIMIT {
-            for f in plex.metadata_batch::<ItemFacts>(keys).await? {
-                found.insert(f.rating_key, f.duration);
-            }
-        } else {
-            let wanted: HashSet<&str> = keys.iter().map(String::as_str).collect();
-            for section in self.sections(None).await? {
-                let Some(type_id) = leaf_type(&section.kind) else {
-                    continue;
-                };
-                let query = [("type", type_id.to_string())];
-                let items: Vec<ItemFacts> = plex.section_all(&section.key, &query).await?;
-                for f in items {
-                    if wanted.contains(f.rating_key.as_str()) {
-                        found.insert(f.rating_key, f.duration);
-                    }
-                }
-            }
-        }
-        Ok(keys
-            .iter()
-            .map(|k| found.get(k).copied().flatten())
-            .collect())
-    }
-
-    /// The libraries, or the one with `key` (a clear error if there is none).
-    async fn sections(&self, key: Option<&str>) -> Result<Vec<LibrarySection>, ToolError> {
-        let plex = &self.ctx.plex;
-        let all = plex.sections().await?;
-        match key {
-            None => Ok(all),
-            Some(key) => {
-                let one: Vec<LibrarySection> = all.into_iter().filter(|s| s.key == key).collect();
-                if one.is_empty() {
-                    Err(ToolError::NotFound(no_library(key)))
-                } else {
-                    Ok(one)
-                }
-            }
-        }
-    }
-
     async fn library_stat(&self, section: LibrarySection) -> Result<LibraryStat, ToolError> {
         let plex = &self.ctx.plex;
         let top = plex.section_size(&section.key).await?.unwrap_or(0);
         let (mut leaves, mut watched, mut ms) = (0usize, 0usize, 0i64);
-        if let Some(type_id) = leaf_type(&section.kind) {
+        if let Some(type_id) = analytics::leaf_type(&section.kind) {
             let query = [("type", type_id.to_string())];
             let items: Vec<ItemFacts> = plex.section_all(&section.key, &query).await?;
             leaves = items.len();

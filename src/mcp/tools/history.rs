@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::{NoArgs, preview, progress};
 use crate::mcp::args::{Int, OrDefault, PlexId};
 use crate::plex::api::HistoryFilter;
+use crate::services::analytics;
 use crate::{
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
     plex::models::{HistoryRow, Item},
@@ -307,45 +308,7 @@ progress, and whether Plex is transcoding (with the media's resolution and codec
     }
 }
 
-/// Names for the ids that history rows carry.
-#[derive(Default)]
-pub(super) struct Names {
-    pub accounts: HashMap<i64, String>,
-    /// Device id to (name, platform).
-    pub devices: HashMap<i64, (String, Option<String>)>,
-    /// Library key to title.
-    pub sections: HashMap<String, String>,
-}
-
 impl PlexMcp {
-    /// Account, device and library names, fetched together. Names are a courtesy: if one list
-    /// cannot be read, rows keep their ids and the reason is logged.
-    pub(super) async fn names(&self) -> Names {
-        let plex = &self.ctx.plex;
-        let (accounts, devices, sections) =
-            tokio::join!(plex.accounts(), plex.devices(), plex.sections(),);
-        let mut names = Names::default();
-        match accounts {
-            Ok(a) => names.accounts = a.accounts.into_iter().map(|a| (a.id, a.name)).collect(),
-            Err(e) => tracing::warn!("account names unavailable: {e}"),
-        }
-        match devices {
-            Ok(d) => {
-                names.devices = d
-                    .devices
-                    .into_iter()
-                    .map(|d| (d.id, (d.name, d.platform)))
-                    .collect()
-            }
-            Err(e) => tracing::warn!("device names unavailable: {e}"),
-        }
-        match sections {
-            Ok(s) => names.sections = s.into_iter().map(|s| (s.key, s.title)).collect(),
-            Err(e) => tracing::warn!("library names unavailable: {e}"),
-        }
-        names
-    }
-
     /// The newest `limit` plays matching `media`, joined with account, device and item details.
     async fn plays(
         &self,
@@ -384,7 +347,10 @@ impl PlexMcp {
                 .map(|r| r.rating_key.clone())
                 .collect()
         };
-        let (names, items) = tokio::join!(self.names(), plex.metadata_batch::<Item>(&keys));
+        let (names, items) = tokio::join!(
+            analytics::names(&self.ctx.plex),
+            plex.metadata_batch::<Item>(&keys)
+        );
         let items: HashMap<String, Item> = items?
             .into_iter()
             .map(|it| (it.rating_key.clone(), it))

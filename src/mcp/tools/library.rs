@@ -1,17 +1,14 @@
 //! Library browsing: libraries, their items, recently added, on deck, item details, editable
 //! fields, and the streaming library export.
 
-use std::path::{Component, Path, PathBuf};
-
-use futures::{StreamExt, TryStreamExt};
+use futures::StreamExt;
 use rmcp::{Json, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use tokio::io::AsyncWriteExt;
 
 use super::{ItemType, NoArgs, no_library, preview, progress};
 use crate::mcp::args::{Int, OrDefault, PlexId, Sort, Text};
-use crate::plex::client::PlexClient;
+use crate::services::{Error, export};
 use crate::{
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
     plex::{
@@ -296,24 +293,6 @@ pub struct ExportOutput {
     pub total_size: usize,
 }
 
-/// One line of an export file, in the reference's key order.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ExportRecord {
-    rating_key: String,
-    title: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    year: Option<i32>,
-    #[serde(rename = "type")]
-    kind: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    guid: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    original_title: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    edition_title: Option<String>,
-}
-
 /// The query of a library listing: with the `Guid` array, optionally one item type.
 fn library_query(kind: Option<ItemType>) -> Vec<(&'static str, String)> {
     let mut query = vec![("includeGuids", "1".to_string())];
@@ -323,75 +302,6 @@ fn library_query(kind: Option<ItemType>) -> Vec<(&'static str, String)> {
 
 fn tags(tags: Vec<crate::plex::models::Tag>) -> Vec<String> {
     tags.into_iter().map(|t| t.tag).collect()
-}
-
-/// Resolves `requested` under `root`, refusing anything that could land outside it: absolute
-/// paths, `..`, and symlinked directories pointing elsewhere.
-async fn export_target(
-    root: &Path,
-    requested: Option<&str>,
-    default_name: String,
-) -> Result<PathBuf, ToolError> {
-    let relative = match requested.map(str::trim) {
-        None => PathBuf::from(default_name),
-        Some("") => return Err(ToolError::invalid("outputPath", "must not be empty")),
-        Some(p) => {
-            let path = PathBuf::from(p);
-            if path.is_absolute() {
-                return Err(ToolError::invalid(
-                    "outputPath",
-                    "must be relative to the exports directory; absolute paths are not allowed",
-                ));
-            }
-            if path
-                .components()
-                .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
-            {
-                return Err(ToolError::invalid(
-                    "outputPath",
-                    "must stay inside the exports directory (no \"..\")",
-                ));
-            }
-            path
-        }
-    };
-    let target = root.join(&relative);
-    if target.file_name().is_none() {
-        return Err(ToolError::invalid("outputPath", "must name a file"));
-    }
-    let parent = target.parent().unwrap_or(root);
-    tokio::fs::create_dir_all(parent)
-        .await
-        .map_err(|e| ToolError::Local(format!("Cannot create {}: {e}", parent.display())))?;
-    let (real_root, real_parent) = match (
-        tokio::fs::canonicalize(root).await,
-        tokio::fs::canonicalize(parent).await,
-    ) {
-        (Ok(r), Ok(p)) => (r, p),
-        (Err(e), _) | (_, Err(e)) => {
-            return Err(ToolError::Local(format!(
-                "Cannot resolve the exports directory: {e}"
-            )));
-        }
-    };
-    if !real_parent.starts_with(&real_root) {
-        return Err(ToolError::invalid(
-            "outputPath",
-            "resolves outside the exports directory (through a symbolic link)",
-        ));
-    }
-    let target = real_parent.join(target.file_name().unwrap_or_default());
-    if tokio::fs::symlink_metadata(&target).await.is_ok() {
-        return Err(ToolError::invalid(
-            "outputPath",
-            format!("{} already exists; choose another name", target.display()),
-        ));
-    }
-    Ok(target)
-}
-
-fn local_io(path: &Path) -> impl Fn(std::io::Error) -> ToolError + '_ {
-    move |e| ToolError::Local(format!("Cannot write {}: {e}", path.display()))
 }
 
 #[tool_router(router = library_tools, vis = "pub(crate)")]
@@ -694,35 +604,27 @@ Returns the absolute path and counts. Use get_library_items instead to read item
             "library_{key}_{}.json",
             chrono::Utc::now().timestamp_millis()
         );
-        let target = export_target(
-            &self.ctx.config.exports_dir(),
-            args.output_path.as_deref(),
+        let export = export::Export {
+            library_key: &key,
+            filters: &library_query(args.kind),
+            page_size,
+            requested: args.output_path.as_deref(),
             default_name,
-        )
-        .await?;
-        let partial = target.with_extension("json.partial");
-        let written = self
-            .write_export(&key, args.kind, page_size, &partial)
-            .await;
-        match written {
-            Ok((total_exported, total_size)) => {
-                tokio::fs::rename(&partial, &target)
-                    .await
-                    .map_err(local_io(&target))?;
-                Ok(Json(ExportOutput {
-                    exported: true,
-                    library_key: key,
-                    kind: args.kind.map_or("all", ItemType::as_str).to_string(),
-                    output_path: target.display().to_string(),
-                    total_exported,
-                    total_size,
-                }))
-            }
-            Err(e) => {
-                let _ = tokio::fs::remove_file(&partial).await;
-                Err(e)
-            }
-        }
+        };
+        let done = export::library(&self.ctx.plex, &self.ctx.config.exports_dir(), export)
+            .await
+            .map_err(|e| match e {
+                Error::Backend(b) if b.is_not_found() => ToolError::NotFound(no_library(&key)),
+                other => other.into(),
+            })?;
+        Ok(Json(ExportOutput {
+            exported: true,
+            library_key: key,
+            kind: args.kind.map_or("all", ItemType::as_str).to_string(),
+            output_path: done.path.display().to_string(),
+            total_exported: done.written,
+            total_size: done.total,
+        }))
     }
 }
 
@@ -739,104 +641,5 @@ impl PlexMcp {
         plex.item(&key)
             .await?
             .ok_or_else(|| ToolError::NotFound(missing()))
-    }
-
-    /// Streams the library into `path`; returns (items written, library size).
-    async fn write_export(
-        &self,
-        key: &str,
-        kind: Option<ItemType>,
-        page_size: usize,
-        path: &Path,
-    ) -> Result<(usize, usize), ToolError> {
-        let plex = &self.ctx.plex;
-        let lib_path = PlexClient::section_path(key);
-        let query = library_query(kind);
-        let mut walk = plex
-            .section_walk::<BriefItem>(&lib_path, &query, page_size)
-            .await
-            .map_err(ToolError::not_found_as(|| no_library(key)))?;
-        let file = tokio::fs::File::create(path)
-            .await
-            .map_err(local_io(path))?;
-        let mut out = tokio::io::BufWriter::new(file);
-        let mut written = 0usize;
-        out.write_all(b"[\n").await.map_err(local_io(path))?;
-        let mut write_page =
-            async |items: Vec<BriefItem>, out: &mut tokio::io::BufWriter<tokio::fs::File>| {
-                for it in items {
-                    let record = ExportRecord {
-                        rating_key: it.rating_key,
-                        title: it.title,
-                        year: it.year,
-                        kind: it.kind,
-                        guid: it.guid,
-                        original_title: it.original_title,
-                        edition_title: it.edition_title,
-                    };
-                    let line =
-                        serde_json::to_vec(&record).map_err(|e| ToolError::Local(e.to_string()))?;
-                    if written > 0 {
-                        out.write_all(b",\n").await.map_err(local_io(path))?;
-                    }
-                    out.write_all(&line).await.map_err(local_io(path))?;
-                    written += 1;
-                }
-                Ok::<(), ToolError>(())
-            };
-        write_page(std::mem::take(&mut walk.first), &mut out).await?;
-        while let Some(items) = walk.rest.try_next().await? {
-            write_page(items, &mut out).await?;
-        }
-        out.write_all(b"\n]\n").await.map_err(local_io(path))?;
-        out.flush().await.map_err(local_io(path))?;
-        Ok((written, walk.total.unwrap_or(written)))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn export_paths_stay_inside() {
-        let root =
-            std::env::temp_dir().join(format!("plex-mcp-export-test-{}", std::process::id()));
-        tokio::fs::create_dir_all(&root).await.unwrap();
-        let ok = export_target(&root, Some("sub/a.json"), "x".into())
-            .await
-            .unwrap();
-        assert!(ok.starts_with(tokio::fs::canonicalize(&root).await.unwrap()));
-        for bad in ["/etc/passwd", "../x.json", "sub/../../x.json", ""] {
-            let err = export_target(&root, Some(bad), "x".into())
-                .await
-                .unwrap_err()
-                .to_string();
-            assert!(err.contains("outputPath"), "{bad}: {err}");
-        }
-        #[cfg(unix)]
-        {
-            let outside =
-                std::env::temp_dir().join(format!("plex-mcp-outside-{}", std::process::id()));
-            tokio::fs::create_dir_all(&outside).await.unwrap();
-            let link = root.join("escape");
-            let _ = tokio::fs::remove_file(&link).await;
-            tokio::fs::symlink(&outside, &link).await.unwrap();
-            let err = export_target(&root, Some("escape/x.json"), "x".into())
-                .await
-                .unwrap_err()
-                .to_string();
-            assert!(err.contains("symbolic link"), "{err}");
-            let _ = tokio::fs::remove_dir_all(&outside).await;
-        }
-        tokio::fs::write(root.join("taken.json"), b"[]")
-            .await
-            .unwrap();
-        let err = export_target(&root, Some("taken.json"), "x".into())
-            .await
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("already exists"), "{err}");
-        let _ = tokio::fs::remove_dir_all(&root).await;
     }
 }

@@ -6,6 +6,8 @@ mod info;
 pub mod scrobble;
 pub mod sync;
 
+use std::sync::Arc;
+
 use crate::{
     mcp::{
         error::{TRAKT_SIGN_IN, ToolError},
@@ -20,7 +22,7 @@ pub fn not_configured() -> String {
 }
 
 impl PlexMcp {
-    pub(crate) fn trakt(&self) -> Result<&TraktClient, ToolError> {
+    pub(crate) fn trakt(&self) -> Result<&Arc<TraktClient>, ToolError> {
         self.ctx
             .trakt
             .as_ref()
@@ -28,7 +30,7 @@ impl PlexMcp {
     }
 
     /// The Trakt client, for tools that act for the signed-in user.
-    pub(crate) async fn signed_in_trakt(&self) -> Result<&TraktClient, ToolError> {
+    pub(crate) async fn signed_in_trakt(&self) -> Result<&Arc<TraktClient>, ToolError> {
         let trakt = self.trakt()?;
         match trakt.sign_in().await {
             Some(_) => Ok(trakt),

@@ -1,0 +1,233 @@
+//! What the analytics tools compute from: the play log (every play in a time range, read page by
+//! page and folded into compact records, each item kept once), item lengths, and the names of
+//! accounts, devices and libraries.
+
+use std::collections::{HashMap, HashSet};
+
+use super::Error;
+use crate::plex::{
+    api::HistoryFilter,
+    client::PlexClient,
+    models::{HistoryRow, ItemFacts, LibrarySection},
+};
+
+/// Up to this many distinct items, durations come from batched metadata; beyond, from listings.
+pub const BATCH_LOOKUP_LIMIT: usize = 2_000;
+
+/// One play, folded to what the statistics need: no allocation per play.
+pub struct PlayRecord {
+    /// Index into `PlayLog::items`.
+    pub item: u32,
+    pub account: Option<i64>,
+    pub device: Option<i64>,
+    pub viewed_at: i64,
+}
+
+/// What history says of an item, kept once however often it was played.
+pub struct LoggedItem {
+    pub key: String,
+    pub title: String,
+    pub kind: String,
+    /// (show ratingKey, show title), for episodes.
+    pub show: Option<(String, String)>,
+    pub section: Option<String>,
+}
+
+/// Plays in a time range, with the items they refer to interned.
+#[derive(Default)]
+pub struct PlayLog {
+    pub plays: Vec<PlayRecord>,
+    pub items: Vec<LoggedItem>,
+    /// ratingKey → index into `items`.
+    index: HashMap<String, u32>,
+}
+
+impl PlayLog {
+    /// Folds a page of history rows in; rows before `from` are dropped (the filter is Plex's,
+    /// this guards a server that ignores it).
+    fn add(&mut self, rows: Vec<HistoryRow>, from: i64) {
+        for r in rows.into_iter().filter(|r| r.viewed_at >= from) {
+            let item = match self.index.get(&r.rating_key) {
+                Some(&i) => i,
+                None => {
+                    let show = match (r.show_key(), &r.grandparent_title) {
+                        (Some(k), Some(t)) if r.kind == "episode" => {
+                            Some((k.to_string(), t.clone()))
+                        }
+                        _ => None,
+                    };
+                    let i = self.items.len() as u32;
+                    self.index.insert(r.rating_key.clone(), i);
+                    self.items.push(LoggedItem {
+                        key: r.rating_key,
+                        title: r.title,
+                        kind: r.kind,
+                        show,
+                        section: r.library_section_id,
+                    });
+                    i
+                }
+            };
+            self.plays.push(PlayRecord {
+                item,
+                account: r.account_id,
+                device: r.device_id,
+                viewed_at: r.viewed_at,
+            });
+        }
+    }
+
+    pub fn keys(&self) -> Vec<String> {
+        self.items.iter().map(|i| i.key.clone()).collect()
+    }
+
+    pub fn item(&self, p: &PlayRecord) -> &LoggedItem {
+        &self.items[p.item as usize]
+    }
+}
+
+/// Names for the ids that history rows carry.
+#[derive(Default)]
+pub struct Names {
+    pub accounts: HashMap<i64, String>,
+    /// Device id to (name, platform).
+    pub devices: HashMap<i64, (String, Option<String>)>,
+    /// Library key to title.
+    pub sections: HashMap<String, String>,
+}
+
+/// Account, device and library names, fetched together. Names are a courtesy: if one list
+/// cannot be read, rows keep their ids and the reason is logged.
+pub async fn names(plex: &PlexClient) -> Names {
+    let (accounts, devices, sections) =
+        tokio::join!(plex.accounts(), plex.devices(), plex.sections(),);
+    let mut names = Names::default();
+    match accounts {
+        Ok(a) => names.accounts = a.accounts.into_iter().map(|a| (a.id, a.name)).collect(),
+        Err(e) => tracing::warn!("account names unavailable: {e}"),
+    }
+    match devices {
+        Ok(d) => {
+            names.devices = d
+                .devices
+                .into_iter()
+                .map(|d| (d.id, (d.name, d.platform)))
+                .collect()
+        }
+        Err(e) => tracing::warn!("device names unavailable: {e}"),
+    }
+    match sections {
+        Ok(s) => names.sections = s.into_iter().map(|s| (s.key, s.title)).collect(),
+        Err(e) => tracing::warn!("library names unavailable: {e}"),
+    }
+    names
+}
+
+/// Every play since `from` (unix seconds), optionally of one account, read page by page.
+pub async fn play_log(
+    plex: &PlexClient,
+    from: i64,
+    account: Option<&str>,
+) -> Result<PlayLog, Error> {
+    let filter = HistoryFilter {
+        since: Some(from),
+        account: account.map(str::to_string),
+        ..Default::default()
+    };
+    let mut log = PlayLog::default();
+    plex.history_fold(&filter, |rows| log.add(rows, from))
+        .await?;
+    Ok(log)
+}
+
+/// Lengths (ms) of the given items, in the same order; `None` for items Plex no longer has.
+pub async fn durations(plex: &PlexClient, keys: &[String]) -> Result<Vec<Option<i64>>, Error> {
+    let mut found: HashMap<String, Option<i64>> = HashMap::with_capacity(keys.len());
+    if keys.len() <= BATCH_LOOKUP_LIMIT {
+        for f in plex.metadata_batch::<ItemFacts>(keys).await? {
+            found.insert(f.rating_key, f.duration);
+        }
+    } else {
+        let wanted: HashSet<&str> = keys.iter().map(String::as_str).collect();
+        for section in sections(plex, None).await? {
+            let Some(type_id) = leaf_type(&section.kind) else {
+                continue;
+            };
+            let query = [("type", type_id.to_string())];
+            let items: Vec<ItemFacts> = plex.section_all(&section.key, &query).await?;
+            for f in items {
+                if wanted.contains(f.rating_key.as_str()) {
+                    found.insert(f.rating_key, f.duration);
+                }
+            }
+        }
+    }
+    Ok(keys
+        .iter()
+        .map(|k| found.get(k).copied().flatten())
+        .collect())
+}
+
+/// The libraries, or the one with `key` (a clear error if there is none).
+pub async fn sections(plex: &PlexClient, key: Option<&str>) -> Result<Vec<LibrarySection>, Error> {
+    let all = plex.sections().await?;
+    match key {
+        None => Ok(all),
+        Some(key) => {
+            let one: Vec<LibrarySection> = all.into_iter().filter(|s| s.key == key).collect();
+            if one.is_empty() {
+                Err(Error::NotFound(format!(
+                    "No Plex library has key {key}. Call get_libraries for the valid keys."
+                )))
+            } else {
+                Ok(one)
+            }
+        }
+    }
+}
+
+pub fn leaf_type(kind: &str) -> Option<&'static str> {
+    match kind {
+        "movie" => Some("1"),
+        "show" => Some("4"),
+        "artist" => Some("10"),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(json: serde_json::Value) -> Vec<HistoryRow> {
+        serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn the_log_keeps_each_item_once_and_drops_plays_before_the_range() {
+        let mut log = PlayLog::default();
+        log.add(
+            rows(serde_json::json!([
+                {"ratingKey": "7", "title": "Pilot", "type": "episode", "viewedAt": 500,
+                 "grandparentKey": "/library/metadata/3", "grandparentTitle": "Show",
+                 "accountID": 1, "deviceID": 2, "librarySectionID": "2"},
+                {"ratingKey": "8", "title": "Film", "type": "movie", "viewedAt": 400, "accountID": 1},
+                {"ratingKey": "9", "title": "Old", "type": "movie", "viewedAt": 50},
+            ])),
+            100,
+        );
+        log.add(
+            rows(serde_json::json!([
+                {"ratingKey": "7", "title": "Pilot", "type": "episode", "viewedAt": 300, "accountID": 5},
+            ])),
+            100,
+        );
+        assert_eq!(log.plays.len(), 3);
+        assert_eq!(log.keys(), ["7", "8"]);
+        let first = log.item(&log.plays[0]);
+        assert_eq!(first.show, Some(("3".to_string(), "Show".to_string())));
+        assert_eq!(first.section.as_deref(), Some("2"));
+        assert_eq!(log.plays[2].item, 0, "a replay points at the same item");
+        assert_eq!(log.plays[2].account, Some(5));
+    }
+}

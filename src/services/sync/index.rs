@@ -1,0 +1,289 @@
+//! Step 1 of a sync: the Plex side. Every movie and episode of every library, with the Trakt
+//! identity it has (or why it has none) and the owner's view state.
+
+use std::collections::HashMap;
+
+use futures::{StreamExt, TryStreamExt};
+use serde::Deserialize;
+
+use crate::{
+    backend::BackendError,
+    plex::{
+        client::{PAGE_CONCURRENCY, PlexClient},
+        models::{GuidRef, external_ids, opt_string_or_number, string_or_number},
+    },
+    trakt::models::Ids,
+};
+
+/// A library row with just what matching needs.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(super) struct SyncItem {
+    #[serde(deserialize_with = "string_or_number")]
+    rating_key: String,
+    title: String,
+    year: Option<i32>,
+    guid: Option<String>,
+    #[serde(rename = "Guid")]
+    guids: Vec<GuidRef>,
+    view_count: Option<u32>,
+    last_viewed_at: Option<i64>,
+    #[serde(deserialize_with = "opt_string_or_number")]
+    grandparent_rating_key: Option<String>,
+    parent_index: Option<u32>,
+    index: Option<u32>,
+}
+
+impl SyncItem {
+    fn ids(&self) -> Ids {
+        external_ids(self.guid.as_deref(), &self.guids).into()
+    }
+}
+
+pub(super) struct Show {
+    pub(super) title: String,
+    pub(super) year: Option<i32>,
+    pub(super) ids: Ids,
+}
+
+/// What a Plex item is on Trakt: a movie, or a show's episode by season and number.
+#[derive(Debug, Clone)]
+pub(super) enum Target {
+    Movie {
+        ids: Ids,
+        title: String,
+        year: Option<i32>,
+    },
+    Episode {
+        show: String,
+        season: u32,
+        number: u32,
+    },
+}
+
+pub(super) struct PlexSide {
+    /// ratingKey → what it is on Trakt, or why it cannot be matched (its title).
+    pub(super) targets: HashMap<String, Result<Target, String>>,
+    pub(super) shows: HashMap<String, Show>,
+    /// Watched items: ratingKey, view count, last view.
+    pub(super) watched: Vec<(String, u32, i64)>,
+}
+
+impl PlexSide {
+    pub(super) fn title(&self, target: &Target) -> String {
+        match target {
+            Target::Movie { title, year, .. } => match year {
+                Some(y) => format!("{title} ({y})"),
+                None => title.clone(),
+            },
+            Target::Episode {
+                show,
+                season,
+                number,
+            } => format!(
+                "{} S{season:02}E{number:02}",
+                self.shows.get(show).map_or("?", |s| s.title.as_str())
+            ),
+        }
+    }
+
+    /// The item's identity on Trakt, with every id it has (so either side's choice matches).
+    pub(super) fn identities(&self, target: &Target) -> Vec<String> {
+        match target {
+            Target::Movie { ids, .. } => ids.keys().map(|k| format!("m:{k}")).collect(),
+            Target::Episode {
+                show,
+                season,
+                number,
+            } => self
+                .shows
+                .get(show)
+                .map(|s| {
+                    s.ids
+                        .keys()
+                        .map(|k| format!("e:{k}:{season}x{number}"))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }
+    }
+}
+
+impl PlexSide {
+    /// Every movie and episode of every library, with ids and the owner's view state.
+    pub(super) async fn read(plex: &PlexClient) -> Result<PlexSide, BackendError> {
+        let sections = plex.sections().await?;
+        let mut reads = Vec::new();
+        for s in &sections {
+            match s.kind.as_str() {
+                "movie" => reads.push((s.key.clone(), 1u8)),
+                "show" => {
+                    reads.push((s.key.clone(), 2));
+                    reads.push((s.key.clone(), 4));
+                }
+                _ => {}
+            }
+        }
+        let lists = futures::stream::iter(reads)
+            .map(|(key, kind)| async move {
+                let q = [
+                    ("type", kind.to_string()),
+                    ("includeGuids", "1".to_string()),
+                ];
+                plex.section_all::<SyncItem>(&key, &q)
+                    .await
+                    .map(|items| (kind, items))
+            })
+            .buffered(PAGE_CONCURRENCY)
+            .try_collect::<Vec<_>>()
+            .await?;
+        Ok(PlexSide::build(lists))
+    }
+
+    /// The side from library listings: (Plex type, rows) with 1 movies, 2 shows, 4 episodes.
+    fn build(lists: Vec<(u8, Vec<SyncItem>)>) -> PlexSide {
+        let mut side = PlexSide {
+            targets: HashMap::new(),
+            shows: HashMap::new(),
+            watched: Vec::new(),
+        };
+        let mut episodes = Vec::new();
+        for (kind, items) in lists {
+            for it in items {
+                match kind {
+                    2 => {
+                        let ids = it.ids();
+                        side.shows.insert(
+                            it.rating_key,
+                            Show {
+                                title: it.title,
+                                year: it.year,
+                                ids,
+                            },
+                        );
+                    }
+                    4 => episodes.push(it),
+                    _ => {
+                        if let Some(n) = it.view_count.filter(|n| *n > 0) {
+                            side.watched.push((
+                                it.rating_key.clone(),
+                                n,
+                                it.last_viewed_at.unwrap_or(0),
+                            ));
+                        }
+                        let ids = it.ids();
+                        let target = if ids.is_empty() {
+                            Err(movie_title(&it))
+                        } else {
+                            Ok(Target::Movie {
+                                ids,
+                                title: it.title,
+                                year: it.year,
+                            })
+                        };
+                        side.targets.insert(it.rating_key, target);
+                    }
+                }
+            }
+        }
+        for it in episodes {
+            if let Some(n) = it.view_count.filter(|n| *n > 0) {
+                side.watched
+                    .push((it.rating_key.clone(), n, it.last_viewed_at.unwrap_or(0)));
+            }
+            let show = it
+                .grandparent_rating_key
+                .clone()
+                .filter(|k| side.shows.get(k).is_some_and(|s| !s.ids.is_empty()));
+            // Specials are season 0 on Plex and on Trakt alike.
+            let target = match (show, it.parent_index, it.index) {
+                (Some(show), Some(season), Some(number)) => Ok(Target::Episode {
+                    show,
+                    season,
+                    number,
+                }),
+                _ => Err(format!(
+                    "{} (episode {})",
+                    it.grandparent_rating_key
+                        .as_ref()
+                        .and_then(|k| side.shows.get(k))
+                        .map_or("?", |s| s.title.as_str()),
+                    it.title
+                )),
+            };
+            side.targets.insert(it.rating_key, target);
+        }
+        side
+    }
+}
+
+fn movie_title(it: &SyncItem) -> String {
+    match it.year {
+        Some(y) => format!("{} ({y})", it.title),
+        None => it.title.clone(),
+    }
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+
+    pub(in crate::services::sync) fn rows(json: serde_json::Value) -> Vec<SyncItem> {
+        serde_json::from_value(json).unwrap()
+    }
+
+    /// A movie, a matched show with a special and an episode, and a show without ids.
+    pub(in crate::services::sync) fn sample() -> PlexSide {
+        PlexSide::build(vec![
+            (
+                1,
+                rows(serde_json::json!([
+                    {"ratingKey": "1", "title": "Heat", "year": 1995, "viewCount": 2, "lastViewedAt": 50,
+                     "Guid": [{"id": "tmdb://949"}, {"id": "imdb://tt0113277"}]},
+                    {"ratingKey": "2", "title": "Home Video", "year": 2019, "guid": "local://2"},
+                ])),
+            ),
+            (
+                2,
+                rows(serde_json::json!([
+                    {"ratingKey": "10", "title": "Severance", "Guid": [{"id": "tvdb://371980"}]},
+                    {"ratingKey": "20", "title": "Unmatched Show", "guid": "local://20"},
+                ])),
+            ),
+            (
+                4,
+                rows(serde_json::json!([
+                    {"ratingKey": "11", "title": "Good News About Hell", "grandparentRatingKey": 10,
+                     "parentIndex": 1, "index": 1, "viewCount": 1, "lastViewedAt": 70},
+                    {"ratingKey": "12", "title": "Special", "grandparentRatingKey": "10",
+                     "parentIndex": 0, "index": 1},
+                    {"ratingKey": "21", "title": "Pilot", "grandparentRatingKey": "20",
+                     "parentIndex": 1, "index": 1},
+                ])),
+            ),
+        ])
+    }
+
+    #[test]
+    fn every_item_gets_its_trakt_identity_or_the_reason_it_has_none() {
+        let side = sample();
+        let heat = side.targets["1"].as_ref().unwrap();
+        assert_eq!(
+            side.identities(heat),
+            ["m:tmdb:949", "m:imdb:tt0113277"],
+            "every id, the primary first"
+        );
+        assert_eq!(side.title(heat), "Heat (1995)");
+        assert_eq!(side.targets["2"].as_ref().unwrap_err(), "Home Video (2019)");
+        let special = side.targets["12"].as_ref().unwrap();
+        assert_eq!(side.identities(special), ["e:tvdb:371980:0x1"]);
+        assert_eq!(side.title(special), "Severance S00E01");
+        assert_eq!(
+            side.targets["21"].as_ref().unwrap_err(),
+            "Unmatched Show (episode Pilot)"
+        );
+        let mut watched = side.watched.clone();
+        watched.sort();
+        assert_eq!(watched, [("1".into(), 2, 50), ("11".into(), 1, 70)]);
+    }
+}

@@ -1,0 +1,349 @@
+//! The Plex → Trakt history sync, one step a module: [`index`] reads the Plex side, [`history`]
+//! what Trakt has, [`plan`] decides what to send, [`send`] sends it through the ledger. The
+//! other direction, comparing Trakt with Plex, is [`from_trakt`]. [`SyncJob`] is the state a
+//! server shows while a sync runs.
+
+mod from_trakt;
+mod history;
+mod index;
+mod plan;
+mod send;
+
+use std::{sync::Mutex, time::Instant};
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+pub use from_trakt::{FromTraktOptions, SyncFromOutput, from_trakt};
+
+use self::{history::TraktHistory, index::PlexSide};
+use super::Error;
+use crate::{
+    plex::{api::HistoryFilter, client::PlexClient, models::HistoryRow},
+    store::{LedgerState, Store},
+    time::iso,
+    trakt::{client::TraktClient, lock},
+};
+
+/// Titles listed per category in a result; the counts are always complete.
+const TITLES_SHOWN: usize = 50;
+const ERRORS_SHOWN: usize = 10;
+
+// ---- the job ----
+
+/// Whether a sync runs, how far it got, and how the last one ended.
+#[derive(Default)]
+pub struct SyncJob(Mutex<SyncState>);
+
+#[derive(Default)]
+struct SyncState {
+    running: Option<RunningSync>,
+    last: Option<LastSync>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RunningSync {
+    pub id: String,
+    pub started: i64,
+    pub phase: &'static str,
+    pub done: usize,
+    pub total: usize,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LastSync {
+    pub sync_id: String,
+    pub finished_at: String,
+    pub dry_run: bool,
+    pub added: u64,
+    pub already_on_trakt: usize,
+    pub failed: usize,
+}
+
+impl SyncJob {
+    /// The running sync, if any, and the last finished one.
+    pub fn status(&self) -> (Option<RunningSync>, Option<LastSync>) {
+        let state = lock(&self.0);
+        (state.running.clone(), state.last.clone())
+    }
+
+    /// Marks a sync running, or refuses when one already is.
+    fn begin(&self, id: &str) -> Result<Running<'_>, Error> {
+        let mut state = lock(&self.0);
+        if let Some(r) = &state.running {
+            return Err(Error::Busy(format!(
+                "A Trakt sync ({}) is already running since {}; wait for it to finish.",
+                r.id,
+                iso(r.started)
+            )));
+        }
+        state.running = Some(RunningSync {
+            id: id.to_string(),
+            started: chrono::Utc::now().timestamp(),
+            phase: "reading Plex",
+            done: 0,
+            total: 0,
+        });
+        Ok(Running(self))
+    }
+
+    fn progress(&self, p: &Progress) {
+        if let Some(r) = lock(&self.0).running.as_mut() {
+            r.done = p.done;
+            r.total = p.total;
+            r.phase = p.phase;
+        }
+    }
+
+    fn finish(&self, out: &SyncToOutput) {
+        lock(&self.0).last = Some(LastSync {
+            sync_id: out.sync_id.clone(),
+            finished_at: iso(chrono::Utc::now().timestamp()),
+            dry_run: out.dry_run,
+            added: out.added.movies + out.added.episodes,
+            already_on_trakt: out.already_on_trakt,
+            failed: out.failed,
+        });
+    }
+}
+
+/// Marks the sync finished however the run ends (an error, a cancelled request).
+struct Running<'a>(&'a SyncJob);
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        lock(&self.0.0).running = None;
+    }
+}
+
+/// How far a sync got. `message` is set at the steps worth telling the user about.
+#[derive(Debug, Clone)]
+pub struct Progress {
+    pub phase: &'static str,
+    pub done: usize,
+    pub total: usize,
+    pub message: Option<String>,
+}
+
+impl Progress {
+    fn quiet(phase: &'static str, done: usize, total: usize) -> Self {
+        Self {
+            phase,
+            done,
+            total,
+            message: None,
+        }
+    }
+
+    fn told(phase: &'static str, done: usize, total: usize, message: String) -> Self {
+        Self {
+            message: Some(message),
+            ..Self::quiet(phase, done, total)
+        }
+    }
+}
+
+// ---- options and results ----
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SyncMode {
+    /// One Trakt history entry per Plex play, at its date.
+    #[default]
+    Plays,
+    /// One entry per watched item, at its last view.
+    Items,
+}
+
+pub struct SyncOptions {
+    pub dry_run: bool,
+    pub batch_size: usize,
+    pub mode: SyncMode,
+    /// Whose Plex plays to send (Plex account id).
+    pub account: u32,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncToOutput {
+    pub sync_id: String,
+    pub dry_run: bool,
+    pub mode: SyncMode,
+    /// Plex plays (or watched items) considered.
+    pub plex_plays: usize,
+    /// Already in the user's Trakt history: not sent again.
+    pub already_on_trakt: usize,
+    /// Sent by an earlier sync (per the local ledger) though no longer on Trakt: not resent.
+    pub already_sent: usize,
+    /// Sent (or, in a dry run, that would be sent) in this run.
+    pub to_send: usize,
+    /// Trakt's count of history entries it added.
+    pub added: AddedOut,
+    /// Plex items without an IMDb/TMDB/TVDB id (or a show without one), so not sendable.
+    pub unmatched: Titled,
+    /// Items Trakt did not recognise.
+    pub not_found: Titled,
+    /// Plays not sent because a request failed; run the sync again to resume.
+    pub failed: usize,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<String>,
+    /// `POST /sync/history` requests made.
+    pub batches: usize,
+    pub duration_ms: u64,
+}
+
+#[derive(Debug, Default, Serialize, JsonSchema)]
+pub struct AddedOut {
+    pub movies: u64,
+    pub episodes: u64,
+}
+
+#[derive(Debug, Default, Serialize, JsonSchema)]
+pub struct Titled {
+    pub count: usize,
+    /// Up to 50 titles.
+    pub titles: Vec<String>,
+}
+
+impl Titled {
+    pub(super) fn push(&mut self, title: impl FnOnce() -> String) {
+        self.count += 1;
+        if self.titles.len() < TITLES_SHOWN {
+            let t = title();
+            if !self.titles.contains(&t) {
+                self.titles.push(t);
+            }
+        }
+    }
+}
+
+// ---- the run ----
+
+/// Sends Plex plays (or watched items) to the user's Trakt history, skipping what Trakt has and
+/// what the ledger says was sent; `progress` hears of each step.
+pub async fn to_trakt(
+    plex: &PlexClient,
+    trakt: &TraktClient,
+    store: &Store,
+    job: &SyncJob,
+    opts: SyncOptions,
+    mut progress: impl FnMut(Progress),
+) -> Result<SyncToOutput, Error> {
+    let started = Instant::now();
+    let sync_id = format!("sync_{}", chrono::Utc::now().timestamp_millis());
+    let _running = job.begin(&sync_id)?;
+    let mut report = |p: Progress| {
+        job.progress(&p);
+        if p.message.is_some() {
+            progress(p);
+        }
+    };
+    report(Progress::told(
+        "reading Plex",
+        0,
+        0,
+        "Reading the Plex libraries".into(),
+    ));
+    let side = PlexSide::read(plex).await?;
+
+    // The plays to consider, oldest first so an interrupted sync has sent a prefix.
+    let mut plays = match opts.mode {
+        SyncMode::Items => side
+            .watched
+            .iter()
+            .map(|(k, _, at)| (k.clone(), *at))
+            .collect(),
+        SyncMode::Plays => {
+            report(Progress::quiet("reading Plex history", 0, 0));
+            plex_plays(plex, &side, opts.account).await?
+        }
+    };
+    plays.sort_by_key(|(_, at)| *at);
+    let plex_plays = plays.len();
+
+    report(Progress::told(
+        "reading Trakt history",
+        0,
+        plex_plays,
+        "Reading the Trakt history".into(),
+    ));
+    let history = TraktHistory::read(trakt).await?;
+    let ledger = store.ledger().map_err(Error::Store)?;
+    let planned = plan::plan(&side, plays, opts.mode, &history, &ledger);
+
+    let mut out = SyncToOutput {
+        sync_id,
+        dry_run: opts.dry_run,
+        mode: opts.mode,
+        plex_plays,
+        already_on_trakt: planned.already_on_trakt,
+        already_sent: planned.already_sent,
+        to_send: planned.outgoing.len(),
+        added: AddedOut::default(),
+        unmatched: planned.unmatched,
+        not_found: planned.not_found,
+        failed: 0,
+        errors: Vec::new(),
+        batches: 0,
+        duration_ms: 0,
+    };
+    if !opts.dry_run {
+        if !planned.confirmed.is_empty() {
+            // An interrupted run's last batch did land: record it.
+            store
+                .mark(
+                    planned.confirmed.iter().map(String::as_str),
+                    LedgerState::Sent,
+                )
+                .map_err(Error::Store)?;
+        }
+        send::send(
+            trakt,
+            store,
+            &side,
+            &planned.outgoing,
+            opts.batch_size,
+            &mut out,
+            &mut report,
+        )
+        .await?;
+    }
+    out.errors.truncate(ERRORS_SHOWN);
+    out.duration_ms = started.elapsed().as_millis() as u64;
+    job.finish(&out);
+    Ok(out)
+}
+
+/// The account's plays of items still in a library, as (ratingKey, time).
+async fn plex_plays(
+    plex: &PlexClient,
+    side: &PlexSide,
+    account: u32,
+) -> Result<Vec<(String, i64)>, Error> {
+    let filter = HistoryFilter {
+        account: Some(account.to_string()),
+        oldest_first: true,
+        ..Default::default()
+    };
+    let mut plays = Vec::new();
+    // Played, but no longer in any library: nothing to match on Trakt.
+    let mut gone = 0;
+    plex.history_fold(&filter, |rows: Vec<HistoryRow>| {
+        for r in rows {
+            if side.targets.contains_key(&r.rating_key) {
+                plays.push((r.rating_key, r.viewed_at));
+            } else {
+                gone += 1;
+            }
+        }
+    })
+    .await?;
+    if gone > 0 {
+        tracing::info!(
+            count = gone,
+            "plays of items no longer in a library were skipped"
+        );
+    }
+    Ok(plays)
+}

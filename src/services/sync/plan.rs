@@ -1,0 +1,192 @@
+//! Step 3 of a sync: which plays to send. Pure: the Plex side, the plays, what Trakt has and the
+//! ledger in; the plays to send and why the others are not sent out.
+
+use std::collections::{HashMap, HashSet};
+
+use super::{
+    SyncMode, Titled,
+    history::TraktHistory,
+    index::{PlexSide, Target},
+};
+use crate::store::LedgerState;
+
+/// One play to send.
+pub(super) struct Outgoing {
+    pub(super) target: Target,
+    pub(super) watched_at: i64,
+    /// Ledger key: the primary identity and the time.
+    pub(super) key: String,
+}
+
+#[derive(Default)]
+pub(super) struct Plan {
+    pub(super) outgoing: Vec<Outgoing>,
+    pub(super) already_on_trakt: usize,
+    /// Sent by an earlier run per the ledger, though Trakt no longer has them.
+    pub(super) already_sent: usize,
+    pub(super) unmatched: Titled,
+    pub(super) not_found: Titled,
+    /// Ledger keys left pending by an interrupted run that Trakt does have: they landed.
+    pub(super) confirmed: Vec<String>,
+}
+
+/// Decides, for each (ratingKey, time) play, whether it goes to Trakt. A play is sent once per
+/// run, never when Trakt has it (at that time in `plays` mode, at all in `items` mode), never
+/// when the ledger says it was sent or Trakt does not know the item.
+pub(super) fn plan(
+    side: &PlexSide,
+    plays: Vec<(String, i64)>,
+    mode: SyncMode,
+    history: &TraktHistory,
+    ledger: &HashMap<String, LedgerState>,
+) -> Plan {
+    let mut out = Plan::default();
+    let mut seen: HashSet<String> = HashSet::new();
+    for (rk, at) in plays {
+        let target = match side.targets.get(&rk) {
+            Some(Ok(t)) => t.clone(),
+            Some(Err(title)) => {
+                out.unmatched.push(|| title.clone());
+                continue;
+            }
+            None => continue,
+        };
+        let identities = side.identities(&target);
+        let Some(primary) = identities.first() else {
+            out.unmatched.push(|| side.title(&target));
+            continue;
+        };
+        let key = format!("{primary}@{at}");
+        if !seen.insert(key.clone()) {
+            continue;
+        }
+        let on_trakt = match mode {
+            SyncMode::Plays => history.has(&identities, Some(at)),
+            SyncMode::Items => history.has(&identities, None),
+        };
+        if on_trakt {
+            out.already_on_trakt += 1;
+            if ledger.get(&key) == Some(&LedgerState::Pending) {
+                out.confirmed.push(key);
+            }
+            continue;
+        }
+        match ledger.get(&key) {
+            Some(LedgerState::Sent) => {
+                out.already_sent += 1;
+                continue;
+            }
+            // Trakt said it does not know the item: asking again would only cost requests.
+            Some(LedgerState::NotFound) => {
+                out.not_found.push(|| side.title(&target));
+                continue;
+            }
+            _ => {}
+        }
+        out.outgoing.push(Outgoing {
+            target,
+            watched_at: at,
+            key,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trakt::models::{HistoryEntry, Ids, Media};
+
+    fn side() -> PlexSide {
+        let movie = |tmdb| Target::Movie {
+            ids: Ids {
+                tmdb: Some(tmdb),
+                ..Default::default()
+            },
+            title: format!("Movie {tmdb}"),
+            year: Some(2020),
+        };
+        PlexSide {
+            targets: HashMap::from([
+                ("1".to_string(), Ok(movie(100))),
+                ("2".to_string(), Ok(movie(200))),
+                ("3".to_string(), Err("Home Video (2019)".to_string())),
+            ]),
+            shows: HashMap::new(),
+            watched: Vec::new(),
+        }
+    }
+
+    fn on_trakt(tmdb: u64, at: &str) -> HistoryEntry {
+        HistoryEntry {
+            watched_at: at.into(),
+            movie: Some(Media {
+                ids: Ids {
+                    tmdb: Some(tmdb),
+                    ..Default::default()
+                },
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn each_play_is_sent_once_and_unmatched_items_are_named() {
+        let plays = vec![
+            ("1".into(), 10),
+            ("1".into(), 10),
+            ("1".into(), 20),
+            ("3".into(), 5),
+            ("gone".into(), 7),
+        ];
+        let p = plan(
+            &side(),
+            plays,
+            SyncMode::Plays,
+            &TraktHistory::default(),
+            &HashMap::new(),
+        );
+        let keys: Vec<&str> = p.outgoing.iter().map(|o| o.key.as_str()).collect();
+        assert_eq!(keys, ["m:tmdb:100@10", "m:tmdb:100@20"]);
+        assert_eq!(p.unmatched.count, 1);
+        assert_eq!(p.unmatched.titles, ["Home Video (2019)"]);
+    }
+
+    #[test]
+    fn what_trakt_has_is_not_sent_and_confirms_pending_rows() {
+        let mut history = TraktHistory::default();
+        history.add_entries(&[on_trakt(100, "1970-01-01T00:00:10.000Z")]);
+        let ledger = HashMap::from([("m:tmdb:100@10".to_string(), LedgerState::Pending)]);
+        let plays = vec![("1".into(), 10), ("1".into(), 20)];
+        let p = plan(&side(), plays.clone(), SyncMode::Plays, &history, &ledger);
+        assert_eq!(p.already_on_trakt, 1);
+        assert_eq!(p.confirmed, ["m:tmdb:100@10"]);
+        assert_eq!(p.outgoing.len(), 1, "the play at another time still goes");
+        // In items mode any play of the item on Trakt is enough.
+        let p = plan(&side(), plays, SyncMode::Items, &history, &ledger);
+        assert_eq!((p.already_on_trakt, p.outgoing.len()), (2, 0));
+    }
+
+    #[test]
+    fn the_ledger_holds_back_sent_and_unknown_items() {
+        let ledger = HashMap::from([
+            ("m:tmdb:100@10".to_string(), LedgerState::Sent),
+            ("m:tmdb:200@10".to_string(), LedgerState::NotFound),
+        ]);
+        let plays = vec![("1".into(), 10), ("2".into(), 10), ("2".into(), 30)];
+        let p = plan(
+            &side(),
+            plays,
+            SyncMode::Plays,
+            &TraktHistory::default(),
+            &ledger,
+        );
+        assert_eq!(p.already_sent, 1);
+        assert_eq!(p.not_found.count, 1);
+        assert_eq!(p.not_found.titles, ["Movie 200 (2020)"]);
+        // A pending row not on Trakt is resent (the kill came before the POST landed).
+        let keys: Vec<&str> = p.outgoing.iter().map(|o| o.key.as_str()).collect();
+        assert_eq!(keys, ["m:tmdb:200@30"]);
+    }
+}
