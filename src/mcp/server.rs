@@ -54,6 +54,8 @@ impl PlexMcp {
             + Self::watchlist_tools()
             + Self::analytics_tools()
             + Self::recommendation_tools()
+            + Self::sonarr_tools()
+            + Self::radarr_tools()
             + Self::arr_tools()
             + Self::trakt_auth_tools()
             + Self::trakt_info_tools()

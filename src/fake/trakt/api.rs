@@ -1,439 +1,9 @@
-//! A fake Trakt API v2: OAuth (device code, authorization code, refresh with rotation), the
-//! user's history (paged reads, batched writes that record every request and do not deduplicate,
-//! like Trakt), watched lists, stats, search and scrobbling. Its catalogue is the sample
-//! library's movies and shows, minus a few Trakt "does not know".
+//! The fake Trakt's HTTP face: OAuth (device and code flows, refresh with rotation), the user,
+//! paged history reads and non-deduplicating history writes, watched lists, search and scrobble.
 
-use std::{
-    collections::{BTreeMap, HashMap},
-    sync::{Arc, Mutex},
-};
+use super::*;
 
-use axum::{
-    Json, Router,
-    extract::{Path, Query, Request, State},
-    http::{HeaderMap, StatusCode},
-    middleware::Next,
-    response::{IntoResponse, Response},
-    routing::{get, post},
-};
-use serde_json::{Value, json};
-
-use crate::trakt::models::trakt_time;
-
-use super::{
-    data::{Dataset, OWNER_ACCOUNT},
-    lock,
-};
-
-pub const DEMO_CLIENT_ID: &str = "demo-trakt-client-id";
-pub const DEMO_CLIENT_SECRET: &str = "demo-trakt-client-secret";
-pub const USERNAME: &str = "demo-viewer";
-/// Trakt's access tokens last 24 hours.
-pub const DEFAULT_TOKEN_LIFETIME: i64 = 86_400;
-const MAX_PAGE_LIMIT: usize = 1000;
-
-#[derive(Debug, Clone, Default)]
-struct CatalogIds {
-    trakt: u64,
-    slug: String,
-    imdb: Option<String>,
-    tmdb: Option<u64>,
-    tvdb: Option<u64>,
-}
-
-impl CatalogIds {
-    fn json(&self) -> Value {
-        json!({"trakt": self.trakt, "slug": self.slug, "imdb": self.imdb, "tmdb": self.tmdb, "tvdb": self.tvdb})
-    }
-
-    /// Whether a request's `ids` object names this item.
-    fn matches(&self, ids: &Value) -> bool {
-        let num = |k: &str| ids.get(k).and_then(Value::as_u64);
-        num("trakt") == Some(self.trakt)
-            || (num("tmdb").is_some() && num("tmdb") == self.tmdb)
-            || (num("tvdb").is_some() && num("tvdb") == self.tvdb)
-            || ids
-                .get("imdb")
-                .and_then(Value::as_str)
-                .is_some_and(|i| self.imdb.as_deref() == Some(i))
-    }
-}
-
-#[derive(Debug, Clone)]
-struct CatalogItem {
-    title: String,
-    year: i32,
-    ids: CatalogIds,
-    /// Shows: episode count per season.
-    seasons: BTreeMap<u32, u32>,
-    /// Shows: the Plex ratingKey of each (season, episode), from which its ids derive.
-    episodes: HashMap<(u32, u32), u64>,
-    runtime: u32,
-}
-
-impl CatalogItem {
-    fn json(&self) -> Value {
-        json!({"title": self.title, "year": self.year, "ids": self.ids.json()})
-    }
-
-    /// An episode's ids, numbered like the sample library's episode guids.
-    fn episode_ids(&self, season: u32, number: u32) -> Value {
-        let rk = self.episodes.get(&(season, number)).copied().unwrap_or(0);
-        json!({"trakt": rk, "tvdb": 5_000_000 + rk, "tmdb": 1_000_000 + rk, "imdb": null})
-    }
-}
-
-#[derive(Debug, Clone, Copy)]
-enum Watched {
-    Movie(usize),
-    Episode(usize, u32, u32),
-}
-
-#[derive(Debug, Clone)]
-struct Watch {
-    id: u64,
-    what: Watched,
-    at: i64,
-}
-
-#[derive(Debug)]
-struct DeviceCode {
-    device_code: String,
-    user_code: String,
-    expires_at: i64,
-    approved: bool,
-    used: bool,
-}
-
-pub struct TraktState {
-    pub client_id: String,
-    pub client_secret: String,
-    movies: Vec<CatalogItem>,
-    shows: Vec<CatalogItem>,
-    history: Vec<Watch>,
-    next_id: u64,
-    devices: Vec<DeviceCode>,
-    auth_codes: Vec<String>,
-    /// access token → expiry (unix seconds).
-    access: HashMap<String, i64>,
-    refresh: Vec<String>,
-    counter: u64,
-    token_lifetime: i64,
-    /// Approve device codes on their first poll (the demo has nobody to click "approve").
-    auto_approve: bool,
-    posts: Vec<Value>,
-    scrobbles: Vec<(String, Value)>,
-    token_grants: Vec<String>,
-    elsewhere: Vec<String>,
-}
-
-/// Test-side handle on the fake Trakt.
-#[derive(Clone)]
-pub struct TraktHandle(pub(crate) Arc<Mutex<TraktState>>);
-
-impl TraktHandle {
-    fn state(&self) -> std::sync::MutexGuard<'_, TraktState> {
-        lock(&self.0)
-    }
-
-    /// The user approves every device code issued so far.
-    pub fn approve_devices(&self) {
-        for d in &mut self.state().devices {
-            d.approved = true;
-        }
-    }
-
-    pub fn set_auto_approve(&self, on: bool) {
-        self.state().auto_approve = on;
-    }
-
-    /// An authorization code, as trakt.tv shows after the user approves in the code flow.
-    pub fn issue_auth_code(&self) -> String {
-        let mut s = self.state();
-        s.counter += 1;
-        let code = format!("authcode-{}", s.counter);
-        s.auth_codes.push(code.clone());
-        code
-    }
-
-    /// A valid access token, as if the user had signed in earlier.
-    pub fn issue_access_token(&self) -> String {
-        self.state().issue().0
-    }
-
-    pub fn set_token_lifetime(&self, secs: i64) {
-        self.state().token_lifetime = secs;
-    }
-
-    /// Every `POST /sync/history` body received.
-    pub fn history_posts(&self) -> Vec<Value> {
-        self.state().posts.clone()
-    }
-
-    /// Every scrobble received: (start|pause|stop, body).
-    pub fn scrobbles(&self) -> Vec<(String, Value)> {
-        self.state().scrobbles.clone()
-    }
-
-    /// The grant types of every token request, in order.
-    pub fn token_grants(&self) -> Vec<String> {
-        self.state().token_grants.clone()
-    }
-
-    /// Entries in the user's history.
-    pub fn history_len(&self) -> usize {
-        self.state().history.len()
-    }
-
-    /// (movie ids, watched_at) of every movie play and (show tvdb, season, episode, watched_at)
-    /// of every episode play, for exact comparisons.
-    pub fn history_keys(&self) -> Vec<String> {
-        let s = self.state();
-        s.history
-            .iter()
-            .map(|w| match w.what {
-                Watched::Movie(i) => format!("m:{}@{}", s.movies[i].ids.trakt, w.at),
-                Watched::Episode(i, se, ep) => {
-                    format!("e:{}:{se}x{ep}@{}", s.shows[i].ids.trakt, w.at)
-                }
-            })
-            .collect()
-    }
-
-    /// Whether the catalogue has the movie (or show) these request `ids` name.
-    pub fn knows(&self, movie: bool, ids: &Value) -> bool {
-        let s = self.state();
-        let catalog = if movie { &s.movies } else { &s.shows };
-        catalog.iter().any(|c| c.ids.matches(ids))
-    }
-
-    /// Plex ratingKeys of the movies the user watched only elsewhere (on Trakt, not in Plex).
-    pub fn watched_elsewhere(&self) -> Vec<String> {
-        self.state().elsewhere.clone()
-    }
-}
-
-impl TraktState {
-    /// The catalogue and the user's history, derived from the sample library: Trakt knows every
-    /// movie with external ids except one in 53, and every show; the user's Trakt history holds
-    /// one in ten of the owner's older plays (sent by some earlier tool) and a few movies watched
-    /// elsewhere.
-    pub fn new(data: &Dataset, client_id: &str, client_secret: &str) -> Self {
-        let mut movies = Vec::new();
-        let mut shows = Vec::new();
-        let mut by_key: HashMap<&str, (bool, usize)> = HashMap::new();
-        // Trakt knows legacy-agent items too: their ids are in the `guid` string.
-        let id_of = |item: &super::data::FakeItem, scheme: &str| {
-            let legacy = item
-                .guid
-                .strip_prefix("com.plexapp.agents.")
-                .filter(|g| g.starts_with(scheme))
-                .map(|g| g[scheme.len()..].split(['?', '/']).next().unwrap_or(""));
-            item.guids
-                .iter()
-                .find_map(|g| g.id.strip_prefix(scheme))
-                .or(legacy)
-                .map(str::to_string)
-        };
-        for item in &data.items {
-            let rk: u64 = item.rating_key.parse().unwrap_or(0);
-            let ids = CatalogIds {
-                trakt: rk,
-                slug: slug(&item.title),
-                imdb: id_of(item, "imdb://"),
-                tmdb: id_of(item, "tmdb://").and_then(|v| v.parse().ok()),
-                tvdb: id_of(item, "tvdb://").and_then(|v| v.parse().ok()),
-            };
-            let known = ids.imdb.is_some() || ids.tmdb.is_some();
-            match item.kind {
-                "movie" if known && !rk.is_multiple_of(53) => {
-                    by_key.insert(&item.rating_key, (false, movies.len()));
-                    movies.push(CatalogItem {
-                        title: item.title.clone(),
-                        year: item.year.unwrap_or(2000),
-                        ids,
-                        seasons: BTreeMap::new(),
-                        episodes: HashMap::new(),
-                        runtime: (item.duration.unwrap_or(0) / 60_000) as u32,
-                    });
-                }
-                "show" if known => {
-                    by_key.insert(&item.rating_key, (true, shows.len()));
-                    shows.push(CatalogItem {
-                        title: item.title.clone(),
-                        year: item.year.unwrap_or(2000),
-                        ids,
-                        seasons: BTreeMap::new(),
-                        episodes: HashMap::new(),
-                        runtime: 45,
-                    });
-                }
-                _ => {}
-            }
-        }
-        let mut episode_of: HashMap<&str, (usize, u32, u32)> = HashMap::new();
-        for item in data.items.iter().filter(|i| i.kind == "episode") {
-            let show = item
-                .grandparent_rating_key
-                .as_deref()
-                .and_then(|k| by_key.get(k));
-            if let (Some(&(true, show)), Some(season), Some(number)) =
-                (show, item.parent_index, item.index)
-            {
-                let count = shows[show].seasons.entry(season).or_insert(0);
-                *count = (*count).max(number);
-                shows[show]
-                    .episodes
-                    .insert((season, number), item.rating_key.parse().unwrap_or(0));
-                episode_of.insert(&item.rating_key, (show, season, number));
-            }
-        }
-        let mut history = Vec::new();
-        let mut next_id = 1;
-        let owner_plays = data
-            .history
-            .iter()
-            .rev()
-            .filter(|p| p.account_id == OWNER_ACCOUNT);
-        for (n, play) in owner_plays.enumerate() {
-            if !n.is_multiple_of(10) {
-                continue;
-            }
-            let item = &data.items[play.item];
-            let what = match (
-                by_key.get(item.rating_key.as_str()),
-                episode_of.get(item.rating_key.as_str()),
-            ) {
-                (Some(&(false, m)), _) => Watched::Movie(m),
-                (_, Some(&(s, se, ep))) => Watched::Episode(s, se, ep),
-                _ => continue,
-            };
-            history.push(Watch {
-                id: next_id,
-                what,
-                at: play.viewed_at,
-            });
-            next_id += 1;
-        }
-        let elsewhere = data
-            .items
-            .iter()
-            .filter(|i| i.kind == "movie" && i.view_count.is_none())
-            .filter(|i| {
-                by_key
-                    .get(i.rating_key.as_str())
-                    .is_some_and(|(show, _)| !show)
-            })
-            .take(3)
-            .map(|i| (i.rating_key.clone(), by_key[i.rating_key.as_str()].1))
-            .collect::<Vec<_>>();
-        let now = chrono::Utc::now().timestamp();
-        for (n, &(_, m)) in elsewhere.iter().enumerate() {
-            history.push(Watch {
-                id: next_id,
-                what: Watched::Movie(m),
-                at: now - 86_400 * (30 + n as i64),
-            });
-            next_id += 1;
-        }
-        Self {
-            client_id: client_id.to_string(),
-            client_secret: client_secret.to_string(),
-            movies,
-            shows,
-            history,
-            next_id,
-            devices: Vec::new(),
-            auth_codes: Vec::new(),
-            access: HashMap::new(),
-            refresh: Vec::new(),
-            counter: 0,
-            token_lifetime: DEFAULT_TOKEN_LIFETIME,
-            auto_approve: false,
-            posts: Vec::new(),
-            scrobbles: Vec::new(),
-            token_grants: Vec::new(),
-            elsewhere: elsewhere.into_iter().map(|(rk, _)| rk).collect(),
-        }
-    }
-
-    fn issue(&mut self) -> (String, String) {
-        self.counter += 1;
-        let access = format!(
-            "trakt-access-{:08x}-{}",
-            0x5eed_u32.wrapping_mul(self.counter as u32 + 7),
-            self.counter
-        );
-        let refresh = format!(
-            "trakt-refresh-{:08x}-{}",
-            0xbeef_u32.wrapping_mul(self.counter as u32 + 3),
-            self.counter
-        );
-        self.access.insert(
-            access.clone(),
-            chrono::Utc::now().timestamp() + self.token_lifetime,
-        );
-        self.refresh.push(refresh.clone());
-        (access, refresh)
-    }
-
-    /// Adds a play to the user's history.
-    fn record(&mut self, what: Watched, at: i64) {
-        let id = self.next_id;
-        self.next_id += 1;
-        self.history.push(Watch { id, what, at });
-    }
-
-    fn token_answer(&mut self) -> Value {
-        let (access, refresh) = self.issue();
-        json!({
-            "access_token": access,
-            "token_type": "bearer",
-            "expires_in": self.token_lifetime,
-            "refresh_token": refresh,
-            "scope": "public",
-            "created_at": chrono::Utc::now().timestamp(),
-        })
-    }
-
-    fn authorized(&self, headers: &HeaderMap) -> bool {
-        let now = chrono::Utc::now().timestamp();
-        headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .and_then(|t| self.access.get(t))
-            .is_some_and(|exp| *exp > now)
-    }
-
-    fn entry_json(&self, w: &Watch) -> Value {
-        match w.what {
-            Watched::Movie(i) => json!({
-                "id": w.id, "watched_at": trakt_time(w.at), "action": "watch", "type": "movie",
-                "movie": self.movies[i].json(),
-            }),
-            Watched::Episode(s, season, number) => json!({
-                "id": w.id, "watched_at": trakt_time(w.at), "action": "watch", "type": "episode",
-                "episode": {
-                    "season": season, "number": number, "title": format!("Episode {number}"),
-                    "ids": self.shows[s].episode_ids(season, number),
-                },
-                "show": self.shows[s].json(),
-            }),
-        }
-    }
-}
-
-fn slug(title: &str) -> String {
-    title
-        .to_lowercase()
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join("-")
-}
-
-fn error(status: StatusCode, error: &str, description: &str) -> Response {
+pub(super) fn error(status: StatusCode, error: &str, description: &str) -> Response {
     (
         status,
         Json(json!({"error": error, "error_description": description})),
@@ -441,7 +11,7 @@ fn error(status: StatusCode, error: &str, description: &str) -> Response {
         .into_response()
 }
 
-fn unauthorized() -> Response {
+pub(super) fn unauthorized() -> Response {
     error(
         StatusCode::UNAUTHORIZED,
         "invalid_token",
@@ -471,7 +41,7 @@ pub fn router(handle: TraktHandle) -> Router {
 }
 
 /// What Trakt checks on every request before anything else.
-async fn front_door(State(h): Shared, req: Request, next: Next) -> Response {
+pub(super) async fn front_door(State(h): Shared, req: Request, next: Next) -> Response {
     let headers = req.headers();
     if headers.get("user-agent").is_none_or(|v| v.is_empty()) {
         return error(
@@ -506,7 +76,7 @@ async fn front_door(State(h): Shared, req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
-async fn device_code(State(h): Shared, Json(body): Json<Value>) -> Response {
+pub(super) async fn device_code(State(h): Shared, Json(body): Json<Value>) -> Response {
     let mut s = h.state();
     if body.get("client_id").and_then(Value::as_str) != Some(s.client_id.as_str()) {
         return error(
@@ -538,7 +108,7 @@ async fn device_code(State(h): Shared, Json(body): Json<Value>) -> Response {
     Json(answer).into_response()
 }
 
-async fn device_token(State(h): Shared, Json(body): Json<Value>) -> Response {
+pub(super) async fn device_token(State(h): Shared, Json(body): Json<Value>) -> Response {
     let mut s = h.state();
     let client_ok = body.get("client_id").and_then(Value::as_str) == Some(s.client_id.as_str())
         && body.get("client_secret").and_then(Value::as_str) == Some(s.client_secret.as_str());
@@ -572,7 +142,7 @@ async fn device_token(State(h): Shared, Json(body): Json<Value>) -> Response {
     Json(s.token_answer()).into_response()
 }
 
-async fn token(State(h): Shared, Json(body): Json<Value>) -> Response {
+pub(super) async fn token(State(h): Shared, Json(body): Json<Value>) -> Response {
     let mut s = h.state();
     let text = |k: &str| {
         body.get(k)
@@ -624,7 +194,7 @@ async fn token(State(h): Shared, Json(body): Json<Value>) -> Response {
     Json(s.token_answer()).into_response()
 }
 
-async fn me(State(h): Shared, headers: HeaderMap) -> Response {
+pub(super) async fn me(State(h): Shared, headers: HeaderMap) -> Response {
     let s = h.state();
     if !s.authorized(&headers) {
         return unauthorized();
@@ -644,7 +214,7 @@ async fn me(State(h): Shared, headers: HeaderMap) -> Response {
     .into_response()
 }
 
-async fn stats(State(h): Shared, headers: HeaderMap) -> Response {
+pub(super) async fn stats(State(h): Shared, headers: HeaderMap) -> Response {
     let s = h.state();
     if !s.authorized(&headers) {
         return unauthorized();
@@ -684,7 +254,7 @@ async fn stats(State(h): Shared, headers: HeaderMap) -> Response {
     .into_response()
 }
 
-fn paging(q: &HashMap<String, String>) -> (usize, usize) {
+pub(super) fn paging(q: &HashMap<String, String>) -> (usize, usize) {
     let page = q
         .get("page")
         .and_then(|v| v.parse().ok())
@@ -699,7 +269,7 @@ fn paging(q: &HashMap<String, String>) -> (usize, usize) {
     (page, limit)
 }
 
-fn paged(rows: Vec<Value>, page: usize, limit: usize) -> Response {
+pub(super) fn paged(rows: Vec<Value>, page: usize, limit: usize) -> Response {
     let total = rows.len();
     let pages = total.div_ceil(limit).max(1);
     let body: Vec<Value> = rows
@@ -719,7 +289,7 @@ fn paged(rows: Vec<Value>, page: usize, limit: usize) -> Response {
         .into_response()
 }
 
-async fn history(
+pub(super) async fn history(
     State(h): Shared,
     Path(kind): Path<String>,
     headers: HeaderMap,
@@ -748,7 +318,11 @@ async fn history(
     )
 }
 
-async fn add_history(State(h): Shared, headers: HeaderMap, Json(body): Json<Value>) -> Response {
+pub(super) async fn add_history(
+    State(h): Shared,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
     let mut s = h.state();
     if !s.authorized(&headers) {
         return unauthorized();
@@ -833,7 +407,11 @@ async fn add_history(State(h): Shared, headers: HeaderMap, Json(body): Json<Valu
         .into_response()
 }
 
-async fn watched(State(h): Shared, Path(kind): Path<String>, headers: HeaderMap) -> Response {
+pub(super) async fn watched(
+    State(h): Shared,
+    Path(kind): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let s = h.state();
     if !s.authorized(&headers) {
         return unauthorized();
@@ -895,7 +473,7 @@ async fn watched(State(h): Shared, Path(kind): Path<String>, headers: HeaderMap)
     }
 }
 
-async fn search(
+pub(super) async fn search(
     State(h): Shared,
     Path(types): Path<String>,
     Query(q): Query<HashMap<String, String>>,
@@ -932,7 +510,7 @@ async fn search(
     paged(rows.into_iter().map(|(_, v)| v).collect(), page, limit)
 }
 
-async fn scrobble(
+pub(super) async fn scrobble(
     State(h): Shared,
     Path(action): Path<String>,
     headers: HeaderMap,
