@@ -13,6 +13,7 @@ use rmcp::{Json, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::ItemHeader;
 use crate::mcp::args::{Int, OrDefault, PlexId};
 use crate::services::analytics::{self, PlayRecord};
 use crate::{
@@ -214,15 +215,8 @@ pub struct PopularArgs {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PopularItem {
-    pub rating_key: String,
-    pub title: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// Show title, for episodes.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub show: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub year: Option<i32>,
+    #[serde(flatten)]
+    pub item: ItemHeader,
     pub plays: usize,
     pub hours: f64,
     /// Distinct accounts that played it.
@@ -262,12 +256,8 @@ pub struct FullyWatchedArgs {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct WatchedItem {
-    pub rating_key: String,
-    pub title: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub year: Option<i32>,
+    #[serde(flatten)]
+    pub item: ItemHeader,
     /// Times watched (for a show: episode views).
     pub view_count: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -609,11 +599,14 @@ Each entry has plays, hours, distinct viewers and last play. Read-only.",
         let popular_content = ranked
             .into_iter()
             .map(|(key, g)| PopularItem {
-                year: years.get(key).copied().flatten(),
-                rating_key: key.to_string(),
-                title: g.title,
-                kind: g.kind,
-                show: g.show,
+                item: ItemHeader::new(
+                    key.to_string(),
+                    g.title,
+                    g.kind,
+                    g.show,
+                    (None, None),
+                    years.get(key).copied().flatten(),
+                ),
                 plays: g.plays,
                 hours: hours(g.ms),
                 unique_users: g.users.len(),
@@ -676,10 +669,14 @@ counts), so it is exact. For plays over time use get_watch_history. Read-only.",
             .take(limit)
             .map(|it| WatchedItem {
                 episodes: it.leaf_count.filter(|_| it.kind == "show"),
-                rating_key: it.rating_key,
-                title: it.title,
-                kind: it.kind,
-                year: it.year,
+                item: ItemHeader::new(
+                    it.rating_key,
+                    it.title,
+                    it.kind,
+                    None,
+                    (None, None),
+                    it.year,
+                ),
                 view_count: it.view_count.unwrap_or(0),
                 last_viewed_at: it.last_viewed_at,
             })

@@ -10,6 +10,7 @@ use rmcp::{Json, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::ItemHeader;
 use super::{NoArgs, preview, progress};
 use crate::mcp::args::{Int, OrDefault, PlexId};
 use crate::plex::api::HistoryFilter;
@@ -64,19 +65,8 @@ pub struct RecentlyWatchedArgs {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Play {
-    pub rating_key: String,
-    pub title: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// Show title, for episodes.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub show: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub season: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub episode: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub year: Option<i32>,
+    #[serde(flatten)]
+    pub item: ItemHeader,
     /// When it was watched, unix seconds.
     pub viewed_at: i64,
     /// Account name.
@@ -360,21 +350,21 @@ impl PlexMcp {
             .map(|r| {
                 let item = items.get(&r.rating_key);
                 let device = r.device_id.and_then(|d| names.devices.get(&d));
-                let episode = r.kind == "episode";
                 Play {
-                    year: item.and_then(|i| i.year),
+                    item: ItemHeader::new(
+                        r.rating_key,
+                        r.title,
+                        r.kind,
+                        r.grandparent_title,
+                        (r.parent_index, r.index),
+                        item.and_then(|i| i.year),
+                    ),
                     duration: item.and_then(|i| i.duration),
                     library: item.and_then(|i| i.library_section_title.clone()),
-                    show: r.grandparent_title,
-                    season: r.parent_index.filter(|_| episode),
-                    episode: r.index.filter(|_| episode),
                     user: r.account_id.and_then(|a| names.accounts.get(&a).cloned()),
                     user_id: r.account_id.map(|a| a.to_string()),
                     device: device.map(|d| d.0.clone()),
                     platform: device.and_then(|d| d.1.clone()),
-                    rating_key: r.rating_key,
-                    title: r.title,
-                    kind: r.kind,
                     viewed_at: r.viewed_at,
                 }
             })

@@ -6,6 +6,7 @@ use rmcp::{Json, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::ItemHeader;
 use super::{ItemType, NoArgs, no_library, preview, progress};
 use crate::mcp::args::{Int, OrDefault, PlexId, Sort, Text};
 use crate::services::{Error, export};
@@ -61,12 +62,8 @@ pub struct LibraryItemsArgs {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ItemSummary {
-    pub rating_key: String,
-    pub title: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub year: Option<i32>,
+    #[serde(flatten)]
+    pub item: ItemHeader,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub original_title: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -78,10 +75,14 @@ pub struct ItemSummary {
 impl From<BriefItem> for ItemSummary {
     fn from(it: BriefItem) -> Self {
         ItemSummary {
-            rating_key: it.rating_key,
-            title: it.title,
-            kind: it.kind,
-            year: it.year,
+            item: ItemHeader::new(
+                it.rating_key,
+                it.title,
+                it.kind,
+                None,
+                (None, None),
+                it.year,
+            ),
             original_title: it.original_title,
             edition_title: it.edition_title,
             guid: it.guid,
@@ -113,19 +114,8 @@ pub struct RecentlyAddedArgs {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RecentItem {
-    pub rating_key: String,
-    pub title: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// Show title, for episodes.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub show: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub season: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub episode: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub year: Option<i32>,
+    #[serde(flatten)]
+    pub item: ItemHeader,
     /// Unix seconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub added_at: Option<i64>,
@@ -143,16 +133,8 @@ pub struct RecentlyAddedOutput {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OnDeckItem {
-    pub rating_key: String,
-    pub title: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub show: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub season: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub episode: Option<u32>,
+    #[serde(flatten)]
+    pub item: ItemHeader,
     /// Resume position, milliseconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub view_offset: Option<i64>,
@@ -182,18 +164,8 @@ pub struct RatingKeyArgs {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MediaDetails {
-    pub rating_key: String,
-    pub title: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub show: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub season: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub episode: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub year: Option<i32>,
+    #[serde(flatten)]
+    pub item: ItemHeader,
     /// Full summary, not truncated.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
@@ -419,16 +391,10 @@ summary preview. Use get_library_items with sort \"addedAt:desc\" for one librar
         let recently_added = got
             .items
             .into_iter()
-            .map(|it| RecentItem {
+            .map(|mut it| RecentItem {
                 summary: preview(&it.summary),
-                show: it.grandparent_title,
-                season: it.parent_index.filter(|_| it.kind == "episode"),
-                episode: it.index.filter(|_| it.kind == "episode"),
-                rating_key: it.rating_key,
-                title: it.title,
-                kind: it.kind,
-                year: it.year,
                 added_at: it.added_at,
+                item: ItemHeader::take(&mut it),
             })
             .collect();
         Ok(Json(RecentlyAddedOutput { recently_added }))
@@ -453,14 +419,9 @@ position and percent watched. Use to answer \"what was I watching?\"; for past p
         let items: Vec<Item> = plex.on_deck().await?;
         let on_deck = items
             .into_iter()
-            .map(|it| OnDeckItem {
+            .map(|mut it| OnDeckItem {
                 progress: progress(it.view_offset, it.duration),
-                show: it.grandparent_title,
-                season: it.parent_index.filter(|_| it.kind == "episode"),
-                episode: it.index.filter(|_| it.kind == "episode"),
-                rating_key: it.rating_key,
-                title: it.title,
-                kind: it.kind,
+                item: ItemHeader::take(&mut it),
                 view_offset: it.view_offset,
                 duration: it.duration,
                 last_viewed_at: it.last_viewed_at,
@@ -485,22 +446,15 @@ search gave you the ratingKey. Read-only.",
         &self,
         Parameters(args): Parameters<RatingKeyArgs>,
     ) -> Result<Json<MediaDetailsOutput>, ToolError> {
-        let it = self.fetch_item(&args.rating_key).await?;
+        let mut it = self.fetch_item(&args.rating_key).await?;
         let external_ids = it.external_ids();
-        let mut studios = tags(it.studios);
+        let mut studios = tags(std::mem::take(&mut it.studios));
         if studios.is_empty() {
-            studios.extend(it.studio);
+            studios.extend(it.studio.take());
         }
-        let episode = it.kind == "episode";
         Ok(Json(MediaDetailsOutput {
             details: MediaDetails {
-                rating_key: it.rating_key,
-                title: it.title,
-                kind: it.kind,
-                show: it.grandparent_title,
-                season: it.parent_index.filter(|_| episode),
-                episode: it.index.filter(|_| episode),
-                year: it.year,
+                item: ItemHeader::take(&mut it),
                 summary: it.summary,
                 rating: it.rating,
                 user_rating: it.user_rating,

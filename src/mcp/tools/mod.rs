@@ -16,7 +16,9 @@ pub mod watchlist;
 pub mod write;
 
 use schemars::JsonSchema;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+
+use crate::plex::models::Item;
 
 /// Longest summary preview in list results (the reference's `SUMMARY_PREVIEW_LENGTH`).
 pub const SUMMARY_PREVIEW: usize = 500;
@@ -25,6 +27,62 @@ pub const SUMMARY_PREVIEW: usize = 500;
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoArgs {}
+
+/// What every item row starts with: its id, title and kind; for episodes the show, season and
+/// episode number.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemHeader {
+    pub rating_key: String,
+    pub title: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Show title, for episodes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub show: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub season: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub episode: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
+}
+
+impl ItemHeader {
+    /// From Plex's fields; `(season, episode)` are kept for episodes only (Plex numbers seasons
+    /// and tracks too).
+    pub fn new(
+        rating_key: String,
+        title: String,
+        kind: String,
+        show: Option<String>,
+        (season, episode): (Option<u32>, Option<u32>),
+        year: Option<i32>,
+    ) -> Self {
+        let is_episode = kind == "episode";
+        Self {
+            rating_key,
+            title,
+            kind,
+            show,
+            season: season.filter(|_| is_episode),
+            episode: episode.filter(|_| is_episode),
+            year,
+        }
+    }
+
+    /// Moves the header out of a full item, leaving the rest of it usable.
+    pub fn take(it: &mut Item) -> Self {
+        Self::new(
+            std::mem::take(&mut it.rating_key),
+            std::mem::take(&mut it.title),
+            std::mem::take(&mut it.kind),
+            it.grandparent_title.take(),
+            (it.parent_index, it.index),
+            it.year,
+        )
+    }
+}
 
 /// Plex library item types, as the `type` filter takes them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]

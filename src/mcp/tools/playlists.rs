@@ -4,6 +4,7 @@ use rmcp::{Json, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::ItemHeader;
 use super::{NoArgs, preview};
 use crate::mcp::args::{Int, OrDefault, PlexId};
 use crate::{
@@ -54,17 +55,11 @@ pub struct PlaylistItemsArgs {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PlaylistItem {
+    #[serde(flatten)]
+    pub item: ItemHeader,
     /// This entry's id within the playlist (what remove_from_playlist takes).
     #[serde(rename = "playlistItemID", skip_serializing_if = "Option::is_none")]
     pub playlist_item_id: Option<String>,
-    pub rating_key: String,
-    pub title: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub show: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub year: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -146,15 +141,11 @@ totalSize tells how many there are). Each entry has its playlistItemID (for remo
         let items: Vec<PlaylistItem> = got
             .items
             .into_iter()
-            .map(|it| PlaylistItem {
+            .map(|mut it| PlaylistItem {
                 summary: preview(&it.summary),
-                playlist_item_id: it.playlist_item_id,
-                rating_key: it.rating_key,
-                title: it.title,
-                kind: it.kind,
-                show: it.grandparent_title,
-                year: it.year,
+                playlist_item_id: it.playlist_item_id.take(),
                 duration: it.duration,
+                item: ItemHeader::take(&mut it),
             })
             .collect();
         Ok(Json(PlaylistItemsOutput {

@@ -4,6 +4,7 @@ use rmcp::{Json, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::ItemHeader;
 use super::{ItemType, no_library, preview};
 use crate::mcp::args::{Int, OrDefault, PlexId, Text};
 use crate::{
@@ -32,15 +33,8 @@ pub struct SearchArgs {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SearchResult {
-    pub rating_key: String,
-    pub title: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// Show title, for episodes.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub show: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub year: Option<i32>,
+    #[serde(flatten)]
+    pub item: ItemHeader,
     /// First 500 characters.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
@@ -124,14 +118,10 @@ per match, plus totalSize. Use get_media_details on a result for the full record
         let results = got
             .items
             .into_iter()
-            .map(|it| SearchResult {
+            .map(|mut it| SearchResult {
                 summary: preview(&it.summary),
-                show: it.grandparent_title,
-                rating_key: it.rating_key,
-                title: it.title,
-                kind: it.kind,
-                year: it.year,
                 rating: it.rating,
+                item: ItemHeader::take(&mut it),
             })
             .collect();
         Ok(Json(SearchOutput {
