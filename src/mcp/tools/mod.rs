@@ -28,8 +28,9 @@ pub const SUMMARY_PREVIEW: usize = 500;
 #[serde(deny_unknown_fields)]
 pub struct NoArgs {}
 
-/// What every item row starts with: its id, title and kind; for episodes the show, season and
-/// episode number.
+// What every item row starts with: its id, title and kind; for episodes the show, season and
+// episode number. Not a doc comment: schemars would give it as the description of every row
+// that flattens it.
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ItemHeader {
