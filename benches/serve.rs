@@ -68,7 +68,7 @@ fn ms(d: Duration) -> String {
 
 #[tokio::main]
 async fn main() {
-    plex_mcp::backend::install_crypto_provider();
+    plex_mcp::install_crypto_provider();
     let now = chrono::Utc::now().timestamp();
 
     // 1. Start-up to tools/list.
@@ -112,7 +112,7 @@ async fn main() {
         ms(generated.elapsed())
     );
 
-    let http = plex_mcp::backend::http_client(Duration::from_secs(120));
+    let http = plex_mcp::http_client(Duration::from_secs(120));
     println!(
         "\n{:<40} {:>10} {:>10} {:>7} {:>9} {:>10} {:>9}",
         "tool call (large fake, 3 runs)",
@@ -200,7 +200,7 @@ async fn measure(stack: &FakeStack, http: &reqwest::Client, tool: &str, args: Va
                     resp.bytes().await.map(|b| b.len())
                 }
             })
-            .buffered(plex_mcp::plex::client::PAGE_CONCURRENCY)
+            .buffered(plex_mcp::PAGE_CONCURRENCY)
             .try_collect::<Vec<usize>>()
             .await
             .unwrap();

@@ -101,7 +101,7 @@ async fn large(now: i64) -> FakeStack {
 
 #[tokio::main]
 async fn main() {
-    plex_mcp::backend::install_crypto_provider();
+    plex_mcp::install_crypto_provider();
     let now = chrono::Utc::now().timestamp();
     let dir = std::env::temp_dir().join(format!("plex-mcp-bench-trakt-{}", std::process::id()));
     let fresh = || {

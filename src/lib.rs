@@ -1,18 +1,34 @@
 //! plex-mcp: an MCP server for a home media stack.
 //!
-//! Layout: `backend` (HTTP plumbing shared by every service client), `plex` (the Plex client,
-//! models and tools), `arr` (Sonarr/Radarr), `trakt` (Trakt client and tools), `store` (SQLite
-//! state: the Trakt sign-in and sync ledger), `mcp` (the server and its transports), `cli` (commands), `fake` (the
-//! sample stack behind `--demo` and the tests), `config`.
+//! Layout:
+//! - backend clients, each owning its endpoints, models and errors and knowing nothing of MCP:
+//!   `plex` (Plex Media Server, Discover, plex.tv), `arr` (Sonarr/Radarr), `trakt`, on the shared
+//!   HTTP plumbing of `backend`;
+//! - `store`: the SQLite state (Trakt sign-in, sync ledger, Plex login);
+//! - `services`: domain work on clients and the store (Trakt sync, scrobbler, analytics, export);
+//! - `mcp`: the server, its transports, argument types and the thin tool adapters;
+//! - `cli`: the commands; `config`; `time`;
+//! - `fake`: the sample stack behind `--demo` and the tests.
+//!
+//! Only what the binary, the tests and the benches use is public.
 
-pub mod arr;
-pub mod backend;
-pub mod cli;
-pub mod config;
+mod arr;
+mod backend;
+mod cli;
+mod config;
 pub mod fake;
-pub mod mcp;
-pub mod plex;
-pub mod services;
-pub mod store;
-pub mod time;
-pub mod trakt;
+mod mcp;
+mod plex;
+mod services;
+mod store;
+mod time;
+mod trakt;
+
+pub use cli::{Cli, run};
+
+// Limits and helpers the tests and benches measure against.
+pub use backend::{MAX_RETRIES, http_client, install_crypto_provider};
+pub use config::DEFAULT_MAX_SESSIONS;
+pub use plex::client::{METADATA_BATCH, PAGE_CONCURRENCY, PAGE_SIZE};
+pub use services::analytics::BATCH_LOOKUP_LIMIT;
+pub use store::DB_FILE;

@@ -4,5 +4,5 @@ use clap::Parser;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    plex_mcp::cli::run(plex_mcp::cli::Cli::parse()).await
+    plex_mcp::run(plex_mcp::Cli::parse()).await
 }

@@ -58,10 +58,7 @@ async fn watch_stats_count_every_play_in_range_with_names() {
     let s = connect(&stack, &[]).await;
     let data = &stack.data;
     let plays = in_range(&stack, 200);
-    assert!(
-        plays.len() > plex_mcp::plex::client::PAGE_SIZE,
-        "the range spans pages"
-    );
+    assert!(plays.len() > plex_mcp::PAGE_SIZE, "the range spans pages");
 
     let out = s.ok("get_watch_stats", json!({"timeRange": 200})).await;
     assert_eq!(out["totalPlays"], json!(plays.len()));
@@ -154,7 +151,7 @@ async fn durations_are_right_whether_batched_or_listed() {
     )
     .await;
     let s = connect(&stack, &[]).await;
-    let limit = plex_mcp::services::analytics::BATCH_LOOKUP_LIMIT;
+    let limit = plex_mcp::BATCH_LOOKUP_LIMIT;
     for (days, listed) in [(20, false), (3650, true)] {
         let plays = in_range(&stack, days);
         let distinct: HashSet<usize> = plays.iter().map(|p| p.item).collect();

@@ -151,7 +151,7 @@ async fn library_items_page_through_a_large_library() {
     let stack = stack(MEDIUM, 3).await;
     let s = connect(&stack, &[]).await;
     let movies = section_items(&stack.data.items, 1, "movie");
-    assert!(movies.len() > 2 * plex_mcp::plex::client::PAGE_SIZE);
+    assert!(movies.len() > 2 * plex_mcp::PAGE_SIZE);
     stack.control.clear_requests();
     let out = s
         .ok(
@@ -173,10 +173,7 @@ async fn library_items_page_through_a_large_library() {
         .iter()
         .filter(|r| r.starts_with("GET /library/sections/1/all"))
         .count();
-    assert_eq!(
-        pages,
-        movies.len().div_ceil(plex_mcp::plex::client::PAGE_SIZE)
-    );
+    assert_eq!(pages, movies.len().div_ceil(plex_mcp::PAGE_SIZE));
     assert!(
         stack
             .control
@@ -426,7 +423,7 @@ async fn playlists_and_their_items_across_pages() {
         assert_eq!(row["smart"], json!(p.smart));
     }
     let big = &stack.data.playlists[0];
-    assert!(big.entries.len() > plex_mcp::plex::client::PAGE_SIZE);
+    assert!(big.entries.len() > plex_mcp::PAGE_SIZE);
     let out = s
         .ok(
             "get_playlist_items",
@@ -511,9 +508,7 @@ async fn watch_history_is_joined_with_names_devices_and_metadata() {
         data.history[..1500].iter().map(|p| p.item).collect();
     assert_eq!(
         metadata_requests,
-        distinct
-            .len()
-            .div_ceil(plex_mcp::plex::client::METADATA_BATCH),
+        distinct.len().div_ceil(plex_mcp::METADATA_BATCH),
         "batched metadata"
     );
 

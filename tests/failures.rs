@@ -144,7 +144,7 @@ async fn backend_failures_are_clear_and_the_server_keeps_serving() {
         .iter()
         .filter(|r| r.starts_with("GET /library/onDeck"))
         .count();
-    assert_eq!(attempts as u32, 1 + plex_mcp::backend::MAX_RETRIES);
+    assert_eq!(attempts as u32, 1 + plex_mcp::MAX_RETRIES);
     c.clear_faults();
 
     // A Retry-After beyond our patience fails at once instead of hanging.

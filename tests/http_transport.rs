@@ -219,7 +219,7 @@ async fn session_cap_answers_503_until_a_session_ends() {
     let server = start(&stack, &[], &[]).await;
     let base = &server.base;
     let mut sessions = Vec::new();
-    for _ in 0..plex_mcp::config::DEFAULT_MAX_SESSIONS {
+    for _ in 0..plex_mcp::DEFAULT_MAX_SESSIONS {
         let resp = post_initialize(base, &[]).await;
         assert_eq!(resp.status(), 200);
         sessions.push(

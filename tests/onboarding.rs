@@ -61,7 +61,7 @@ async fn login_waits_for_approval_then_the_server_works_without_environment() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let db = dir.join("data").join(plex_mcp::store::DB_FILE);
+        let db = dir.join("data").join(plex_mcp::DB_FILE);
         let mode = std::fs::metadata(&db).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600, "stored credentials are private");
     }

@@ -98,7 +98,7 @@ async fn device_flow_signs_in_and_the_sign_in_survives_a_restart() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let db = dir.join("data").join(plex_mcp::store::DB_FILE);
+        let db = dir.join("data").join(plex_mcp::DB_FILE);
         let mode = std::fs::metadata(&db).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600, "the state file is private");
     }

@@ -14,10 +14,6 @@ use serde::{Deserialize, Deserializer, de::Error as _};
 pub struct PlexId(String);
 
 impl PlexId {
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
     pub fn into_string(self) -> String {
         self.0
     }
@@ -162,10 +158,6 @@ impl<const MIN: u32, const MAX: u32> JsonSchema for Num<MIN, MAX> {
 pub struct Text<const MIN: usize, const MAX: usize>(String);
 
 impl<const MIN: usize, const MAX: usize> Text<MIN, MAX> {
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
     pub fn into_string(self) -> String {
         self.0
     }
@@ -333,7 +325,7 @@ mod tests {
 
     #[test]
     fn plex_ids_are_digits_exactly() {
-        assert_eq!(parse::<PlexId>(json!("42")).unwrap().as_str(), "42");
+        assert_eq!(&*parse::<PlexId>(json!("42")).unwrap(), "42");
         for bad in [
             "",
             " 42",

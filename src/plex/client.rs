@@ -20,8 +20,6 @@ pub const METADATA_BATCH: usize = 100;
 
 const CLIENT_IDENTIFIER: &str = "plex-mcp";
 
-pub type Query = Vec<(&'static str, String)>;
-
 #[derive(Clone)]
 pub struct PlexClient {
     pms: Backend,

@@ -8,6 +8,8 @@ pub mod export;
 pub mod jobs;
 pub mod scrobbler;
 pub mod sync;
+#[cfg(test)]
+mod tests;
 
 use std::fmt;
 

@@ -24,14 +24,6 @@ impl Ids {
         self.trakt.is_none() && self.imdb.is_none() && self.tmdb.is_none() && self.tvdb.is_none()
     }
 
-    /// The one id plex-mcp matches and keys the ledger by: tmdb, then tvdb, then imdb.
-    pub fn primary(&self) -> Option<String> {
-        self.tmdb
-            .map(|id| format!("tmdb:{id}"))
-            .or_else(|| self.tvdb.map(|id| format!("tvdb:{id}")))
-            .or_else(|| self.imdb.as_ref().map(|id| format!("imdb:{id}")))
-    }
-
     /// Every id as a `scheme:value` key, for matching against either side.
     pub fn keys(&self) -> impl Iterator<Item = String> + '_ {
         [
@@ -311,18 +303,19 @@ mod tests {
     }
 
     #[test]
-    fn primary_id_prefers_tmdb_then_tvdb_then_imdb() {
-        let mut ids = Ids {
+    fn keys_list_tmdb_then_tvdb_then_imdb() {
+        // The first key is the one the sync ledger is keyed by.
+        let ids = Ids {
             imdb: Some("tt1".into()),
+            tvdb: Some(7),
+            tmdb: Some(9),
             ..Default::default()
         };
-        assert_eq!(ids.primary().as_deref(), Some("imdb:tt1"));
-        ids.tvdb = Some(7);
-        assert_eq!(ids.primary().as_deref(), Some("tvdb:7"));
-        ids.tmdb = Some(9);
-        assert_eq!(ids.primary().as_deref(), Some("tmdb:9"));
-        assert_eq!(ids.keys().count(), 3);
-        assert!(Ids::default().primary().is_none());
+        assert_eq!(
+            ids.keys().collect::<Vec<_>>(),
+            ["tmdb:9", "tvdb:7", "imdb:tt1"]
+        );
+        assert_eq!(Ids::default().keys().count(), 0);
     }
 
     #[test]

@@ -88,7 +88,7 @@ pub const MEDIUM: Scale = Scale {
 };
 
 pub async fn stack(scale: Scale, seed: u64) -> FakeStack {
-    plex_mcp::backend::install_crypto_provider();
+    plex_mcp::install_crypto_provider();
     let data = Dataset::generate(scale, seed, chrono::Utc::now().timestamp());
     FakeStack::start_with(Arc::new(data), TEST_TOKEN)
         .await

@@ -46,15 +46,19 @@ pub struct ScrobbleArgs {
     pub account_id: Option<Int<1, { u32::MAX }>>,
     /// Optionally also report one item as being watched right now: its Plex ratingKey.
     pub rating_key: Option<PlexId>,
+    // The reference server's informational parameters: accepted and checked, not used (Plex
+    // says what the item is and how long).
     /// Title of that item (informational; the ids come from Plex).
-    pub title: Option<Text<0, 500>>,
+    #[serde(rename = "title")]
+    pub _title: Option<Text<0, 500>>,
     /// Kind of that item (informational; Plex says what it is).
     #[serde(rename = "type")]
-    pub kind: Option<MediaKind>,
+    pub _kind: Option<MediaKind>,
     /// Percent watched of that item, 0-100 (default 0).
     pub progress: Option<Num<0, 100>>,
     /// Length in ms (informational).
-    pub duration: Option<u64>,
+    #[serde(rename = "duration")]
+    pub _duration: Option<u64>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]

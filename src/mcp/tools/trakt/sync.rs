@@ -41,7 +41,8 @@ pub struct SyncToArgs {
     pub batch_size: Option<Int<1, 1000>>,
     /// Accepted for compatibility; progress is reported as MCP progress notifications whenever the
     /// client asks for them.
-    pub include_progress: Option<bool>,
+    #[serde(rename = "includeProgress")]
+    pub _include_progress: Option<bool>,
     /// `plays` (default): every play with its own date; `items`: one entry per watched item.
     pub mode: Option<SyncMode>,
     /// Whose Plex plays to send (default 1, the server owner).

@@ -1,23 +1,36 @@
 //! The services work without an MCP server: built from the backend clients and the store alone,
 //! against the fake backends on loopback.
 
-mod common;
+use std::{path::PathBuf, sync::Arc, time::Duration};
 
-use std::{sync::Arc, time::Duration};
-
-use common::{MEDIUM, TEST_TOKEN, stack, temp_dir};
-use plex_mcp::{
+use super::{
+    scrobbler::Scrobbler,
+    sync::{self, SyncJob, SyncMode, SyncOptions},
+};
+use crate::{
     backend::http_client,
     config::{Config, Secret},
-    fake::FakeStack,
+    fake::{Dataset, FakeStack, Scale},
     plex::client::PlexClient,
-    services::{
-        scrobbler::Scrobbler,
-        sync::{self, SyncJob, SyncMode, SyncOptions},
-    },
     store::Store,
     trakt::client::TraktClient,
 };
+
+const TOKEN: &str = "tok-services-Hq3v";
+
+async fn stack(seed: u64) -> FakeStack {
+    let data = Dataset::generate(Scale::DEMO, seed, chrono::Utc::now().timestamp());
+    FakeStack::start_with(Arc::new(data), TOKEN)
+        .await
+        .expect("fake stack starts")
+}
+
+fn temp_dir(label: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("plex-mcp-unit-{label}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
 
 struct Clients {
     plex: PlexClient,
@@ -46,7 +59,7 @@ fn clients(stack: &FakeStack, dir: &std::path::Path) -> Clients {
     )
     .expect("trakt client")
     .expect("trakt configured");
-    let plex = PlexClient::new(&config, &Secret::new(TEST_TOKEN), http).expect("plex client");
+    let plex = PlexClient::new(&config, &Secret::new(TOKEN), http).expect("plex client");
     Clients {
         plex,
         trakt: Arc::new(trakt),
@@ -65,7 +78,7 @@ fn session_polls(stack: &FakeStack) -> usize {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn dropping_the_scrobbler_stops_its_task() {
-    let stack = stack(MEDIUM, 41).await;
+    let stack = stack(41).await;
     let dir = temp_dir("scrobbler-drop");
     let c = clients(&stack, &dir);
     let scrobbler = Scrobbler::default();
@@ -91,7 +104,7 @@ async fn dropping_the_scrobbler_stops_its_task() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_sync_service_runs_without_a_server_and_resumes_from_its_ledger() {
-    let stack = stack(MEDIUM, 42).await;
+    let stack = stack(42).await;
     let dir = temp_dir("sync-service");
     let c = clients(&stack, &dir);
     let job = SyncJob::default();
