@@ -17,7 +17,7 @@ use axum::{
 };
 use serde_json::{Value, json};
 
-use super::{carries_credential, data::Dataset, lock};
+use super::{RECORDED, Recent, carries_credential, data::Dataset, lock};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flavour {
@@ -36,8 +36,8 @@ pub struct ArrState {
     pub calendar: Vec<Value>,
     pub queue: Vec<Value>,
     pub commands: Vec<Value>,
-    /// The bodies of every POST (adds and commands), for tests to inspect.
-    pub posted: Vec<Value>,
+    /// The bodies of the POSTs (adds and commands), newest [`RECORDED`], for tests to inspect.
+    pub posted: Recent<Value>,
 }
 
 /// Test-side handle on a running fake Sonarr or Radarr.
@@ -50,9 +50,9 @@ impl ArrHandle {
         lock(&self.0).version = version.to_string();
     }
 
-    /// The bodies of every POST so far.
+    /// The bodies of the POSTs so far (the newest [`RECORDED`]).
     pub fn posted(&self) -> Vec<Value> {
-        lock(&self.0).posted.clone()
+        lock(&self.0).posted.to_vec()
     }
 
     pub fn library_len(&self) -> usize {
@@ -266,7 +266,7 @@ impl ArrState {
             calendar,
             queue,
             commands: Vec::new(),
-            posted: Vec::new(),
+            posted: Recent::new(RECORDED),
         }
     }
 
@@ -323,7 +323,7 @@ impl ArrState {
             calendar,
             queue,
             commands: Vec::new(),
-            posted: Vec::new(),
+            posted: Recent::new(RECORDED),
         }
     }
 }

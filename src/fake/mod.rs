@@ -28,6 +28,62 @@ use axum::{
 
 pub use data::{Dataset, Scale};
 
+/// Requests kept in the [`Control`] log: plenty for any test, bounded for a demo that runs for
+/// days.
+pub const REQUEST_LOG: usize = 20_000;
+/// Bodies and events a fake keeps for tests to inspect (POSTs, scrobbles, sign-in grants).
+pub const RECORDED: usize = 2_000;
+
+/// The newest entries of a log, at most a fixed number: older ones are dropped as new ones come,
+/// so a long-running demo stays in constant memory.
+#[derive(Debug)]
+pub struct Recent<T> {
+    items: std::collections::VecDeque<T>,
+    cap: usize,
+}
+
+impl<T> Recent<T> {
+    pub fn new(cap: usize) -> Self {
+        Self {
+            items: std::collections::VecDeque::new(),
+            cap: cap.max(1),
+        }
+    }
+
+    pub fn push(&mut self, item: T) {
+        if self.items.len() == self.cap {
+            self.items.pop_front();
+        }
+        self.items.push_back(item);
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &T> {
+        self.items.iter()
+    }
+
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut T> {
+        self.items.iter_mut()
+    }
+
+    /// Removes the first entry `matches` accepts, returning whether there was one.
+    pub fn take(&mut self, matches: impl Fn(&T) -> bool) -> bool {
+        match self.items.iter().position(matches) {
+            Some(i) => self.items.remove(i).is_some(),
+            None => false,
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.items.clear();
+    }
+}
+
+impl<T: Clone> Recent<T> {
+    pub fn to_vec(&self) -> Vec<T> {
+        self.items.iter().cloned().collect()
+    }
+}
+
 /// The token the fake Plex and Discover accept. Not a secret: it only opens the sample stack.
 pub const DEMO_PLEX_TOKEN: &str = "demo-plex-token";
 
@@ -56,12 +112,21 @@ struct FaultRule {
     remaining: usize,
 }
 
-#[derive(Default)]
 struct ControlInner {
     faults: Mutex<Vec<FaultRule>>,
-    requests: Mutex<Vec<String>>,
+    requests: Mutex<Recent<String>>,
     /// Answer like Plex servers that do not report `totalSize`.
     omit_totals: std::sync::atomic::AtomicBool,
+}
+
+impl Default for ControlInner {
+    fn default() -> Self {
+        Self {
+            faults: Mutex::default(),
+            requests: Mutex::new(Recent::new(REQUEST_LOG)),
+            omit_totals: Default::default(),
+        }
+    }
 }
 
 /// Test-side handle on the fakes: fault injection and a log of the requests served.
@@ -100,9 +165,9 @@ impl Control {
         lock(&self.0.faults).clear();
     }
 
-    /// Every request served so far, as `METHOD /path?query`.
+    /// The requests served so far (the newest [`REQUEST_LOG`]), as `METHOD /path?query`.
     pub fn requests(&self) -> Vec<String> {
-        lock(&self.0.requests).clone()
+        lock(&self.0.requests).to_vec()
     }
 
     pub fn clear_requests(&self) {
@@ -402,4 +467,28 @@ async fn spawn_arr(
         state,
         api_key,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logs_keep_only_the_newest_entries() {
+        let mut log = Recent::new(3);
+        for i in 0..10 {
+            log.push(i);
+        }
+        assert_eq!(log.to_vec(), [7, 8, 9]);
+        assert!(log.take(|&i| i == 8));
+        assert!(!log.take(|&i| i == 8));
+        assert_eq!(log.to_vec(), [7, 9]);
+        let control = Control::default();
+        for i in 0..REQUEST_LOG + 5 {
+            lock(&control.0.requests).push(format!("GET /{i}"));
+        }
+        let requests = control.requests();
+        assert_eq!(requests.len(), REQUEST_LOG);
+        assert_eq!(requests[0], "GET /5");
+    }
 }

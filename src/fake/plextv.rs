@@ -13,7 +13,7 @@ use axum::{
 };
 use serde_json::{Value, json};
 
-use super::lock;
+use super::{Recent, lock};
 
 /// One Plex Media Server on the fake account.
 #[derive(Debug, Clone)]
@@ -38,7 +38,9 @@ pub struct PlexTvState {
     /// Polls of a PIN before the user approves it; `None`: never.
     approve_after: Option<u32>,
     pin_lifetime: i64,
-    pins: Vec<PinState>,
+    /// The newest PINs; older ones have long expired.
+    pins: Recent<PinState>,
+    pins_created: u64,
     servers: Vec<FakeResource>,
 }
 
@@ -51,7 +53,8 @@ impl PlexTvHandle {
             account_token: account_token.to_string(),
             approve_after: Some(0),
             pin_lifetime: 900,
-            pins: Vec::new(),
+            pins: Recent::new(100),
+            pins_created: 0,
             servers,
         })))
     }
@@ -141,7 +144,8 @@ fn pin_json(p: &PinState, lifetime: i64, token: Option<&str>) -> Value {
 
 async fn create_pin(State(h): State<PlexTvHandle>, headers: HeaderMap) -> Response {
     let mut s = lock(&h.0);
-    let id = 373_040_000 + s.pins.len() as u64;
+    let id = 373_040_000 + s.pins_created;
+    s.pins_created += 1;
     let pin = PinState {
         id,
         code: format!("{:025x}", id.wrapping_mul(0x9e37_79b9_7f4a_7c15)),

@@ -168,18 +168,16 @@ pub(super) async fn token(State(h): Shared, Json(body): Json<Value>) -> Response
     match grant.as_str() {
         "authorization_code" => {
             let code = text("code");
-            let Some(pos) = s.auth_codes.iter().position(|c| *c == code) else {
+            if !s.auth_codes.take(|c| *c == code) {
                 return invalid();
-            };
-            s.auth_codes.remove(pos);
+            }
         }
         "refresh_token" => {
             let refresh = text("refresh_token");
-            let Some(pos) = s.refresh.iter().position(|r| *r == refresh) else {
-                return invalid();
-            };
             // Rotation: the old refresh token dies, and so does every access token before it.
-            s.refresh.remove(pos);
+            if !s.refresh.take(|r| *r == refresh) {
+                return invalid();
+            }
             s.access.clear();
         }
         _ => {

@@ -25,6 +25,7 @@ use serde_json::{Value, json};
 use crate::trakt::models::trakt_time;
 
 use super::{
+    RECORDED, Recent,
     data::{Dataset, OWNER_ACCOUNT},
     lock,
 };
@@ -34,6 +35,8 @@ pub const DEMO_CLIENT_SECRET: &str = "demo-trakt-client-secret";
 pub const USERNAME: &str = "demo-viewer";
 /// Trakt's access tokens last 24 hours.
 pub const DEFAULT_TOKEN_LIFETIME: i64 = 86_400;
+/// Sign-ins in flight kept (device codes, authorization codes, refresh tokens); the oldest lapse.
+const SIGN_INS: usize = 100;
 const MAX_PAGE_LIMIT: usize = 1000;
 
 #[derive(Debug, Clone, Default)]
@@ -116,18 +119,18 @@ pub struct TraktState {
     shows: Vec<CatalogItem>,
     history: Vec<Watch>,
     next_id: u64,
-    devices: Vec<DeviceCode>,
-    auth_codes: Vec<String>,
+    devices: Recent<DeviceCode>,
+    auth_codes: Recent<String>,
     /// access token → expiry (unix seconds).
     access: HashMap<String, i64>,
-    refresh: Vec<String>,
+    refresh: Recent<String>,
     counter: u64,
     token_lifetime: i64,
     /// Approve device codes on their first poll (the demo has nobody to click "approve").
     auto_approve: bool,
-    posts: Vec<Value>,
-    scrobbles: Vec<(String, Value)>,
-    token_grants: Vec<String>,
+    posts: Recent<Value>,
+    scrobbles: Recent<(String, Value)>,
+    token_grants: Recent<String>,
     elsewhere: Vec<String>,
 }
 
@@ -142,7 +145,7 @@ impl TraktHandle {
 
     /// The user approves every device code issued so far.
     pub fn approve_devices(&self) {
-        for d in &mut self.state().devices {
+        for d in self.state().devices.iter_mut() {
             d.approved = true;
         }
     }
@@ -171,17 +174,17 @@ impl TraktHandle {
 
     /// Every `POST /sync/history` body received.
     pub fn history_posts(&self) -> Vec<Value> {
-        self.state().posts.clone()
+        self.state().posts.to_vec()
     }
 
     /// Every scrobble received: (start|pause|stop, body).
     pub fn scrobbles(&self) -> Vec<(String, Value)> {
-        self.state().scrobbles.clone()
+        self.state().scrobbles.to_vec()
     }
 
     /// The grant types of every token request, in order.
     pub fn token_grants(&self) -> Vec<String> {
-        self.state().token_grants.clone()
+        self.state().token_grants.to_vec()
     }
 
     /// Entries in the user's history.
@@ -347,16 +350,16 @@ impl TraktState {
             shows,
             history,
             next_id,
-            devices: Vec::new(),
-            auth_codes: Vec::new(),
+            devices: Recent::new(SIGN_INS),
+            auth_codes: Recent::new(SIGN_INS),
             access: HashMap::new(),
-            refresh: Vec::new(),
+            refresh: Recent::new(SIGN_INS),
             counter: 0,
             token_lifetime: DEFAULT_TOKEN_LIFETIME,
             auto_approve: false,
-            posts: Vec::new(),
-            scrobbles: Vec::new(),
-            token_grants: Vec::new(),
+            posts: Recent::new(RECORDED),
+            scrobbles: Recent::new(RECORDED),
+            token_grants: Recent::new(RECORDED),
             elsewhere: elsewhere.into_iter().map(|(rk, _)| rk).collect(),
         }
     }
@@ -373,10 +376,11 @@ impl TraktState {
             0xbeef_u32.wrapping_mul(self.counter as u32 + 3),
             self.counter
         );
-        self.access.insert(
-            access.clone(),
-            chrono::Utc::now().timestamp() + self.token_lifetime,
-        );
+        let now = chrono::Utc::now().timestamp();
+        // Expired tokens answer like unknown ones, so forgetting them changes nothing.
+        self.access.retain(|_, expiry| *expiry > now);
+        self.access
+            .insert(access.clone(), now + self.token_lifetime);
         self.refresh.push(refresh.clone());
         (access, refresh)
     }
