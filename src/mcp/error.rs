@@ -11,6 +11,11 @@ use crate::{
     trakt::TraktError,
 };
 
+/// What to say when a library key names nothing.
+pub fn no_library(key: &str) -> String {
+    format!("No Plex library has key {key}. Call get_libraries for the valid keys.")
+}
+
 /// How to sign in to Trakt from an MCP client.
 pub const TRAKT_SIGN_IN: &str = "Call trakt_authenticate, then trakt_complete_auth (or run \
 `plex-mcp trakt login` in a terminal).";
@@ -87,6 +92,7 @@ impl From<services::Error> for ToolError {
                 ToolError::Local(m)
             }
             services::Error::NotFound(m) => ToolError::NotFound(m),
+            services::Error::NoLibrary(key) => ToolError::NotFound(no_library(&key)),
             services::Error::Invalid { name, reason } => {
                 ToolError::InvalidArgument { name, reason }
             }

@@ -176,9 +176,7 @@ pub async fn sections(plex: &PlexClient, key: Option<&str>) -> Result<Vec<Librar
         Some(key) => {
             let one: Vec<LibrarySection> = all.into_iter().filter(|s| s.key == key).collect();
             if one.is_empty() {
-                Err(Error::NotFound(format!(
-                    "No Plex library has key {key}. Call get_libraries for the valid keys."
-                )))
+                Err(Error::NoLibrary(key.to_string()))
             } else {
                 Ok(one)
             }

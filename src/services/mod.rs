@@ -13,7 +13,11 @@ mod tests;
 
 use std::fmt;
 
-use crate::{backend::BackendError, trakt::TraktError};
+use crate::{
+    backend::BackendError,
+    plex::{client::PlexClient, models::Item},
+    trakt::TraktError,
+};
 
 /// Why a service could not do its work. Messages name the service and what to do; how to reach
 /// a tool is for the caller to add.
@@ -27,6 +31,8 @@ pub enum Error {
     Io(String),
     /// What was named does not exist.
     NotFound(String),
+    /// No Plex library has this key.
+    NoLibrary(String),
     /// A value the caller gave cannot be used.
     Invalid {
         name: &'static str,
@@ -42,12 +48,22 @@ impl fmt::Display for Error {
             Error::Backend(e) => e.fmt(f),
             Error::Trakt(e) => e.fmt(f),
             Error::Invalid { name, reason } => write!(f, "Invalid `{name}`: {reason}"),
+            Error::NoLibrary(key) => write!(f, "No Plex library has key {key}."),
             Error::Store(m) | Error::Io(m) | Error::NotFound(m) | Error::Busy(m) => f.write_str(m),
         }
     }
 }
 
 impl std::error::Error for Error {}
+
+/// One Plex item's full metadata, or a clear error when the key names nothing.
+pub async fn item(plex: &PlexClient, rating_key: &str) -> Result<Item, Error> {
+    plex.item(rating_key).await?.ok_or_else(|| {
+        Error::NotFound(format!(
+            "No Plex item has ratingKey {rating_key}. Take ratingKeys from list or search results."
+        ))
+    })
+}
 
 impl From<BackendError> for Error {
     fn from(e: BackendError) -> Self {

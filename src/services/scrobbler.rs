@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::Error;
 use crate::{
-    plex::{client::PlexClient, models::Item},
+    plex::client::PlexClient,
     time::iso,
     trakt::{
         api::Scrobble,
@@ -165,17 +165,9 @@ impl Scrobblable {
     }
 }
 
-async fn item(plex: &PlexClient, rating_key: &str) -> Result<Item, Error> {
-    plex.item(rating_key).await?.ok_or_else(|| {
-        Error::NotFound(format!(
-            "No Plex item has ratingKey {rating_key}. Take ratingKeys from list or search results."
-        ))
-    })
-}
-
 /// Looks up the Trakt identity of a Plex movie or episode (the episode by its show's ids).
 pub async fn resolve(plex: &PlexClient, rating_key: &str) -> Result<Scrobblable, Error> {
-    let item = item(plex, rating_key).await?;
+    let item = super::item(plex, rating_key).await?;
     match item.kind.as_str() {
         "movie" => {
             let ids = Ids::from(item.external_ids());
@@ -205,7 +197,7 @@ pub async fn resolve(plex: &PlexClient, rating_key: &str) -> Result<Scrobblable,
                     item.title
                 )));
             };
-            let show = self::item(plex, show_key).await?;
+            let show = super::item(plex, show_key).await?;
             let ids = Ids::from(show.external_ids());
             if ids.is_empty() {
                 return Err(Error::NotFound(format!(

@@ -52,7 +52,7 @@ pub enum StatType {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct WatchStatsArgs {
-    /// Days back from now to count (1-3650, default 30).
+    /// Days back from now to count (default 30).
     pub time_range: Option<Int<1, 3650>>,
     /// Which breakdown to return (default plays).
     pub stat_type: Option<StatType>,
@@ -121,7 +121,7 @@ pub struct WatchStatsOutput {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct UserStatsArgs {
-    /// Days back from now to count (1-3650, default 30).
+    /// Days back from now to count (default 30).
     pub time_range: Option<Int<1, 3650>>,
 }
 
@@ -202,13 +202,13 @@ pub enum PopularType {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PopularArgs {
-    /// Days back from now to count (1-3650, default 30).
+    /// Days back from now to count (default 30).
     pub time_range: Option<Int<1, 3650>>,
     /// Rank by number of plays (default) or by hours played.
     pub metric: Option<Metric>,
     /// movie, show (episodes per show), episode, or all (movies and shows, default).
     pub media_type: Option<PopularType>,
-    /// How many to return (1-500, default 50).
+    /// How many to return (default 50).
     pub limit: Option<Int<1, 500>>,
 }
 
@@ -249,7 +249,7 @@ pub struct FullyWatchedArgs {
     pub library_key: Option<PlexId>,
     /// movie, show, or all (default).
     pub media_type: Option<WatchedType>,
-    /// Maximum items, most recently watched first (1-100000, default 500).
+    /// Maximum items, most recently watched first (default 500).
     pub limit: Option<Int<1, 100000>>,
 }
 

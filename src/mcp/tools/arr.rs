@@ -24,7 +24,7 @@ pub(super) const DEFAULT_LIMIT: usize = 200;
 pub struct ListArgs {
     /// Case-insensitive title substring.
     pub filter: Option<Text<1, 200>>,
-    /// Maximum rows (1-10000, default 200).
+    /// Maximum rows (default 200).
     pub limit: Option<Int<1, 10000>>,
 }
 
@@ -33,7 +33,7 @@ pub struct ListArgs {
 pub struct SearchArgs {
     /// Title to look up in the service's online catalogue.
     pub query: Text<1, 500>,
-    /// Maximum results (1-10000, default 200).
+    /// Maximum results (default 200).
     pub limit: Option<Int<1, 10000>>,
 }
 
@@ -42,14 +42,14 @@ pub struct SearchArgs {
 pub struct PageArgs {
     /// Page number, from 1 (default 1).
     pub page: Option<Int<1, { u32::MAX }>>,
-    /// Records per page (1-1000, default 200).
+    /// Records per page (default 200).
     pub page_size: Option<Int<1, 1000>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LimitArgs {
-    /// Maximum rows (1-10000, default 200); the whole queue is read.
+    /// Maximum rows (default 200); the whole queue is read.
     pub limit: Option<Int<1, 10000>>,
 }
 
@@ -60,7 +60,7 @@ pub struct CalendarArgs {
     pub start_date: Option<Day>,
     /// Last day, YYYY-MM-DD (default 30 days ahead, UTC).
     pub end_date: Option<Day>,
-    /// Maximum entries (1-10000, default 200).
+    /// Maximum entries (default 200).
     pub limit: Option<Int<1, 10000>>,
 }
 

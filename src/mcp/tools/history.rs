@@ -44,7 +44,7 @@ impl HistoryMediaType {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct WatchHistoryArgs {
-    /// Maximum plays, newest first (1-10000, default 500).
+    /// Maximum plays, newest first (default 500).
     pub limit: Option<Int<1, 10000>>,
     /// Only this Plex account (numeric account id, as in the `userId` of earlier results).
     pub user_id: Option<PlexId>,
@@ -55,7 +55,7 @@ pub struct WatchHistoryArgs {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RecentlyWatchedArgs {
-    /// Maximum plays, newest first (1-10000, default 100).
+    /// Maximum plays, newest first (default 100).
     pub limit: Option<Int<1, 10000>>,
     /// movie, episode, show (= episodes) or all (default).
     pub media_type: Option<HistoryMediaType>,

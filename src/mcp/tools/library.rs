@@ -7,9 +7,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::ItemHeader;
-use super::{ItemType, NoArgs, no_library, preview, progress};
+use super::{ItemType, NoArgs, preview, progress};
 use crate::mcp::args::{Int, OrDefault, PlexId, Sort, Text};
-use crate::services::{Error, export};
+use crate::mcp::error::no_library;
+use crate::services::{self, Error, export};
 use crate::{
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
     plex::{
@@ -50,7 +51,7 @@ pub struct LibraryItemsArgs {
     /// Item type to list; default is the library's own type (movies, or shows in a TV library).
     #[serde(rename = "type")]
     pub kind: Option<ItemType>,
-    /// Maximum items to return (1-100000, default 1000).
+    /// Maximum items to return (default 1000).
     pub limit: Option<Int<1, 100000>>,
     /// Items to skip first (default 0).
     pub offset: Option<u32>,
@@ -107,7 +108,7 @@ pub struct LibraryItemsOutput {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecentlyAddedArgs {
-    /// Maximum items (1-1000, default 50).
+    /// Maximum items (default 50).
     pub limit: Option<Int<1, 1000>>,
 }
 
@@ -248,7 +249,7 @@ pub struct ExportArgs {
     /// "movies.json" or "2026/movies.json". Absolute paths and ".." are refused. Default:
     /// library_<key>_<unix ms>.json.
     pub output_path: Option<Text<1, 4096>>,
-    /// Items per Plex request (1-1000, default 500).
+    /// Items per Plex request (default 500).
     pub page_size: Option<Int<1, 1000>>,
 }
 
@@ -585,15 +586,6 @@ Returns the absolute path and counts. Use get_library_items instead to read item
 impl PlexMcp {
     /// The full metadata of one item, with a not-found error that names the argument.
     pub(crate) async fn fetch_item(&self, rating_key: &str) -> Result<Item, ToolError> {
-        let key = rating_key.to_string();
-        let plex = &self.ctx.plex;
-        let missing = || {
-            format!(
-                "No Plex item has ratingKey {key}. Take ratingKeys from list or search results."
-            )
-        };
-        plex.item(&key)
-            .await?
-            .ok_or_else(|| ToolError::NotFound(missing()))
+        Ok(services::item(&self.ctx.plex, rating_key).await?)
     }
 }

@@ -1,19 +1,19 @@
 //! The Plex tools, one file per family. Each `#[tool_router]` block adds its tools to the server;
 //! `crate::mcp::server` puts the families together.
 
-pub mod analytics;
-pub mod arr;
-pub mod history;
-pub mod library;
-pub mod metadata;
-pub mod playlists;
-pub mod radarr;
-pub mod recommendations;
-pub mod search;
-pub mod sonarr;
-pub mod trakt;
-pub mod watchlist;
-pub mod write;
+mod analytics;
+mod arr;
+mod history;
+mod library;
+mod metadata;
+mod playlists;
+mod radarr;
+mod recommendations;
+mod search;
+mod sonarr;
+mod trakt;
+mod watchlist;
+mod write;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -123,10 +123,6 @@ impl ItemType {
             ItemType::Track => "track",
         }
     }
-}
-
-pub fn no_library(key: &str) -> String {
-    format!("No Plex library has key {key}. Call get_libraries for the valid keys.")
 }
 
 /// Cuts `s` to at most `max` characters, marking the cut with "...".

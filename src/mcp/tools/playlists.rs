@@ -46,7 +46,7 @@ pub struct PlaylistsOutput {
 pub struct PlaylistItemsArgs {
     /// Playlist id (its ratingKey from get_playlists).
     pub playlist_id: PlexId,
-    /// Maximum items (1-100000, default 1000).
+    /// Maximum items (default 1000).
     pub limit: Option<Int<1, 100000>>,
     /// Items to skip first (default 0).
     pub offset: Option<u32>,

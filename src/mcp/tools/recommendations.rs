@@ -12,8 +12,8 @@ use rmcp::{Json, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::no_library;
 use crate::mcp::args::{Int, OrDefault, PlexId};
+use crate::mcp::error::no_library;
 use crate::plex::api::HistoryFilter;
 use crate::{
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
@@ -85,7 +85,7 @@ impl PlexMcp {
 pub struct RecommendationsArgs {
     /// A movie library's key (from get_libraries).
     pub library_key: PlexId,
-    /// How many picks (1-50, default 10).
+    /// How many picks (default 10).
     pub limit: Option<Int<1, 50>>,
     /// Recommend for this account (id from get_user_stats), using its own plays; default the
     /// server owner.

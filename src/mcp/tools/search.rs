@@ -5,8 +5,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::ItemHeader;
-use super::{ItemType, no_library, preview};
+use super::{ItemType, preview};
 use crate::mcp::args::{Int, OrDefault, PlexId, Text};
+use crate::mcp::error::no_library;
 use crate::{
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
     plex::models::Item,
@@ -17,14 +18,14 @@ const MAX_QUERY: usize = 500;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SearchArgs {
-    /// Words to find in titles (1-500 characters; control characters are treated as spaces).
+    /// Words to find in titles (control characters are treated as spaces).
     pub query: Text<1, 500>,
     /// Only this item type.
     #[serde(rename = "type")]
     pub kind: Option<ItemType>,
     /// Search only this library (key from get_libraries); default all libraries.
     pub library_key: Option<PlexId>,
-    /// Maximum results (1-1000, default 500).
+    /// Maximum results (default 500).
     pub limit: Option<Int<1, 1000>>,
     /// Results to skip first (default 0).
     pub offset: Option<u32>,

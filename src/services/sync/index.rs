@@ -107,9 +107,7 @@ impl PlexSide {
                 .unwrap_or_default(),
         }
     }
-}
 
-impl PlexSide {
     /// Every movie and episode of every library, with ids and the owner's view state.
     pub(super) async fn read(plex: &PlexClient) -> Result<PlexSide, BackendError> {
         let sections = plex.sections().await?;

@@ -48,7 +48,7 @@ pub struct AuthenticateOutput {
 pub struct CompleteAuthArgs {
     /// Authorization code from the code flow (auth_url). Omit to finish the device-code sign-in.
     pub code: Option<Text<1, 500>>,
-    /// Without `code`: how long to wait for the user's approval, 1-600 s (default 30). Call again
+    /// Without `code`: how long to wait for the user's approval in seconds (default 30). Call again
     /// if the answer is `pending`.
     pub wait_seconds: Option<Int<1, 600>>,
 }

@@ -77,7 +77,7 @@ pub struct SearchArgs {
     pub kind: Option<SearchType>,
     /// Release year filter.
     pub year: Option<Int<1870, 2100>>,
-    /// Maximum results, 1-100 (default 10); sent to Trakt.
+    /// Maximum results (default 10); sent to Trakt.
     pub limit: Option<Int<1, 100>>,
 }
 

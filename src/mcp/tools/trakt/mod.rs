@@ -3,8 +3,8 @@
 
 mod auth;
 mod info;
-pub mod scrobble;
-pub mod sync;
+mod scrobble;
+mod sync;
 
 use std::sync::Arc;
 

@@ -40,7 +40,7 @@ pub enum MediaKind {
 pub struct ScrobbleArgs {
     /// `start` (default) runs the playback watcher; `stop` ends it.
     pub action: Option<ScrobbleAction>,
-    /// Seconds between polls of Plex's sessions, 1-300 (default 15).
+    /// Seconds between polls of Plex's sessions (default 15).
     pub poll_seconds: Option<Int<1, 300>>,
     /// Whose playback to scrobble (default 1, the server owner).
     pub account_id: Option<Int<1, { u32::MAX }>>,
@@ -54,7 +54,7 @@ pub struct ScrobbleArgs {
     /// Kind of that item (informational; Plex says what it is).
     #[serde(rename = "type")]
     pub _kind: Option<MediaKind>,
-    /// Percent watched of that item, 0-100 (default 0).
+    /// Percent watched of that item (default 0).
     pub progress: Option<Num<0, 100>>,
     /// Length in ms (informational).
     #[serde(rename = "duration")]

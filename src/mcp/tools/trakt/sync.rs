@@ -37,7 +37,7 @@ const OWNER_ACCOUNT: u32 = 1;
 pub struct SyncToArgs {
     /// Count what would be sent without sending anything (default false).
     pub dry_run: Option<bool>,
-    /// Plays per Trakt request, 1-1000 (default 500).
+    /// Plays per Trakt request (default 500).
     pub batch_size: Option<Int<1, 1000>>,
     /// Accepted for compatibility; progress is reported as MCP progress notifications whenever the
     /// client asks for them.
@@ -55,7 +55,7 @@ pub struct SyncFromArgs {
     /// Mark watched in Plex what Trakt has as watched and Plex does not (needs
     /// PLEX_ENABLE_MUTATIVE_OPS=true). Default false: compare only.
     pub apply: Option<bool>,
-    /// Movies and shows listed per kind, 1-1000 (default 100); counts are always complete.
+    /// Movies and shows listed per kind (default 100); counts are always complete.
     pub limit: Option<Int<1, 1000>>,
 }
 
