@@ -12,6 +12,8 @@ pub const MAX_RETRIES: u32 = 3;
 /// instead of a tool call that hangs for minutes.
 pub const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
 const BACKOFF_BASE: Duration = Duration::from_millis(250);
+/// A home server either answers a TCP connect at once or is not there.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Service {
@@ -73,7 +75,11 @@ impl Service {
 pub enum ErrorKind {
     Unauthorized(u16),
     NotFound,
-    RateLimited { retry_after: Option<Duration> },
+    RateLimited {
+        retry_after: Option<Duration>,
+    },
+    /// A redirect to another origin, not followed (the origin it pointed to, if readable).
+    Redirected(Option<String>),
     Status(u16),
     Timeout(Duration),
     Connect(String),
@@ -158,6 +164,16 @@ impl fmt::Display for BackendError {
                 self.service.url_var(),
                 self.base
             ),
+            ErrorKind::Redirected(to) => write!(
+                f,
+                "{svc} redirected {path} to {}, another address. plex-mcp sends credentials only \
+                 to the configured {} ({}) and did not follow. If {svc} moved, set {} to its new \
+                 address.",
+                to.as_deref().unwrap_or("an unreadable location"),
+                self.service.url_var(),
+                self.base,
+                self.service.url_var()
+            ),
             ErrorKind::Transport(reason) => {
                 write!(f, "The request to {svc} for {path} failed: {reason}.")
             }
@@ -181,11 +197,43 @@ pub fn http_client(timeout: Duration) -> reqwest::Client {
     install_crypto_provider();
     reqwest::Client::builder()
         .user_agent(concat!("plex-mcp/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(Duration::from_secs(10).min(timeout))
+        .connect_timeout(CONNECT_TIMEOUT.min(timeout))
         .timeout(timeout)
         .pool_idle_timeout(Duration::from_secs(60))
+        .redirect(same_origin_redirects())
         .build()
         .expect("the HTTP client configuration is static and valid")
+}
+
+/// Redirects are followed only within the origin a request was sent to: reqwest keeps custom
+/// credential headers (`X-Plex-Token`, `X-Api-Key`, `trakt-api-key`) across a redirect, so one
+/// to another host would hand it the credential. A redirect elsewhere becomes an error instead.
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let same = attempt
+            .previous()
+            .first()
+            .is_some_and(|first| origin(first) == origin(attempt.url()));
+        if !same {
+            attempt.stop()
+        } else if attempt.previous().len() > MAX_REDIRECTS {
+            attempt.error("too many redirects")
+        } else {
+            attempt.follow()
+        }
+    })
+}
+
+const MAX_REDIRECTS: usize = 5;
+
+/// `scheme://host:port` of a URL: where a request goes, without path, query or credentials.
+fn origin(url: &reqwest::Url) -> String {
+    format!(
+        "{}://{}:{}",
+        url.scheme(),
+        url.host_str().unwrap_or_default(),
+        url.port_or_known_default().unwrap_or_default()
+    )
 }
 
 /// Which failures a request may be repeated after.
@@ -310,6 +358,14 @@ impl Backend {
                 }
                 StatusCode::NOT_FOUND => ErrorKind::NotFound,
                 StatusCode::TOO_MANY_REQUESTS => ErrorKind::RateLimited { retry_after },
+                s if s.is_redirection() => ErrorKind::Redirected(
+                    response
+                        .headers()
+                        .get(reqwest::header::LOCATION)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|l| response.url().join(l).ok())
+                        .map(|u| origin(&u)),
+                ),
                 other => ErrorKind::Status(other.as_u16()),
             };
             return Err(self.error(path, kind));

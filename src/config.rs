@@ -31,7 +31,10 @@ impl fmt::Display for Secret {
 pub const DEFAULT_PLEX_URL: &str = "http://localhost:32400";
 pub const DEFAULT_DISCOVER_URL: &str = "https://discover.provider.plex.tv";
 pub const DEFAULT_PLEX_TV_URL: &str = "https://plex.tv";
-pub const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(30);
+/// Backend requests: well inside the minute most MCP clients wait for a tool.
+pub const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long a confirmation prompt (elicitation) waits for the person before the preview.
+pub const DEFAULT_CONFIRM_TIMEOUT: Duration = Duration::from_secs(60);
 pub const DEFAULT_MAX_SESSIONS: usize = 64;
 pub const DEFAULT_SESSION_IDLE: Duration = Duration::from_secs(300);
 
@@ -89,6 +92,8 @@ pub struct Config {
     pub session_idle: Duration,
     /// `PLEX_MCP_LOG`; when unset each command picks its own default.
     pub log_filter: Option<String>,
+    /// How long a confirmation prompt waits for an answer (`PLEX_MCP_CONFIRM_TIMEOUT`, seconds).
+    pub confirm_timeout: Duration,
 }
 
 impl Config {
@@ -138,6 +143,17 @@ impl Config {
             )?),
         };
         let max_sessions = positive("MCP_MAX_SESSIONS", DEFAULT_MAX_SESSIONS as u64)? as usize;
+        let confirm_timeout = match positive(
+            "PLEX_MCP_CONFIRM_TIMEOUT",
+            DEFAULT_CONFIRM_TIMEOUT.as_secs(),
+        )? {
+            secs @ 1..=300 => Duration::from_secs(secs),
+            secs => {
+                return Err(format!(
+                    "PLEX_MCP_CONFIRM_TIMEOUT must be seconds between 1 and 300 (got {secs})"
+                ));
+            }
+        };
         let session_idle = Duration::from_secs(positive(
             "SESSION_TIMEOUT_SECONDS",
             DEFAULT_SESSION_IDLE.as_secs(),
@@ -194,6 +210,7 @@ impl Config {
             max_sessions,
             session_idle,
             log_filter: non_empty("PLEX_MCP_LOG"),
+            confirm_timeout,
         })
     }
 

@@ -212,6 +212,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         trakt: trakt.map(Arc::new),
         store,
         jobs: Default::default(),
+        in_flight: Default::default(),
     });
     let code = match cli
         .command

@@ -1,6 +1,6 @@
 //! `plex-mcp serve`: MCP over stdio or streamable HTTP.
 
-use std::{process::ExitCode, sync::Arc};
+use std::{process::ExitCode, sync::Arc, time::Duration};
 
 use clap::Args;
 use rmcp::ServiceExt;
@@ -13,6 +13,9 @@ use crate::{
         server::{Context, PlexMcp},
     },
 };
+
+/// How long calls under way may run on after SIGTERM or Ctrl-C.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -42,6 +45,17 @@ impl Default for ServeArgs {
 }
 
 pub async fn run(ctx: Arc<Context>, args: ServeArgs) -> ExitCode {
+    if args
+        .auth_token
+        .as_deref()
+        .is_some_and(|t| t.trim().is_empty())
+    {
+        eprintln!(
+            "plex-mcp: --auth-token must not be empty: give the bearer token clients must send, \
+             or leave the flag out"
+        );
+        return ExitCode::from(2);
+    }
     match args.transport {
         Transport::Stdio => serve_stdio(ctx).await,
         Transport::Http => {
@@ -72,20 +86,33 @@ async fn serve_stdio(ctx: Arc<Context>) -> ExitCode {
         "plex-mcp {} serving MCP on stdio",
         env!("CARGO_PKG_VERSION")
     );
-    let service = match PlexMcp::new(ctx).serve(rmcp::transport::stdio()).await {
+    let service = match PlexMcp::new(ctx.clone())
+        .serve(rmcp::transport::stdio())
+        .await
+    {
         Ok(s) => s,
         Err(e) => {
             eprintln!("plex-mcp: MCP start-up failed: {e}");
             return ExitCode::FAILURE;
         }
     };
+    let stop = service.cancellation_token();
+    let waiting = service.waiting();
+    tokio::pin!(waiting);
     tokio::select! {
-        quit = service.waiting() => {
+        quit = &mut waiting => {
             if let Err(e) = quit {
                 tracing::warn!("stdio session ended: {e}");
             }
+            return ExitCode::SUCCESS;
         }
         _ = super::shutdown_signal() => {}
     }
+    tracing::info!("signal received: finishing the calls under way, then exiting");
+    if !ctx.in_flight.settle(SHUTDOWN_GRACE).await {
+        tracing::warn!("calls still running after {SHUTDOWN_GRACE:?}; exiting anyway");
+    }
+    stop.cancel();
+    let _ = tokio::time::timeout(Duration::from_millis(500), waiting).await;
     ExitCode::SUCCESS
 }

@@ -129,10 +129,13 @@ fn creates_session(req: &Request) -> bool {
 }
 
 fn bearer_matches(headers: &HeaderMap, token: &Secret) -> bool {
+    // The scheme name is case-insensitive (RFC 7235 §2.1).
     let Some(given) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token)
     else {
         return false;
     };

@@ -31,6 +31,41 @@ pub struct Context {
     pub store: Arc<Store>,
     /// The background work: the Trakt sync's state and the scrobbler (stopped when dropped).
     pub jobs: Jobs,
+    /// Tool calls under way, so a shutdown can let them finish.
+    pub in_flight: InFlight,
+}
+
+/// Counts the tool calls under way.
+#[derive(Debug)]
+pub struct InFlight(tokio::sync::watch::Sender<usize>);
+
+impl Default for InFlight {
+    fn default() -> Self {
+        Self(tokio::sync::watch::Sender::new(0))
+    }
+}
+
+impl InFlight {
+    fn enter(&self) -> CallGuard<'_> {
+        self.0.send_modify(|n| *n += 1);
+        CallGuard(&self.0)
+    }
+
+    /// Resolves when no call is under way, or after `grace`; true when none was left.
+    pub async fn settle(&self, grace: std::time::Duration) -> bool {
+        let mut rx = self.0.subscribe();
+        tokio::time::timeout(grace, rx.wait_for(|n| *n == 0))
+            .await
+            .is_ok()
+    }
+}
+
+struct CallGuard<'a>(&'a tokio::sync::watch::Sender<usize>);
+
+impl Drop for CallGuard<'_> {
+    fn drop(&mut self) {
+        self.0.send_modify(|n| *n = n.saturating_sub(1));
+    }
 }
 
 #[derive(Clone)]
@@ -118,6 +153,7 @@ impl ServerHandler for PlexMcp {
             tracing::warn!(tool = %name, "write tool called while writes are disabled");
             return Ok(CallToolResult::error(vec![ContentBlock::text(message)]).into());
         }
+        let _in_flight = self.ctx.in_flight.enter();
         let started = std::time::Instant::now();
         let mut result = self
             .tool_router

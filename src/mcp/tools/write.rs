@@ -15,9 +15,6 @@ use crate::{
     plex::models::Item,
 };
 
-/// How long a person has to answer a confirmation prompt.
-const CONFIRM_TIMEOUT: Duration = Duration::from_secs(300);
-
 /// The answer to a confirmation prompt.
 #[derive(Debug, Deserialize, JsonSchema)]
 struct Approval {
@@ -34,14 +31,19 @@ enum Decision {
 
 /// `confirm: true` proceeds; otherwise the person is asked through elicitation when the client
 /// supports it; when it does not, the caller previews and waits for `confirm: true`.
-async fn decide(peer: &Peer<RoleServer>, confirm: Option<bool>, question: String) -> Decision {
+async fn decide(
+    peer: &Peer<RoleServer>,
+    confirm: Option<bool>,
+    question: String,
+    timeout: Duration,
+) -> Decision {
     match confirm {
         Some(true) => return Decision::Proceed,
         Some(false) => return Decision::Preview,
         None => {}
     }
     match peer
-        .elicit_with_timeout::<Approval>(question, Some(CONFIRM_TIMEOUT))
+        .elicit_with_timeout::<Approval>(question, Some(timeout))
         .await
     {
         Ok(Some(Approval { confirm: true })) => Decision::Proceed,
@@ -578,7 +580,14 @@ would go) and must be called again with confirm: true.",
     ) -> Result<Json<DestructiveOutput>, ToolError> {
         let (id, title, count) = self.playlist_summary(&args.playlist_id).await?;
         let question = format!("Remove all {count} items from the playlist \"{title}\"?");
-        match decide(&peer, args.confirm, question).await {
+        match decide(
+            &peer,
+            args.confirm,
+            question,
+            self.ctx.config.confirm_timeout,
+        )
+        .await
+        {
             Decision::Proceed => {}
             Decision::Declined => return Ok(Json(outcome(Outcome::Declined, id, title, count))),
             Decision::Preview => {
@@ -622,7 +631,14 @@ and must be called again with confirm: true.",
         let question = format!(
             "Delete the playlist \"{title}\" ({count} items)? The media stays in the library."
         );
-        match decide(&peer, args.confirm, question).await {
+        match decide(
+            &peer,
+            args.confirm,
+            question,
+            self.ctx.config.confirm_timeout,
+        )
+        .await
+        {
             Decision::Proceed => {}
             Decision::Declined => return Ok(Json(outcome(Outcome::Declined, id, title, count))),
             Decision::Preview => {
