@@ -37,6 +37,12 @@ pub const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(20);
 pub const DEFAULT_CONFIRM_TIMEOUT: Duration = Duration::from_secs(60);
 pub const DEFAULT_MAX_SESSIONS: usize = 64;
 pub const DEFAULT_SESSION_IDLE: Duration = Duration::from_secs(300);
+/// HTTP server: time for a request's headers (and, between requests, for the next one) to arrive.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+/// HTTP server: time for a request body to arrive.
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
+/// HTTP server: connections open at once.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
 
 pub const DEFAULT_SONARR_URL: &str = "http://localhost:8989";
 pub const DEFAULT_RADARR_URL: &str = "http://localhost:7878";
@@ -90,6 +96,11 @@ pub struct Config {
     pub max_sessions: usize,
     /// Idle time after which an HTTP session is closed (`SESSION_TIMEOUT_SECONDS`).
     pub session_idle: Duration,
+    /// HTTP server limits against slow and idle clients: `MCP_IDLE_TIMEOUT_SECONDS`,
+    /// `MCP_BODY_TIMEOUT_SECONDS`, `MCP_MAX_CONNECTIONS`.
+    pub idle_timeout: Duration,
+    pub body_timeout: Duration,
+    pub max_connections: usize,
     /// `PLEX_MCP_LOG`; when unset each command picks its own default.
     pub log_filter: Option<String>,
     /// How long a confirmation prompt waits for an answer (`PLEX_MCP_CONFIRM_TIMEOUT`, seconds).
@@ -143,6 +154,16 @@ impl Config {
             )?),
         };
         let max_sessions = positive("MCP_MAX_SESSIONS", DEFAULT_MAX_SESSIONS as u64)? as usize;
+        let idle_timeout = Duration::from_secs(positive(
+            "MCP_IDLE_TIMEOUT_SECONDS",
+            DEFAULT_IDLE_TIMEOUT.as_secs(),
+        )?);
+        let body_timeout = Duration::from_secs(positive(
+            "MCP_BODY_TIMEOUT_SECONDS",
+            DEFAULT_BODY_TIMEOUT.as_secs(),
+        )?);
+        let max_connections =
+            positive("MCP_MAX_CONNECTIONS", DEFAULT_MAX_CONNECTIONS as u64)? as usize;
         let confirm_timeout = match positive(
             "PLEX_MCP_CONFIRM_TIMEOUT",
             DEFAULT_CONFIRM_TIMEOUT.as_secs(),
@@ -209,6 +230,9 @@ impl Config {
             mcp_port,
             max_sessions,
             session_idle,
+            idle_timeout,
+            body_timeout,
+            max_connections,
             log_filter: non_empty("PLEX_MCP_LOG"),
             confirm_timeout,
         })

@@ -150,6 +150,9 @@ async fn bearer_token_origin_and_body_guards() {
     let wrong = post_initialize(base, &[("authorization", "Bearer nope")]).await;
     assert_eq!(wrong.status(), 401);
     assert_eq!(wrong.headers()["www-authenticate"], "Bearer");
+    // The scheme is case-insensitive (RFC 7235).
+    let lower = post_initialize(base, &[("authorization", &format!("bearer {AUTH}"))]).await;
+    assert_eq!(lower.status(), 200);
     let bearer = format!("Bearer {AUTH}");
     let ok = post_initialize(base, &[("authorization", &bearer)]).await;
     assert_eq!(ok.status(), 200);
@@ -318,4 +321,158 @@ async fn non_loopback_bind_without_a_token_is_refused() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("PLEX_MCP_AUTH_TOKEN"), "{stderr}");
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn every_initialize_counts_against_the_session_cap_whatever_its_version() {
+    let stack = stack(Scale::DEMO, 35).await;
+    let server = start(&stack, &[("MCP_MAX_SESSIONS", "3")], &[]).await;
+    let base = &server.base;
+    let newer = |id: u32| {
+        json!({"jsonrpc": "2.0", "id": id, "method": "initialize",
+               "params": {"protocolVersion": "2026-07-28", "capabilities": {},
+                          "clientInfo": {"name": "flood", "version": "1"}}})
+    };
+    let http = reqwest::Client::new();
+    let mut refused = 0;
+    for id in 0..40 {
+        let status = http
+            .post(format!("{base}/mcp"))
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .header("mcp-protocol-version", "2026-07-28")
+            .json(&newer(id))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        refused += usize::from(status == 503);
+    }
+    assert_eq!(refused, 37, "3 sessions, then 503");
+    let health: Value = http
+        .get(format!("{base}/health"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["sessions"], json!(3));
+    // Stateless requests open no session and still get answers at the cap.
+    let stateless = ()
+        .serve_with_lifecycle(
+            StreamableHttpClientTransport::from_uri(format!("{base}/mcp")),
+            ClientLifecycleMode::Discover {
+                preferred_versions: vec![ProtocolVersion::V_2026_07_28],
+            },
+        )
+        .await
+        .expect("stateless at the cap");
+    let result = stateless
+        .call_tool(CallToolRequestParams::new("get_libraries"))
+        .await
+        .unwrap();
+    assert_ne!(result.is_error, Some(true));
+    stateless.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn malformed_messages_get_json_rpc_errors() {
+    let stack = stack(Scale::DEMO, 36).await;
+    let server = start(&stack, &[], &[]).await;
+    let http = reqwest::Client::new();
+    let post = |body: String| {
+        http.post(format!("{}/mcp", server.base))
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .header("mcp-protocol-version", "2026-07-28")
+            .body(body)
+            .send()
+    };
+    let resp = post("{not json".into()).await.unwrap();
+    assert_eq!(resp.status(), 400);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"]["code"], json!(-32700), "{body}");
+    let resp = post("[1, 2]".into()).await.unwrap();
+    assert_eq!(resp.status(), 400);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"]["code"], json!(-32600), "{body}");
+    for arguments in [json!(["x"]), json!("x"), json!(3)] {
+        let call = json!({"jsonrpc": "2.0", "id": 9, "method": "tools/call",
+                          "params": {"name": "get_libraries", "arguments": arguments}});
+        let body: Value = post(call.to_string()).await.unwrap().json().await.unwrap();
+        assert_eq!(body["error"]["code"], json!(-32602), "{arguments}: {body}");
+        assert_eq!(body["id"], json!(9));
+    }
+}
+
+/// A raw TCP client on loopback.
+async fn raw(base: &str) -> tokio::net::TcpStream {
+    tokio::net::TcpStream::connect(base.trim_start_matches("http://"))
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn idle_and_slow_clients_never_starve_the_others() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let stack = stack(Scale::DEMO, 37).await;
+    let server = start(
+        &stack,
+        &[
+            ("MCP_MAX_CONNECTIONS", "8"),
+            ("MCP_IDLE_TIMEOUT_SECONDS", "2"),
+            ("MCP_BODY_TIMEOUT_SECONDS", "2"),
+        ],
+        &[],
+    )
+    .await;
+    let base = server.base.clone();
+    // Twice the cap of connections that never send a byte, and some that stall mid-header.
+    let mut idle = Vec::new();
+    for _ in 0..16 {
+        idle.push(raw(&base).await);
+    }
+    for _ in 0..4 {
+        let mut slow = raw(&base).await;
+        slow.write_all(b"POST /mcp HTTP/1.1\r\nhost: x\r\n")
+            .await
+            .unwrap();
+        idle.push(slow);
+    }
+    // A normal client is still answered, at once, several times.
+    for _ in 0..5 {
+        let started = std::time::Instant::now();
+        let health = tokio::time::timeout(
+            Duration::from_secs(2),
+            reqwest::Client::new().get(format!("{base}/health")).send(),
+        )
+        .await
+        .expect("answered while idle clients hold connections")
+        .unwrap();
+        assert_eq!(health.status(), 200);
+        assert!(started.elapsed() < Duration::from_secs(1));
+    }
+    // A body that never finishes is cut off after the body timeout.
+    let mut stalled = raw(&base).await;
+    stalled
+        .write_all(
+            b"POST /mcp HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n\
+              accept: application/json, text/event-stream\r\ncontent-length: 100\r\n\r\n{\"json",
+        )
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    tokio::time::timeout(Duration::from_secs(5), stalled.read_to_string(&mut answer))
+        .await
+        .expect("the stalled body gets an answer")
+        .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    // An idle connection is closed after the idle timeout.
+    let mut lone = raw(&base).await;
+    let mut buf = [0u8; 1];
+    let closed = tokio::time::timeout(Duration::from_secs(5), lone.read(&mut buf))
+        .await
+        .expect("closed within the idle timeout");
+    assert!(matches!(closed, Ok(0) | Err(_)), "{closed:?}");
 }

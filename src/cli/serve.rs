@@ -69,6 +69,9 @@ pub async fn run(ctx: Arc<Context>, args: ServeArgs) -> ExitCode {
                     .or_else(|| ctx.config.auth_token.clone()),
                 max_sessions: ctx.config.max_sessions,
                 session_idle: ctx.config.session_idle,
+                idle_timeout: ctx.config.idle_timeout,
+                body_timeout: ctx.config.body_timeout,
+                max_connections: ctx.config.max_connections,
             };
             match http::serve(ctx, opts, super::shutdown_signal()).await {
                 Ok(()) => ExitCode::SUCCESS,

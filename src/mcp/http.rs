@@ -6,6 +6,7 @@ use std::{net::IpAddr, sync::Arc, time::Duration};
 
 use axum::{
     Router,
+    body::{Body, to_bytes},
     extract::{Request, State},
     http::{HeaderMap, Method, StatusCode, header},
     middleware::Next,
@@ -19,10 +20,15 @@ use serde_json::json;
 use subtle::ConstantTimeEq;
 use tokio_util::sync::CancellationToken;
 
-use super::server::{Context, PlexMcp};
+use super::{
+    conns,
+    server::{Context, PlexMcp},
+};
 use crate::config::Secret;
 
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+/// How long open connections may finish after SIGTERM or Ctrl-C.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Clone)]
 pub struct HttpOptions {
@@ -31,6 +37,12 @@ pub struct HttpOptions {
     pub auth_token: Option<Secret>,
     pub max_sessions: usize,
     pub session_idle: Duration,
+    /// How long a request body may take to arrive.
+    pub body_timeout: Duration,
+    /// How long a connection may take to send a request's headers, or wait for its next one.
+    pub idle_timeout: Duration,
+    /// Connections served at once; past it the longest-idle one is closed.
+    pub max_connections: usize,
 }
 
 #[derive(Clone)]
@@ -41,6 +53,8 @@ struct Guard {
     /// Held while a session-creating request is handled, so concurrent initializes cannot
     /// overshoot the session cap.
     admission: Arc<tokio::sync::Mutex<()>>,
+    /// How long a request body may take to arrive.
+    body_timeout: Duration,
 }
 
 fn is_loopback_host(host: &str) -> bool {
@@ -100,7 +114,38 @@ async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response {
         );
         return resp;
     }
-    if creates_session(&req) {
+    if req.method() != Method::POST || req.uri().path() != "/mcp" || !is_json(req.headers()) {
+        // Anything else is rmcp's to answer (405, 415, GET streams).
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = match tokio::time::timeout(g.body_timeout, to_bytes(body, MAX_BODY_BYTES)).await {
+        Err(_) => {
+            return json_error(
+                StatusCode::REQUEST_TIMEOUT,
+                -32000,
+                "Request body not received in time",
+            );
+        }
+        Ok(Err(_)) => {
+            return json_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                -32000,
+                "Request body too large",
+            );
+        }
+        Ok(Ok(bytes)) => bytes,
+    };
+    let message = match check_message(&bytes) {
+        Ok(message) => message,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let req = Request::from_parts(parts, Body::from(bytes));
+    // Every `initialize` opens a session, whatever protocol version it names (rmcp gives the
+    // handshake legacy semantics); nothing else does.
+    if message.method.as_deref() == Some("initialize")
+        && !req.headers().contains_key("mcp-session-id")
+    {
         let _admission = g.admission.lock().await;
         if g.sessions.sessions.read().await.len() >= g.max_sessions {
             return json_error(
@@ -114,18 +159,72 @@ async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
-/// A legacy-lifecycle POST without a session id is an `initialize` that opens a session; requests
-/// of the stateless 2026-07-28 lifecycle carry their protocol version and open none.
-fn creates_session(req: &Request) -> bool {
-    let stateless = req
-        .headers()
-        .get("mcp-protocol-version")
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v >= "2026-07-28");
-    req.method() == Method::POST
-        && req.uri().path() == "/mcp"
-        && !req.headers().contains_key("mcp-session-id")
-        && !stateless
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("application/json"))
+}
+
+/// The parts of a JSON-RPC message the guard decides on.
+struct Peeked {
+    method: Option<String>,
+}
+
+/// Why a body is not a usable JSON-RPC message, answered as JSON-RPC says: -32700 for one that
+/// is not JSON, -32600 for JSON that is not a request, notification or response, -32602 for a
+/// tool call whose `arguments` is not an object.
+enum Refusal {
+    Parse(String),
+    Invalid(&'static str),
+    /// Bad `arguments` in the request with this id.
+    Arguments(serde_json::Value),
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        match self {
+            Refusal::Parse(e) => json_error(
+                StatusCode::BAD_REQUEST,
+                -32700,
+                &format!("Parse error: the body is not JSON ({e})"),
+            ),
+            Refusal::Invalid(why) => json_error(
+                StatusCode::BAD_REQUEST,
+                -32600,
+                &format!("Invalid Request: {why}"),
+            ),
+            Refusal::Arguments(id) => axum::Json(json!({"jsonrpc": "2.0", "id": id, "error": {
+                "code": -32602,
+                "message": "Invalid params: `arguments` must be an object of the tool's parameters",
+            }}))
+            .into_response(),
+        }
+    }
+}
+
+fn check_message(bytes: &[u8]) -> Result<Peeked, Refusal> {
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| Refusal::Parse(e.to_string()))?;
+    let Some(obj) = value.as_object() else {
+        return Err(Refusal::Invalid("expected one JSON-RPC message object"));
+    };
+    if obj.get("jsonrpc").and_then(|v| v.as_str()) != Some("2.0") {
+        return Err(Refusal::Invalid("\"jsonrpc\" must be \"2.0\""));
+    }
+    let method = match obj.get("method") {
+        None if obj.contains_key("result") || obj.contains_key("error") => None,
+        Some(serde_json::Value::String(m)) => Some(m.clone()),
+        _ => return Err(Refusal::Invalid("\"method\" must be a string")),
+    };
+    if method.as_deref() == Some("tools/call")
+        && let Some(args) = obj.get("params").and_then(|p| p.get("arguments"))
+        && !(args.is_object() || args.is_null())
+    {
+        let id = obj.get("id").cloned().unwrap_or(serde_json::Value::Null);
+        return Err(Refusal::Arguments(id));
+    }
+    Ok(Peeked { method })
 }
 
 fn bearer_matches(headers: &HeaderMap, token: &Secret) -> bool {
@@ -174,6 +273,7 @@ pub fn app(
         sessions: manager.clone(),
         max_sessions: opts.max_sessions,
         admission: Arc::default(),
+        body_timeout: opts.body_timeout,
     };
     let router = Router::new()
         .route(
@@ -236,13 +336,28 @@ pub async fn serve(
     .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!("plex-mcp listening on http://{local}/mcp (health: http://{local}/health)");
-    axum::serve(listener, router)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
+    let stop = CancellationToken::new();
+    let served = conns::serve(
+        listener,
+        router,
+        conns::Limits {
+            idle_timeout: opts.idle_timeout,
+            max_connections: opts.max_connections,
+            grace: SHUTDOWN_GRACE,
+        },
+        stop.clone(),
+    );
+    tokio::pin!(served);
+    tokio::select! {
+        _ = &mut served => {}
+        _ = shutdown => {
+            // Sessions end first, so streams close and connections can finish.
             cancel.cancel();
-        })
-        .await
-        .map_err(|e| format!("HTTP server failed: {e}"))
+            stop.cancel();
+            served.await;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -278,6 +393,9 @@ mod tests {
             auth_token: None,
             max_sessions: crate::config::DEFAULT_MAX_SESSIONS,
             session_idle: crate::config::DEFAULT_SESSION_IDLE,
+            body_timeout: crate::config::DEFAULT_BODY_TIMEOUT,
+            idle_timeout: crate::config::DEFAULT_IDLE_TIMEOUT,
+            max_connections: crate::config::DEFAULT_MAX_CONNECTIONS,
         };
         assert!(
             check_bind(&opts)

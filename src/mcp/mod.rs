@@ -1,6 +1,7 @@
 //! The MCP side: the server that assembles the tool families, and its transports.
 
 pub mod args;
+mod conns;
 pub mod error;
 pub mod http;
 pub mod params;
