@@ -848,3 +848,142 @@ async fn trakt_failures_are_clear_errors_and_the_server_keeps_serving() {
     let log = s.close().await;
     assert_no_secrets(&stack, &log);
 }
+
+#[tokio::test]
+async fn another_account_is_synced_in_both_modes_and_an_unknown_one_refused() {
+    let stack = stack(Scale::DEMO, 79).await;
+    let s = signed_in_session(&stack, &[]).await;
+    let other = stack
+        .data
+        .accounts
+        .iter()
+        .map(|a| a.id)
+        .find(|id| *id != OWNER_ACCOUNT && stack.data.history.iter().any(|p| p.account_id == *id))
+        .expect("another account with plays");
+    let plays: Vec<_> = stack
+        .data
+        .history
+        .iter()
+        .filter(|p| p.account_id == other)
+        .collect();
+    let items: std::collections::HashSet<usize> = plays.iter().map(|p| p.item).collect();
+    assert!(plays.len() > items.len(), "the sample replays some items");
+    for (mode, expected) in [("plays", plays.len()), ("items", items.len())] {
+        let out = s
+            .ok(
+                "trakt_sync_to_trakt",
+                json!({"dryRun": true, "mode": mode, "accountId": other}),
+            )
+            .await;
+        assert_eq!(out["plexPlays"], json!(expected), "{mode}: {out}");
+    }
+    let owner_items = s
+        .ok(
+            "trakt_sync_to_trakt",
+            json!({"dryRun": true, "mode": "items"}),
+        )
+        .await;
+    assert_ne!(owner_items["plexPlays"], json!(items.len()));
+    let err = s
+        .err(
+            "trakt_sync_to_trakt",
+            json!({"dryRun": true, "mode": "items", "accountId": 999}),
+        )
+        .await;
+    assert!(err.contains("accountId") && err.contains("999"), "{err}");
+    assert!(
+        stack.trakt.state.history_posts().is_empty(),
+        "nothing sent for an unknown account"
+    );
+    s.close().await;
+}
+
+#[tokio::test]
+async fn a_cancelled_sync_stops_at_a_batch_boundary_and_resumes_without_duplicates() {
+    use rmcp::{
+        ServiceExt,
+        model::{ClientRequest, Request, RequestParamsMeta},
+        service::PeerRequestOptions,
+    };
+    let stack = stack(MEDIUM, 80).await;
+    let token = signed_in(&stack);
+    let dir = temp_dir("trakt-cancel");
+    let env = [
+        ("TRAKT_ACCESS_TOKEN", token.as_str()),
+        ("TRAKT_WRITE_INTERVAL_MS", "250"),
+    ];
+    let mut cmd = command(&stack, &dir, &env);
+    cmd.arg("serve").stderr(Stdio::null());
+    let recorder = ProgressRecorder::default();
+    let client = recorder
+        .clone()
+        .serve(rmcp::transport::TokioChildProcess::new(cmd).unwrap())
+        .await
+        .unwrap();
+    let Value::Object(args) = json!({"batchSize": 50}) else {
+        unreachable!()
+    };
+    let mut params =
+        rmcp::model::CallToolRequestParams::new("trakt_sync_to_trakt").with_arguments(args);
+    params.set_progress_token(rmcp::model::ProgressToken(
+        rmcp::model::NumberOrString::Number(8),
+    ));
+    let handle = client
+        .send_cancellable_request(
+            ClientRequest::CallToolRequest(Request::new(params)),
+            PeerRequestOptions::no_options(),
+        )
+        .await
+        .unwrap();
+    wait_for("two batches", || {
+        stack.trakt.state.history_posts().len() >= 2
+    })
+    .await;
+    handle.cancel(Some("stop".into())).await.unwrap();
+    // A batch under way may still land; then nothing more.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let landed = stack.trakt.state.history_posts().len();
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(
+        stack.trakt.state.history_posts().len(),
+        landed,
+        "no batch after the cancel"
+    );
+    let Value::Object(none) = json!({}) else {
+        unreachable!()
+    };
+    let status = client
+        .call_tool(
+            rmcp::model::CallToolRequestParams::new("trakt_get_sync_status").with_arguments(none),
+        )
+        .await
+        .unwrap()
+        .structured_content
+        .unwrap();
+    assert_eq!(status["syncInProgress"], json!(false), "{status}");
+    assert_eq!(status["lastSync"]["cancelled"], json!(true), "{status}");
+    let _ = client.cancel().await;
+
+    // The rest goes on the next run, and no play twice.
+    let out = command(
+        &stack,
+        &dir,
+        &[
+            ("TRAKT_ACCESS_TOKEN", token.as_str()),
+            ("TRAKT_WRITE_INTERVAL_MS", "0"),
+        ],
+    )
+    .args(["call", "trakt_sync_to_trakt", "batchSize=50"])
+    .output()
+    .await
+    .expect("run");
+    let result: Value = serde_json::from_slice(&out.stdout).expect("JSON result");
+    assert!(result["toSend"].as_u64().unwrap() > 0, "{result}");
+    assert_eq!(result["failed"], json!(0), "{result}");
+    assert_unique("a play posted", &posted_plays(&stack, true));
+    assert_unique(
+        "a play in the Trakt history",
+        &stack.trakt.state.history_keys(),
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -93,6 +93,12 @@ impl From<services::Error> for ToolError {
             }
             services::Error::NotFound(m) => ToolError::NotFound(m),
             services::Error::NoLibrary(key) => ToolError::NotFound(no_library(&key)),
+            services::Error::NoAccount(id) => ToolError::invalid(
+                "accountId",
+                format!(
+                    "no Plex account has id {id}; get_user_stats lists the accounts with their ids"
+                ),
+            ),
             services::Error::Invalid { name, reason } => {
                 ToolError::InvalidArgument { name, reason }
             }

@@ -33,6 +33,8 @@ pub enum Error {
     NotFound(String),
     /// No Plex library has this key.
     NoLibrary(String),
+    /// No Plex account has this id.
+    NoAccount(u32),
     /// A value the caller gave cannot be used.
     Invalid {
         name: &'static str,
@@ -49,6 +51,7 @@ impl fmt::Display for Error {
             Error::Trakt(e) => e.fmt(f),
             Error::Invalid { name, reason } => write!(f, "Invalid `{name}`: {reason}"),
             Error::NoLibrary(key) => write!(f, "No Plex library has key {key}."),
+            Error::NoAccount(id) => write!(f, "No Plex account has id {id}."),
             Error::Store(m) | Error::Io(m) | Error::NotFound(m) | Error::Busy(m) => f.write_str(m),
         }
     }

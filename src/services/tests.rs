@@ -109,6 +109,7 @@ async fn the_sync_service_runs_without_a_server_and_resumes_from_its_ledger() {
     let c = clients(&stack, &dir);
     let job = SyncJob::default();
     let opts = |dry_run| SyncOptions {
+        cancel: Default::default(),
         dry_run,
         batch_size: 1000,
         mode: SyncMode::Plays,

@@ -59,6 +59,8 @@ pub struct LastSync {
     pub added: u64,
     pub already_on_trakt: usize,
     pub failed: usize,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub cancelled: bool,
 }
 
 impl SyncJob {
@@ -104,6 +106,7 @@ impl SyncJob {
             added: out.added.movies + out.added.episodes,
             already_on_trakt: out.already_on_trakt,
             failed: out.failed,
+            cancelled: out.cancelled,
         });
     }
 }
@@ -157,6 +160,8 @@ pub enum SyncMode {
 }
 
 pub struct SyncOptions {
+    /// Cancelled to stop at the next batch boundary (the ledger stays consistent).
+    pub cancel: tokio_util::sync::CancellationToken,
     pub dry_run: bool,
     pub batch_size: usize,
     pub mode: SyncMode,
@@ -190,6 +195,9 @@ pub struct SyncToOutput {
     pub errors: Vec<String>,
     /// `POST /sync/history` requests made.
     pub batches: usize,
+    /// The caller cancelled: sending stopped at a batch boundary; run again to send the rest.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub cancelled: bool,
     pub duration_ms: u64,
 }
 
@@ -233,6 +241,15 @@ pub async fn to_trakt(
     let started = Instant::now();
     let sync_id = format!("sync_{}", chrono::Utc::now().timestamp_millis());
     let _running = job.begin(&sync_id)?;
+    // An account Plex does not know would silently send nothing.
+    let accounts = plex.accounts().await?;
+    if !accounts
+        .accounts
+        .iter()
+        .any(|a| a.id == i64::from(opts.account))
+    {
+        return Err(Error::NoAccount(opts.account));
+    }
     let mut report = |p: Progress| {
         job.progress(&p);
         if p.message.is_some() {
@@ -247,16 +264,21 @@ pub async fn to_trakt(
     ));
     let side = PlexSide::read(plex).await?;
 
-    // The plays to consider, oldest first so an interrupted sync has sent a prefix.
-    let mut plays = match opts.mode {
-        SyncMode::Items => side
+    // The plays to consider, oldest first so an interrupted sync has sent a prefix. Plex keeps
+    // view state for the owner only; another account's watched items come from its plays.
+    let mut plays = match (opts.mode, opts.account) {
+        (SyncMode::Items, OWNER_ACCOUNT) => side
             .watched
             .iter()
             .map(|(k, _, at)| (k.clone(), *at))
             .collect(),
-        SyncMode::Plays => {
+        (mode, account) => {
             report(Progress::quiet("reading Plex history", 0, 0));
-            plex_plays(plex, &side, opts.account).await?
+            let plays = plex_plays(plex, &side, account).await?;
+            match mode {
+                SyncMode::Plays => plays,
+                SyncMode::Items => last_views(plays),
+            }
         }
     };
     plays.sort_by_key(|(_, at)| *at);
@@ -286,6 +308,7 @@ pub async fn to_trakt(
         failed: 0,
         errors: Vec::new(),
         batches: 0,
+        cancelled: false,
         duration_ms: 0,
     };
     if !opts.dry_run {
@@ -303,7 +326,7 @@ pub async fn to_trakt(
             store,
             &side,
             &planned.outgoing,
-            opts.batch_size,
+            &opts,
             &mut out,
             &mut report,
         )
@@ -313,6 +336,19 @@ pub async fn to_trakt(
     out.duration_ms = started.elapsed().as_millis() as u64;
     job.finish(&out);
     Ok(out)
+}
+
+/// Plex numbers the server owner's account 1.
+pub const OWNER_ACCOUNT: u32 = 1;
+
+/// One (ratingKey, time) per item: its last view.
+fn last_views(plays: Vec<(String, i64)>) -> Vec<(String, i64)> {
+    let mut last: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+    for (key, at) in plays {
+        let e = last.entry(key).or_insert(at);
+        *e = (*e).max(at);
+    }
+    last.into_iter().collect()
 }
 
 /// The account's plays of items still in a library, as (ratingKey, time).

@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::{
-    Progress, SyncToOutput,
+    Progress, SyncOptions, SyncToOutput,
     index::{PlexSide, Target},
     plan::Outgoing,
 };
@@ -20,22 +20,32 @@ use crate::{
     },
 };
 
-/// Sends `outgoing` in batches of `batch_size`, recording each in the ledger and the counts in
-/// `out`. A failed batch stops the run: the rest waits for the next run, which resumes from the
+/// Sends `outgoing` in batches of `opts.batch_size`, recording each in the ledger and the counts
+/// in `out`; stops between batches when `opts.cancel` is cancelled. A failed batch stops the run: the rest waits for the next run, which resumes from the
 /// ledger.
 pub(super) async fn send(
     trakt: &TraktClient,
     store: &Store,
     side: &PlexSide,
     outgoing: &[Outgoing],
-    batch_size: usize,
+    opts: &SyncOptions,
     out: &mut SyncToOutput,
     progress: &mut impl FnMut(Progress),
 ) -> Result<(), Error> {
     let total = outgoing.len();
-    let batches = outgoing.chunks(batch_size).count();
+    let batches = outgoing.chunks(opts.batch_size).count();
     let mut done = 0;
-    for (n, batch) in outgoing.chunks(batch_size).enumerate() {
+    for (n, batch) in outgoing.chunks(opts.batch_size).enumerate() {
+        // Between batches nothing is pending: stopping here leaves the ledger exact.
+        if opts.cancel.is_cancelled() {
+            out.cancelled = true;
+            tracing::info!(
+                sent = done,
+                left = total - done,
+                "sync cancelled by the caller"
+            );
+            break;
+        }
         progress(Progress::quiet("sending to Trakt", done, total));
         store
             .mark(batch.iter().map(|o| o.key.as_str()), LedgerState::Pending)

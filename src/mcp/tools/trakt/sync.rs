@@ -20,8 +20,8 @@ use crate::{
         Error,
         scrobbler::ScrobblerStatus,
         sync::{
-            self, FromTraktOptions, LastSync, Progress, SyncFromOutput, SyncMode, SyncOptions,
-            SyncToOutput,
+            self, FromTraktOptions, LastSync, OWNER_ACCOUNT, Progress, SyncFromOutput, SyncMode,
+            SyncOptions, SyncToOutput,
         },
     },
     time::iso,
@@ -29,8 +29,6 @@ use crate::{
 
 const DEFAULT_BATCH: usize = 500;
 const DEFAULT_PREVIEW: usize = 100;
-/// Plex numbers the server owner's account 1.
-const OWNER_ACCOUNT: u32 = 1;
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -115,6 +113,7 @@ sign-in. Writes to Trakt; one sync at a time.",
     ) -> Result<Json<SyncToOutput>, ToolError> {
         let trakt = self.signed_in_trakt().await?;
         let opts = SyncOptions {
+            cancel: context.ct.clone(),
             dry_run: args.dry_run.unwrap_or(false),
             batch_size: args.batch_size.value_or(DEFAULT_BATCH),
             mode: args.mode.unwrap_or_default(),
