@@ -19,6 +19,7 @@ mod config;
 pub mod fake;
 mod mcp;
 mod plex;
+mod redact;
 mod services;
 mod store;
 mod time;

@@ -315,3 +315,29 @@ async fn an_unanswered_prompt_falls_back_to_the_preview_in_bounded_time() {
     );
     let _ = client.cancel().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_credential_echoed_by_a_backend_is_redacted_from_results_and_logs() {
+    let stack = stack(Scale::DEMO, 97).await;
+    let sonarr_key = stack.sonarr.api_key.clone();
+    // A Plex that puts its token, and the Sonarr key, into a title.
+    let echoed = format!("Heat {} / {}", common::TEST_TOKEN, sonarr_key);
+    let key = {
+        let mut live = stack.live.write().unwrap();
+        let movie = live.items.iter_mut().find(|i| i.kind == "movie").unwrap();
+        movie.title = echoed.clone();
+        movie.rating_key.clone()
+    };
+    let s = connect(&stack, &[]).await;
+    let details = s.ok("get_media_details", json!({"ratingKey": key})).await;
+    let title = details["details"]["title"].as_str().unwrap();
+    assert_eq!(title, "Heat [redacted] / [redacted]");
+    let found = s.call("search_media", json!({"query": "Heat"})).await;
+    let shown = format!("{}{:?}", text(&found), found.structured_content);
+    assert!(shown.contains("[redacted]"), "{shown}");
+    let log = s.close().await;
+    for secret in [common::TEST_TOKEN, sonarr_key.as_str()] {
+        assert!(!shown.contains(secret), "result: {shown}");
+        assert!(!log.contains(secret), "log leaked {secret}");
+    }
+}

@@ -19,6 +19,7 @@ use crate::{
     fake::{FakeStack, Scale},
     mcp::server::Context,
     plex::client::PlexClient,
+    redact::Redactor,
     store::Store,
     trakt::client::TraktClient,
 };
@@ -93,7 +94,11 @@ pub async fn run(cli: Cli) -> ExitCode {
     // Serving logs what it does; one-shot commands stay quiet unless something goes wrong.
     let serving = matches!(cli.command, None | Some(Command::Serve(_)));
     let default_filter = if serving { "info,rmcp=warn" } else { "error" };
-    init_logging(config.log_filter.as_deref().unwrap_or(default_filter));
+    let redactor = Redactor::default();
+    init_logging(
+        config.log_filter.as_deref().unwrap_or(default_filter),
+        redactor.clone(),
+    );
     // The demo stack must outlive every request, so it lives here.
     let mut demo_stack = None;
     if cli.demo {
@@ -204,6 +209,22 @@ pub async fn run(cli: Cli) -> ExitCode {
     let Some(plex) = plex else {
         return usage_error(TOKEN_HELP);
     };
+    // Every credential the configuration holds; results and logs never show them. (The Trakt
+    // client id is public by design: the sign-in URL carries it.)
+    for secret in [
+        &config.plex_token,
+        &config.sonarr.api_key,
+        &config.radarr.api_key,
+        &config.trakt.client_secret,
+        &config.trakt.access_token,
+        &config.trakt.refresh_token,
+        &config.auth_token,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        redactor.add(secret.expose());
+    }
     let ctx = Arc::new(Context {
         config,
         plex,
@@ -213,6 +234,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         store,
         jobs: Default::default(),
         in_flight: Default::default(),
+        redactor,
     });
     let code = match cli
         .command
@@ -235,12 +257,12 @@ fn usage_error(message: &str) -> ExitCode {
 }
 
 /// Logs go to stderr: in stdio mode stdout carries only the MCP stream.
-fn init_logging(filter: &str) {
+fn init_logging(filter: &str, redactor: Redactor) {
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(redactor)
         .with_ansi(false)
         .try_init();
 }

@@ -15,8 +15,8 @@ use rmcp::{
 
 use super::params::ARGUMENT_ERROR_PREFIX;
 use crate::{
-    arr::client::ArrClient, config::Config, plex::client::PlexClient, services::jobs::Jobs,
-    store::Store, trakt::client::TraktClient,
+    arr::client::ArrClient, config::Config, plex::client::PlexClient, redact::Redactor,
+    services::jobs::Jobs, store::Store, trakt::client::TraktClient,
 };
 
 /// What every tool call can reach: configuration and backend clients.
@@ -33,6 +33,8 @@ pub struct Context {
     pub jobs: Jobs,
     /// Tool calls under way, so a shutdown can let them finish.
     pub in_flight: InFlight,
+    /// The secrets no result may show.
+    pub redactor: Redactor,
 }
 
 /// Counts the tool calls under way.
@@ -122,6 +124,28 @@ impl PlexMcp {
     }
 }
 
+impl PlexMcp {
+    /// Hides every configured secret, and the current Trakt sign-in, wherever a backend put it.
+    async fn redact(&self, result: &mut CallToolResult) {
+        let redactor = &self.ctx.redactor;
+        if let Some(trakt) = &self.ctx.trakt {
+            for secret in trakt.session_secrets().await {
+                redactor.add(secret.expose());
+            }
+        }
+        for block in &mut result.content {
+            if let Some(text) = block.as_text()
+                && let std::borrow::Cow::Owned(clean) = redactor.redact(&text.text)
+            {
+                *block = ContentBlock::text(clean);
+            }
+        }
+        if let Some(structured) = &mut result.structured_content {
+            redactor.redact_json(structured);
+        }
+    }
+}
+
 /// rmcp words argument errors for programmers; say which tool and what to fix instead.
 fn reword_argument_error(tool: &str, result: &mut CallToolResult) {
     for block in &mut result.content {
@@ -163,6 +187,9 @@ impl ServerHandler for PlexMcp {
             && r.is_error == Some(true)
         {
             reword_argument_error(&name, r);
+        }
+        if let Ok(CallToolResponse::Complete(r)) = &mut result {
+            self.redact(r).await;
         }
         let elapsed_ms = started.elapsed().as_millis() as u64;
         match &result {

@@ -352,6 +352,16 @@ impl TraktClient {
         Ok((user, expires_at))
     }
 
+    /// The tokens of the current sign-in, so callers can keep them out of what they print.
+    pub async fn session_secrets(&self) -> Vec<Secret> {
+        match self.session.lock().await.as_ref() {
+            Some(s) => std::iter::once(s.tokens.access.clone())
+                .chain(s.tokens.refresh.clone())
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+
     /// The current sign-in: where it came from, whose it is (if known) and when it expires.
     pub async fn sign_in(&self) -> Option<(TokenSource, Option<String>, i64)> {
         self.session
