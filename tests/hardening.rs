@@ -341,3 +341,58 @@ async fn a_credential_echoed_by_a_backend_is_redacted_from_results_and_logs() {
         assert!(!log.contains(secret), "log leaked {secret}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stdio_answers_lines_that_are_not_messages() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let stack = stack(Scale::DEMO, 98).await;
+    let dir = temp_dir("stdio-bad");
+    let mut cmd = command(&stack, &dir, &[]);
+    cmd.arg("serve")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true);
+    let mut child = cmd.spawn().expect("spawn");
+    let mut stdin = child.stdin.take().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut ask = async |line: Vec<u8>| -> serde_json::Value {
+        stdin.write_all(&line).await.unwrap();
+        stdin.write_all(b"\n").await.unwrap();
+        let answer = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
+            .await
+            .expect("an answer, not silence")
+            .unwrap()
+            .unwrap();
+        serde_json::from_str(&answer).unwrap()
+    };
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {},
+        "clientInfo": {"name": "t", "version": "1"}}});
+    assert!(ask(init.to_string().into_bytes()).await["result"].is_object());
+    let cases: [(Vec<u8>, i64, serde_json::Value); 4] = [
+        (b"not json".to_vec(), -32700, json!(null)),
+        (b"[1, 2]".to_vec(), -32600, json!(null)),
+        (vec![b'x'; 17 * 1024 * 1024], -32600, json!(null)),
+        (
+            json!({"jsonrpc": "2.0", "id": 5, "method": "tools/call",
+                   "params": {"name": "get_libraries", "arguments": ["x"]}})
+            .to_string()
+            .into_bytes(),
+            -32602,
+            json!(5),
+        ),
+    ];
+    for (line, code, id) in cases {
+        let answer = ask(line).await;
+        assert_eq!(answer["error"]["code"], json!(code), "{answer}");
+        assert_eq!(answer["id"], id, "{answer}");
+    }
+    // The session goes on.
+    let list = ask(json!({"jsonrpc": "2.0", "id": 6, "method": "tools/list"})
+        .to_string()
+        .into_bytes())
+    .await;
+    assert_eq!(list["id"], json!(6));
+    assert!(!list["result"]["tools"].as_array().unwrap().is_empty());
+}

@@ -11,6 +11,7 @@ use crate::{
     mcp::{
         http::{self, HttpOptions},
         server::{Context, PlexMcp},
+        stdio,
     },
 };
 
@@ -89,10 +90,8 @@ async fn serve_stdio(ctx: Arc<Context>) -> ExitCode {
         "plex-mcp {} serving MCP on stdio",
         env!("CARGO_PKG_VERSION")
     );
-    let service = match PlexMcp::new(ctx.clone())
-        .serve(rmcp::transport::stdio())
-        .await
-    {
+    let transport = stdio::transport(tokio::io::stdin(), tokio::io::stdout());
+    let service = match PlexMcp::new(ctx.clone()).serve(transport).await {
         Ok(s) => s,
         Err(e) => {
             eprintln!("plex-mcp: MCP start-up failed: {e}");

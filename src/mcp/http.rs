@@ -22,6 +22,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{
     conns,
+    jsonrpc::{Refusal, check_message},
     server::{Context, PlexMcp},
 };
 use crate::config::Secret;
@@ -159,72 +160,24 @@ async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        // A refused request with an id is answered like any JSON-RPC error; one that cannot be
+        // read at all is a bad HTTP request.
+        let status = if self.has_id() {
+            StatusCode::OK
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        (status, axum::Json(self.to_json())).into_response()
+    }
+}
+
 fn is_json(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.to_ascii_lowercase().starts_with("application/json"))
-}
-
-/// The parts of a JSON-RPC message the guard decides on.
-struct Peeked {
-    method: Option<String>,
-}
-
-/// Why a body is not a usable JSON-RPC message, answered as JSON-RPC says: -32700 for one that
-/// is not JSON, -32600 for JSON that is not a request, notification or response, -32602 for a
-/// tool call whose `arguments` is not an object.
-enum Refusal {
-    Parse(String),
-    Invalid(&'static str),
-    /// Bad `arguments` in the request with this id.
-    Arguments(serde_json::Value),
-}
-
-impl IntoResponse for Refusal {
-    fn into_response(self) -> Response {
-        match self {
-            Refusal::Parse(e) => json_error(
-                StatusCode::BAD_REQUEST,
-                -32700,
-                &format!("Parse error: the body is not JSON ({e})"),
-            ),
-            Refusal::Invalid(why) => json_error(
-                StatusCode::BAD_REQUEST,
-                -32600,
-                &format!("Invalid Request: {why}"),
-            ),
-            Refusal::Arguments(id) => axum::Json(json!({"jsonrpc": "2.0", "id": id, "error": {
-                "code": -32602,
-                "message": "Invalid params: `arguments` must be an object of the tool's parameters",
-            }}))
-            .into_response(),
-        }
-    }
-}
-
-fn check_message(bytes: &[u8]) -> Result<Peeked, Refusal> {
-    let value: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| Refusal::Parse(e.to_string()))?;
-    let Some(obj) = value.as_object() else {
-        return Err(Refusal::Invalid("expected one JSON-RPC message object"));
-    };
-    if obj.get("jsonrpc").and_then(|v| v.as_str()) != Some("2.0") {
-        return Err(Refusal::Invalid("\"jsonrpc\" must be \"2.0\""));
-    }
-    let method = match obj.get("method") {
-        None if obj.contains_key("result") || obj.contains_key("error") => None,
-        Some(serde_json::Value::String(m)) => Some(m.clone()),
-        _ => return Err(Refusal::Invalid("\"method\" must be a string")),
-    };
-    if method.as_deref() == Some("tools/call")
-        && let Some(args) = obj.get("params").and_then(|p| p.get("arguments"))
-        && !(args.is_object() || args.is_null())
-    {
-        let id = obj.get("id").cloned().unwrap_or(serde_json::Value::Null);
-        return Err(Refusal::Arguments(id));
-    }
-    Ok(Peeked { method })
 }
 
 fn bearer_matches(headers: &HeaderMap, token: &Secret) -> bool {

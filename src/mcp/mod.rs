@@ -4,6 +4,8 @@ pub mod args;
 mod conns;
 pub mod error;
 pub mod http;
+mod jsonrpc;
 pub mod params;
 pub mod server;
+pub mod stdio;
 pub mod tools;
