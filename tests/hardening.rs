@@ -102,6 +102,38 @@ async fn no_credential_follows_a_redirect_to_another_origin() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn plex_tv_sign_in_follows_no_redirect_elsewhere() {
+    let stack = stack(Scale::DEMO, 90).await;
+    let (elsewhere, seen) = recorder(json!({})).await;
+    let redirecting = redirector(StatusCode::TEMPORARY_REDIRECT, elsewhere.clone()).await;
+    let dir = temp_dir("login-redirect");
+    let out = command(
+        &stack,
+        &dir,
+        &[
+            ("PLEX_URL", ""),
+            ("PLEX_TOKEN", ""),
+            ("PLEX_TV_URL", redirecting.as_str()),
+        ],
+    )
+    .arg("login")
+    .output()
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("redirected") && stderr.contains("PLEX_TV_URL"),
+        "{stderr}"
+    );
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "{:?}",
+        seen.lock().unwrap()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_redirect_within_the_same_origin_is_followed() {
     let stack = stack(Scale::DEMO, 92).await;
     let seen: Seen = Arc::default();
