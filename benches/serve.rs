@@ -7,6 +7,10 @@
 //!    concurrently), the number of Plex requests, the server's peak RSS (a fresh server per tool)
 //!    and the size of the result.
 //!
+//! 3. streamable HTTP: the round trip of a keep-alive `tools/call` from a client that writes the
+//!    request head and body as two segments (as many HTTP/1.1 clients do), where Nagle's
+//!    algorithm and a delayed ACK can add ~40 ms per call.
+//!
 //! Run with `cargo bench --bench serve`. Plain harness: it prints a table, it asserts nothing.
 
 use std::{
@@ -95,6 +99,8 @@ async fn main() {
         rss[rss.len() / 2],
         rss[rss.len() - 1]
     );
+
+    keep_alive_round_trip(&demo).await;
 
     // 2. The whole 20,000-movie library.
     let generated = Instant::now();
@@ -212,5 +218,86 @@ async fn measure(stack: &FakeStack, http: &reqwest::Client, tool: &str, args: Va
         requests: requests.len(),
         peak_rss_kib,
         result_bytes,
+    }
+}
+
+/// Median and 90th percentile of 200 keep-alive `tools/call` round trips over HTTP.
+async fn keep_alive_round_trip(stack: &FakeStack) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = std::env::temp_dir().join(format!("plex-mcp-bench-http-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut cmd = tokio::process::Command::new(BIN);
+    cmd.env_clear()
+        .current_dir(&dir)
+        .env("HOME", &dir)
+        .env("PLEX_MCP_LOG", "warn")
+        .args(["serve", "--transport", "http", "--port", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true);
+    for (k, v) in stack.env() {
+        cmd.env(k, v);
+    }
+    let _server = cmd.spawn().expect("spawn plex-mcp");
+    let mut stream = loop {
+        match tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
+            Ok(s) => break s,
+            Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    };
+    let body = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+        "name": "get_libraries", "arguments": {}, "_meta": {
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientInfo": {"name": "bench", "version": "1"},
+            "io.modelcontextprotocol/clientCapabilities": {}}}})
+    .to_string();
+    let head = format!(
+        "POST /mcp HTTP/1.1\r\nhost: 127.0.0.1:{port}\r\ncontent-type: application/json\r\n\
+         accept: application/json, text/event-stream\r\nmcp-protocol-version: 2026-07-28\r\n\
+         mcp-method: tools/call\r\nmcp-name: get_libraries\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    );
+    let mut times = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    for _ in 0..200 {
+        let started = Instant::now();
+        stream.write_all(head.as_bytes()).await.unwrap();
+        stream.write_all(body.as_bytes()).await.unwrap();
+        let mut got = Vec::new();
+        while !answer_complete(&got) {
+            let n = stream.read(&mut buf).await.unwrap();
+            assert!(n > 0, "connection closed");
+            got.extend_from_slice(&buf[..n]);
+        }
+        times.push(started.elapsed());
+    }
+    times.sort();
+    println!("\nHTTP keep-alive tools/call, head and body written apart (200 calls)");
+    println!(
+        "  median {}  p90 {}  min {}",
+        ms(times[times.len() / 2]),
+        ms(times[times.len() * 9 / 10]),
+        ms(times[0])
+    );
+}
+
+/// Whether `got` holds a whole HTTP/1.1 response: by `content-length`, else up to the last chunk.
+fn answer_complete(got: &[u8]) -> bool {
+    let Some(end) = got.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return false;
+    };
+    let head = String::from_utf8_lossy(&got[..end]).to_ascii_lowercase();
+    match head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse::<usize>().ok())
+    {
+        Some(len) => got.len() >= end + 4 + len,
+        None => got.ends_with(b"0\r\n\r\n"),
     }
 }
