@@ -105,6 +105,9 @@ pub struct Config {
     pub log_filter: Option<String>,
     /// How long a confirmation prompt waits for an answer (`PLEX_MCP_CONFIRM_TIMEOUT`, seconds).
     pub confirm_timeout: Duration,
+    /// `PLEX_MCP_TOOLSETS`: the tool families to list, comma-separated; unset lists every family
+    /// whose service is configured.
+    pub toolsets: Option<String>,
 }
 
 impl Config {
@@ -235,6 +238,7 @@ impl Config {
             max_connections,
             log_filter: non_empty("PLEX_MCP_LOG"),
             confirm_timeout,
+            toolsets: non_empty("PLEX_MCP_TOOLSETS"),
         })
     }
 

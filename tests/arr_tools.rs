@@ -234,7 +234,19 @@ async fn radarr_tools_and_status() {
 #[tokio::test]
 async fn missing_keys_answer_a_setup_message() {
     let stack = stack(Scale::DEMO, 64).await;
-    let s = connect(&stack, &[("SONARR_API_KEY", ""), ("RADARR_API_KEY", "")]).await;
+    // Named toolsets are listed even unconfigured (by default they are hidden: tests/toolsets.rs).
+    let s = connect(
+        &stack,
+        &[
+            ("SONARR_API_KEY", ""),
+            ("RADARR_API_KEY", ""),
+            (
+                "PLEX_MCP_TOOLSETS",
+                "browse,analytics,playlists,metadata,watchlist,sonarr,radarr,trakt",
+            ),
+        ],
+    )
+    .await;
     assert_eq!(s.tools().await.len(), TOOLS.len(), "the tools still list");
     let msg = s.err("sonarr_get_series", json!({})).await;
     assert!(

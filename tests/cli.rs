@@ -36,7 +36,9 @@ fn stderr(o: &Output) -> String {
 fn demo_tools_lists_every_tool_on_one_line() {
     let out = run(&["--demo", "tools"], &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let lines: Vec<String> = stdout(&out).lines().map(str::to_string).collect();
+    let listed = stdout(&out);
+    let (tools, _toolsets) = listed.split_once("\n\n").expect("tools, then toolsets");
+    let lines: Vec<String> = tools.lines().map(str::to_string).collect();
     assert_eq!(lines.len(), 46, "one line per tool: {lines:?}");
     assert!(lines.iter().any(|l| l.starts_with("search_media ")));
     assert!(
@@ -164,13 +166,16 @@ fn readme_lists_exactly_the_tools_the_code_has() {
         "README's tool list is out of date: regenerate it with \
          `PLEX_ENABLE_MUTATIVE_OPS=true plex-mcp --demo tools`"
     );
+    // The tools, then a blank line and the toolsets.
+    let (tools, toolsets) = listed.split_once("\n\n").expect("tools, then toolsets");
     assert_eq!(
-        listed.lines().count(),
+        tools.lines().count(),
         58,
         "46 tools plus the 12 write tools"
     );
+    assert_eq!(toolsets.lines().filter(|l| l.contains(" on ")).count(), 8);
     // Every tool name the README mentions elsewhere exists.
-    let names: Vec<&str> = listed
+    let names: Vec<&str> = tools
         .lines()
         .filter_map(|l| l.split_whitespace().next())
         .collect();

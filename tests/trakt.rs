@@ -533,8 +533,16 @@ async fn search_sends_the_limit_and_needs_no_sign_in() {
     assert!(err.contains("limit"), "{err}");
     s.close().await;
 
-    // Without the app's credentials every Trakt tool is still listed and says what to set.
-    let s = connect(&stack, &[("TRAKT_CLIENT_ID", "")]).await;
+    // Without the app's credentials, with the toolset named, every Trakt tool is listed and
+    // says what to set.
+    let s = connect(
+        &stack,
+        &[
+            ("TRAKT_CLIENT_ID", ""),
+            ("PLEX_MCP_TOOLSETS", "browse,trakt"),
+        ],
+    )
+    .await;
     assert_eq!(
         s.tools()
             .await

@@ -25,7 +25,7 @@ pub struct CallArgs {
 
 pub async fn run(ctx: Arc<Context>, args: CallArgs) -> ExitCode {
     let server = PlexMcp::new(ctx);
-    if let Some(message) = server.disabled_write_tool(&args.tool) {
+    if let Some(message) = server.unlisted_tool(&args.tool) {
         eprintln!("{message}");
         return ExitCode::FAILURE;
     }

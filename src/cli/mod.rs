@@ -18,6 +18,7 @@ use crate::{
     config::{Config, Secret},
     fake::{FakeStack, Scale},
     mcp::server::Context,
+    mcp::toolsets::Toolsets,
     plex::client::PlexClient,
     redact::Redactor,
     store::Store,
@@ -50,6 +51,11 @@ pub struct Cli {
     /// Never offer the Plex write tools, whatever PLEX_ENABLE_MUTATIVE_OPS says.
     #[arg(long, global = true)]
     pub read_only: bool,
+
+    /// Tool families to list, comma-separated: browse, analytics, playlists, metadata, watchlist,
+    /// sonarr, radarr, trakt [default: PLEX_MCP_TOOLSETS, else every configured family].
+    #[arg(long, global = true, value_name = "FAMILIES")]
+    pub toolsets: Option<String>,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -90,6 +96,9 @@ pub async fn run(cli: Cli) -> ExitCode {
     };
     if cli.read_only {
         config.mutative_ops = false;
+    }
+    if let Some(families) = &cli.toolsets {
+        config.toolsets = Some(families.clone());
     }
     // Serving logs what it does; one-shot commands stay quiet unless something goes wrong.
     let serving = matches!(cli.command, None | Some(Command::Serve(_)));
@@ -209,6 +218,10 @@ pub async fn run(cli: Cli) -> ExitCode {
     let Some(plex) = plex else {
         return usage_error(TOKEN_HELP);
     };
+    let toolsets = match Toolsets::new(&config) {
+        Ok(t) => t,
+        Err(e) => return usage_error(&e),
+    };
     // Every credential the configuration holds; results and logs never show them. (The Trakt
     // client id is public by design: the sign-in URL carries it.)
     for secret in [
@@ -235,6 +248,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         jobs: Default::default(),
         in_flight: Default::default(),
         redactor,
+        toolsets,
     });
     let code = match cli
         .command

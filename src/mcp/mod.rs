@@ -9,3 +9,4 @@ pub mod params;
 pub mod server;
 pub mod stdio;
 pub mod tools;
+pub mod toolsets;

@@ -15,8 +15,8 @@ use rmcp::{
 
 use super::params::ARGUMENT_ERROR_PREFIX;
 use crate::{
-    arr::client::ArrClient, config::Config, plex::client::PlexClient, redact::Redactor,
-    services::jobs::Jobs, store::Store, trakt::client::TraktClient,
+    arr::client::ArrClient, config::Config, mcp::toolsets::Toolsets, plex::client::PlexClient,
+    redact::Redactor, services::jobs::Jobs, store::Store, trakt::client::TraktClient,
 };
 
 /// What every tool call can reach: configuration and backend clients.
@@ -35,6 +35,8 @@ pub struct Context {
     pub in_flight: InFlight,
     /// The secrets no result may show.
     pub redactor: Redactor,
+    /// The tool families listed.
+    pub toolsets: Toolsets,
 }
 
 /// Counts the tool calls under way.
@@ -84,7 +86,20 @@ List tools page through Plex completely and take limit/offset.";
 
 impl PlexMcp {
     pub fn new(ctx: Arc<Context>) -> Self {
-        let mut tool_router = Self::library_tools()
+        let mut tool_router = Self::all_tools();
+        // Write tools are not even listed unless enabled (the reference listed them and only
+        // refused the calls); other tools only when their family is on.
+        for tool in Self::all_tools().list_all() {
+            let write = Self::is_write(&tool.name);
+            if !ctx.toolsets.lists(&tool.name) || (write && !ctx.config.mutative_ops) {
+                tool_router.remove_route(&tool.name);
+            }
+        }
+        Self { ctx, tool_router }
+    }
+
+    fn all_tools() -> ToolRouter<Self> {
+        Self::library_tools()
             + Self::search_tools()
             + Self::history_tools()
             + Self::playlist_tools()
@@ -97,25 +112,27 @@ impl PlexMcp {
             + Self::trakt_auth_tools()
             + Self::trakt_info_tools()
             + Self::trakt_sync_tools()
-            + Self::trakt_scrobble_tools();
-        // Write tools are not even listed unless enabled (the reference listed them and only
-        // refused the calls).
-        if ctx.config.mutative_ops {
-            tool_router += Self::write_tools() + Self::metadata_tools();
-        }
-        Self { ctx, tool_router }
+            + Self::trakt_scrobble_tools()
+            + Self::write_tools()
+            + Self::metadata_tools()
     }
 
-    /// For a write tool that is switched off: how to switch it on.
-    pub fn disabled_write_tool(&self, name: &str) -> Option<String> {
-        let is_write =
-            Self::write_tools().has_route(name) || Self::metadata_tools().has_route(name);
-        (!self.tool_router.has_route(name) && is_write).then(|| {
-            format!(
-                "{name} is a Plex write tool and writes are disabled. Set PLEX_ENABLE_MUTATIVE_OPS=true \
-                 (and do not pass --read-only) to enable the Plex write tools."
-            )
-        })
+    fn is_write(name: &str) -> bool {
+        Self::write_tools().has_route(name) || Self::metadata_tools().has_route(name)
+    }
+
+    /// For a tool of ours that is not listed: what to set to get it.
+    pub fn unlisted_tool(&self, name: &str) -> Option<String> {
+        if self.tool_router.has_route(name) || !Self::all_tools().has_route(name) {
+            return None;
+        }
+        if !self.ctx.toolsets.lists(name) {
+            return Some(self.ctx.toolsets.why_off(name, &self.ctx.config));
+        }
+        Some(format!(
+            "{name} is a Plex write tool and writes are disabled. Set PLEX_ENABLE_MUTATIVE_OPS=true \
+             (and do not pass --read-only) to enable the Plex write tools."
+        ))
     }
 
     /// Every tool this server offers, for `plex-mcp tools` and the tests.
@@ -173,8 +190,8 @@ impl ServerHandler for PlexMcp {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let name = request.name.clone();
-        if let Some(message) = self.disabled_write_tool(&name) {
-            tracing::warn!(tool = %name, "write tool called while writes are disabled");
+        if let Some(message) = self.unlisted_tool(&name) {
+            tracing::warn!(tool = %name, "a tool that is not listed was called");
             return Ok(CallToolResult::error(vec![ContentBlock::text(message)]).into());
         }
         let _in_flight = self.ctx.in_flight.enter();
