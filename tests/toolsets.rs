@@ -103,3 +103,27 @@ async fn read_only_wins_over_toolsets() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("\"music\""));
 }
+
+#[tokio::test]
+async fn instructions_are_short_dated_and_say_what_is_on() {
+    let stack = stack(Scale::DEMO, 104).await;
+    let mut env = PLEX_ONLY.to_vec();
+    env.push(("PLEX_MCP_TOOLSETS", "browse,analytics"));
+    let s = connect(&stack, &env).await;
+    let info = s.client.peer_info().expect("server info");
+    let text = info.instructions.clone().expect("instructions");
+    assert!(text.len() <= 600, "{} characters: {text}", text.len());
+    let today = chrono::Local::now().format("%Y-%m-%d").to_string();
+    assert!(text.contains(&today), "{text}");
+    assert!(text.contains("Toolsets on: browse, analytics."), "{text}");
+    assert!(text.contains("PLEX_ENABLE_MUTATIVE_OPS=true"), "{text}");
+    assert!(text.contains("get_libraries"), "{text}");
+    // No tool schema carries the dialect line.
+    for tool in s.tools().await {
+        assert!(!tool.input_schema.contains_key("$schema"), "{}", tool.name);
+        if let Some(out) = &tool.output_schema {
+            assert!(!out.contains_key("$schema"), "{}", tool.name);
+        }
+    }
+    s.close().await;
+}

@@ -15,8 +15,14 @@ use rmcp::{
 
 use super::params::ARGUMENT_ERROR_PREFIX;
 use crate::{
-    arr::client::ArrClient, config::Config, mcp::toolsets::Toolsets, plex::client::PlexClient,
-    redact::Redactor, services::jobs::Jobs, store::Store, trakt::client::TraktClient,
+    arr::client::ArrClient,
+    config::Config,
+    mcp::toolsets::{Family, Toolsets},
+    plex::client::PlexClient,
+    redact::Redactor,
+    services::jobs::Jobs,
+    store::Store,
+    trakt::client::TraktClient,
 };
 
 /// What every tool call can reach: configuration and backend clients.
@@ -78,11 +84,30 @@ pub struct PlexMcp {
     tool_router: ToolRouter<Self>,
 }
 
-const INSTRUCTIONS: &str = "Tools for a home media stack: a Plex Media Server (libraries, search, \
-history, playlists, sessions, analytics), the Plex account watchlist, Sonarr/Radarr (sonarr_*, \
-radarr_*, arr_get_status) and Trakt.tv (trakt_*: sign-in, two-way history sync, scrobbling). Start with get_libraries to learn the \
-library keys; ids (ratingKey, libraryKey, playlistId) are numeric strings taken from earlier results. \
-List tools page through Plex completely and take limit/offset.";
+/// The server instructions: today's date and offset, where ids come from, what is on. Kept under
+/// 600 characters; a test holds it there.
+fn instructions(ctx: &Context) -> String {
+    let now = chrono::Local::now();
+    let on: Vec<&str> = Family::ALL
+        .into_iter()
+        .filter(|f| ctx.toolsets.is_on(*f))
+        .map(Family::name)
+        .collect();
+    let writes = if ctx.config.mutative_ops {
+        "Write tools are on."
+    } else {
+        "Write tools (edits, playlists, watched state, watchlist) are off: they need \
+         PLEX_ENABLE_MUTATIVE_OPS=true."
+    };
+    format!(
+        "plex-mcp: a Plex media server and its companions. Today is {} ({}). Toolsets on: {}. \
+         Ids are numeric strings from earlier results: libraryKey from get_libraries, ratingKey \
+         from search_media or any list, playlistId from get_playlists. {writes}",
+        now.format("%Y-%m-%d %A"),
+        now.format("UTC%:z"),
+        on.join(", "),
+    )
+}
 
 impl PlexMcp {
     pub fn new(ctx: Arc<Context>) -> Self {
@@ -95,7 +120,10 @@ impl PlexMcp {
                 tool_router.remove_route(&tool.name);
             }
         }
-        Self { ctx, tool_router }
+        Self {
+            ctx,
+            tool_router: without_schema_dialect(tool_router),
+        }
     }
 
     fn all_tools() -> ToolRouter<Self> {
@@ -163,6 +191,25 @@ impl PlexMcp {
     }
 }
 
+/// Drops `$schema` from every input and output schema: 2020-12 is MCP's default dialect, and
+/// the line would be paid for once per tool in every conversation.
+fn without_schema_dialect(router: ToolRouter<PlexMcp>) -> ToolRouter<PlexMcp> {
+    let strip = |schema: &mut Arc<rmcp::model::JsonObject>| {
+        if schema.contains_key("$schema") {
+            Arc::make_mut(schema).remove("$schema");
+        }
+    };
+    let mut lean = ToolRouter::new();
+    for mut route in router {
+        strip(&mut route.attr.input_schema);
+        if let Some(output) = &mut route.attr.output_schema {
+            strip(output);
+        }
+        lean.add_route(route);
+    }
+    lean
+}
+
 /// rmcp words argument errors for programmers; say which tool and what to fix instead.
 fn reword_argument_error(tool: &str, result: &mut CallToolResult) {
     for block in &mut result.content {
@@ -181,7 +228,7 @@ impl ServerHandler for PlexMcp {
     fn get_info(&self) -> ServerConfig {
         ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
             .with_server_info(Implementation::new("plex-mcp", env!("CARGO_PKG_VERSION")))
-            .with_instructions(INSTRUCTIONS)
+            .with_instructions(instructions(&self.ctx))
     }
 
     async fn call_tool(
