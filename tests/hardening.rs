@@ -195,16 +195,21 @@ async fn a_stalled_backend_is_a_clear_error_in_time() {
     s.close().await;
 }
 
-async fn initialized_stdio(stack: &plex_mcp::fake::FakeStack) -> tokio::process::Child {
-    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-    let dir = temp_dir("signal");
+/// `plex-mcp serve` on stdio with both pipes ours.
+fn spawn_stdio(stack: &plex_mcp::fake::FakeStack, label: &str) -> tokio::process::Child {
+    let dir = temp_dir(label);
     let mut cmd = command(stack, &dir, &[]);
     cmd.arg("serve")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .kill_on_drop(true);
-    let mut child = cmd.spawn().expect("spawn");
+    cmd.spawn().expect("spawn")
+}
+
+async fn initialized_stdio(stack: &plex_mcp::fake::FakeStack) -> tokio::process::Child {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let mut child = spawn_stdio(stack, "signal");
     let mut stdin = child.stdin.take().unwrap();
     let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
         "protocolVersion": "2025-06-18", "capabilities": {},
@@ -378,14 +383,7 @@ async fn a_credential_echoed_by_a_backend_is_redacted_from_results_and_logs() {
 async fn stdio_answers_lines_that_are_not_messages() {
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
     let stack = stack(Scale::DEMO, 98).await;
-    let dir = temp_dir("stdio-bad");
-    let mut cmd = command(&stack, &dir, &[]);
-    cmd.arg("serve")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true);
-    let mut child = cmd.spawn().expect("spawn");
+    let mut child = spawn_stdio(&stack, "stdio-bad");
     let mut stdin = child.stdin.take().unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut ask = async |line: Vec<u8>| -> serde_json::Value {

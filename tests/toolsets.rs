@@ -14,16 +14,19 @@ const PLEX_ONLY: [(&str, &str); 4] = [
     ("TRAKT_CLIENT_SECRET", ""),
 ];
 
+async fn names(s: &common::Session) -> Vec<String> {
+    s.tools()
+        .await
+        .into_iter()
+        .map(|t| t.name.to_string())
+        .collect()
+}
+
 #[tokio::test]
 async fn unconfigured_families_are_hidden_and_say_what_to_set() {
     let stack = stack(Scale::DEMO, 101).await;
     let s = connect(&stack, &PLEX_ONLY).await;
-    let names: Vec<String> = s
-        .tools()
-        .await
-        .into_iter()
-        .map(|t| t.name.to_string())
-        .collect();
+    let names = names(&s).await;
     assert!(names.contains(&"get_libraries".to_string()));
     assert!(names.contains(&"get_watch_stats".to_string()));
     for prefix in ["sonarr_", "radarr_", "trakt_", "arr_"] {
@@ -50,12 +53,7 @@ async fn named_toolsets_are_listed_even_unconfigured_and_others_are_off() {
     let mut env = PLEX_ONLY.to_vec();
     env.push(("PLEX_MCP_TOOLSETS", "browse,sonarr"));
     let s = connect(&stack, &env).await;
-    let names: Vec<String> = s
-        .tools()
-        .await
-        .into_iter()
-        .map(|t| t.name.to_string())
-        .collect();
+    let names = names(&s).await;
     assert!(
         names.contains(&"sonarr_get_series".to_string()),
         "{names:?}"

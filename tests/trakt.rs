@@ -718,18 +718,26 @@ impl rmcp::ClientHandler for ProgressRecorder {
     }
 }
 
-#[tokio::test]
-async fn a_sync_reports_mcp_progress() {
+/// A server signed in to the fake Trakt, with a client that records progress notifications,
+/// and `trakt_sync_to_trakt` parameters asking for them.
+async fn progress_session(
+    stack: &FakeStack,
+    dir: &std::path::Path,
+    write_interval_ms: &str,
+    batch_size: u32,
+) -> (
+    rmcp::service::RunningService<rmcp::RoleClient, ProgressRecorder>,
+    ProgressRecorder,
+    rmcp::model::CallToolRequestParams,
+) {
     use rmcp::{ServiceExt, model::RequestParamsMeta};
-    let stack = stack(Scale::DEMO, 75).await;
-    let token = signed_in(&stack);
-    let dir = temp_dir("trakt-progress");
+    let token = signed_in(stack);
     let mut cmd = command(
-        &stack,
-        &dir,
+        stack,
+        dir,
         &[
             ("TRAKT_ACCESS_TOKEN", &token),
-            ("TRAKT_WRITE_INTERVAL_MS", "0"),
+            ("TRAKT_WRITE_INTERVAL_MS", write_interval_ms),
         ],
     );
     cmd.arg("serve").stderr(Stdio::null());
@@ -739,7 +747,7 @@ async fn a_sync_reports_mcp_progress() {
         .serve(rmcp::transport::TokioChildProcess::new(cmd).unwrap())
         .await
         .unwrap();
-    let Value::Object(args) = json!({"batchSize": 40}) else {
+    let Value::Object(args) = json!({ "batchSize": batch_size }) else {
         unreachable!()
     };
     let mut params =
@@ -747,6 +755,14 @@ async fn a_sync_reports_mcp_progress() {
     params.set_progress_token(rmcp::model::ProgressToken(
         rmcp::model::NumberOrString::Number(7),
     ));
+    (client, recorder, params)
+}
+
+#[tokio::test]
+async fn a_sync_reports_mcp_progress() {
+    let stack = stack(Scale::DEMO, 75).await;
+    let dir = temp_dir("trakt-progress");
+    let (client, recorder, params) = progress_session(&stack, &dir, "0", 40).await;
     let result = client.call_tool(params).await.unwrap();
     let out = result.structured_content.unwrap();
     let batches = out["batches"].as_u64().unwrap() as usize;
@@ -909,33 +925,13 @@ async fn another_account_is_synced_in_both_modes_and_an_unknown_one_refused() {
 #[tokio::test]
 async fn a_cancelled_sync_stops_at_a_batch_boundary_and_resumes_without_duplicates() {
     use rmcp::{
-        ServiceExt,
-        model::{ClientRequest, Request, RequestParamsMeta},
+        model::{ClientRequest, Request},
         service::PeerRequestOptions,
     };
     let stack = stack(MEDIUM, 80).await;
     let token = signed_in(&stack);
     let dir = temp_dir("trakt-cancel");
-    let env = [
-        ("TRAKT_ACCESS_TOKEN", token.as_str()),
-        ("TRAKT_WRITE_INTERVAL_MS", "250"),
-    ];
-    let mut cmd = command(&stack, &dir, &env);
-    cmd.arg("serve").stderr(Stdio::null());
-    let recorder = ProgressRecorder::default();
-    let client = recorder
-        .clone()
-        .serve(rmcp::transport::TokioChildProcess::new(cmd).unwrap())
-        .await
-        .unwrap();
-    let Value::Object(args) = json!({"batchSize": 50}) else {
-        unreachable!()
-    };
-    let mut params =
-        rmcp::model::CallToolRequestParams::new("trakt_sync_to_trakt").with_arguments(args);
-    params.set_progress_token(rmcp::model::ProgressToken(
-        rmcp::model::NumberOrString::Number(8),
-    ));
+    let (client, _recorder, params) = progress_session(&stack, &dir, "250", 50).await;
     let handle = client
         .send_cancellable_request(
             ClientRequest::CallToolRequest(Request::new(params)),
