@@ -475,3 +475,72 @@ async fn recommendations_rank_unwatched_movies_for_the_viewer() {
     assert!(msg.contains("libraryKey"), "{msg}");
     s.close().await;
 }
+
+#[tokio::test]
+async fn since_and_until_select_plays_either_side_of_each_boundary() {
+    let stack = stack(Scale::DEMO, 58).await;
+    let s = connect(&stack, &[]).await;
+    let mut times: Vec<i64> = plays(&stack).iter().map(|p| p.viewed_at).collect();
+    times.sort();
+    // Boundaries on play times, so plays sit exactly on both.
+    let (since, until) = (times[times.len() / 4], times[times.len() * 3 / 4]);
+    assert!(since < until);
+    let inside = times.iter().filter(|t| **t >= since && **t < until).count();
+    assert!(times.contains(&since) && times.contains(&until));
+    let iso = |t: i64| {
+        chrono::DateTime::from_timestamp(t, 0)
+            .unwrap()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    };
+    stack.control.clear_requests();
+    let history = s
+        .ok(
+            "get_watch_history",
+            json!({"since": iso(since), "until": iso(until), "limit": 10000}),
+        )
+        .await;
+    assert_eq!(history["watchHistory"].as_array().unwrap().len(), inside);
+    let sent = stack.control.requests();
+    assert!(
+        sent.iter()
+            .any(|r| r.contains("/status/sessions/history/all")
+                && r.contains(&format!("viewedAt%3E={since}"))
+                && r.contains(&format!("viewedAt%3C={}", until - 1))),
+        "Plex filters the window: {sent:?}"
+    );
+    let stats = s
+        .ok(
+            "get_watch_stats",
+            json!({"since": iso(since), "until": iso(until)}),
+        )
+        .await;
+    assert_eq!(stats["totalPlays"], json!(inside), "{stats}");
+    let users = s
+        .ok(
+            "get_user_stats",
+            json!({"since": iso(since), "until": iso(until)}),
+        )
+        .await;
+    let counted: u64 = users["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["plays"].as_u64().unwrap())
+        .sum();
+    assert_eq!(counted as usize, inside, "{users}");
+    let err = s
+        .err(
+            "get_watch_stats",
+            json!({"timeRange": 7, "since": iso(since)}),
+        )
+        .await;
+    assert!(err.contains("timeRange"), "{err}");
+    let err = s
+        .err(
+            "get_popular_content",
+            json!({"since": iso(until), "until": iso(since)}),
+        )
+        .await;
+    assert!(err.contains("until"), "{err}");
+    s.close().await;
+}

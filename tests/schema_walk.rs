@@ -50,6 +50,7 @@ fn valid(schema: &Value, defs: &Value) -> Value {
         Some("string") => match schema.get("pattern").and_then(Value::as_str) {
             Some(r"^\d{1,20}$") => json!("1"),
             Some(r"^\d{4}-\d{2}-\d{2}$") => json!("2026-01-01"),
+            Some(p) if p.starts_with(r"^\d{4}-\d{2}-\d{2}(T") => json!("2026-01-01"),
             Some(p) if p.starts_with("^[A-Za-z]+") => json!("titleSort"),
             Some(p) => panic!("no sample for pattern {p}"),
             None => json!(

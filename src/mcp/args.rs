@@ -254,6 +254,70 @@ impl JsonSchema for Day {
     }
 }
 
+/// A point in time: a date, `YYYY-MM-DD`, meaning its midnight in this machine's time zone, or
+/// an RFC 3339 date-time with its offset (`2026-01-31T20:00:00+01:00`, `…Z`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct When(i64);
+
+impl When {
+    /// Unix seconds.
+    pub fn unix(self) -> i64 {
+        self.0
+    }
+
+    fn parse(s: &str) -> Option<i64> {
+        if s.len() == 10 {
+            let day = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?;
+            let midnight = day.and_hms_opt(0, 0, 0)?;
+            return Some(
+                midnight
+                    .and_local_timezone(chrono::Local)
+                    .earliest()?
+                    .timestamp(),
+            );
+        }
+        chrono::DateTime::parse_from_rfc3339(s)
+            .ok()
+            .map(|t| t.timestamp())
+    }
+}
+
+impl<'de> Deserialize<'de> for When {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        When::parse(&s)
+            .filter(|_| s.len() <= When::MAX)
+            .map(When)
+            .ok_or_else(|| {
+                D::Error::custom(format!(
+                    "must be a date (\"2026-01-31\") or a date-time with offset \
+                 (\"2026-01-31T20:00:00+01:00\") (got {:?})",
+                    clip(&s)
+                ))
+            })
+    }
+}
+
+impl When {
+    const MAX: usize = 35;
+}
+
+impl JsonSchema for When {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> Cow<'static, str> {
+        "When".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "string",
+            "maxLength": When::MAX,
+            "pattern": "^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2}))?$"
+        })
+    }
+}
+
 /// A Plex sort: `field` or `field:asc|desc`, comma-separated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sort(String);
@@ -396,6 +460,29 @@ mod tests {
             "20260101",
         ] {
             assert!(parse::<Day>(json!(bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn whens_are_dates_or_date_times_with_offsets() {
+        let t = parse::<When>(json!("2026-01-31T20:00:00+01:00")).unwrap();
+        assert_eq!(t.unix(), 1_769_886_000);
+        assert_eq!(parse::<When>(json!("2026-01-31T19:00:00Z")).unwrap(), t);
+        let day = parse::<When>(json!("2026-01-31")).unwrap().unix();
+        let local = chrono::DateTime::from_timestamp(day, 0)
+            .unwrap()
+            .with_timezone(&chrono::Local);
+        assert_eq!(
+            local.format("%Y-%m-%d %H:%M").to_string(),
+            "2026-01-31 00:00"
+        );
+        for bad in [
+            "2026-02-30",
+            "2026-01-31T20:00:00",
+            "yesterday",
+            " 2026-01-31",
+        ] {
+            assert!(parse::<When>(json!(bad)).is_err(), "{bad}");
         }
     }
 

@@ -23,8 +23,10 @@ const WATCHLIST: &str = "/library/sections/watchlist/all";
 pub struct HistoryFilter {
     pub account: Option<String>,
     pub section: Option<String>,
-    /// Only plays after this time (unix seconds).
+    /// Only plays at or after this time (unix seconds).
     pub since: Option<i64>,
+    /// Only plays before this time (unix seconds).
+    pub until: Option<i64>,
     pub oldest_first: bool,
 }
 
@@ -32,7 +34,9 @@ impl HistoryFilter {
     fn query(&self) -> Vec<(&'static str, String)> {
         let order = if self.oldest_first { "asc" } else { "desc" };
         let mut q = vec![("sort", format!("viewedAt:{order}"))];
+        // On the wire `viewedAt>=t` and `viewedAt<=t` (key `viewedAt>`, value t) include t.
         q.extend(self.since.map(|t| ("viewedAt>", t.to_string())));
+        q.extend(self.until.map(|t| ("viewedAt<", (t - 1).to_string())));
         q.extend(self.account.clone().map(|a| ("accountID", a)));
         q.extend(self.section.clone().map(|s| ("librarySectionID", s)));
         q

@@ -45,8 +45,8 @@ pub struct PlayLog {
 impl PlayLog {
     /// Folds a page of history rows in; rows before `from` are dropped (the filter is Plex's,
     /// this guards a server that ignores it).
-    fn add(&mut self, rows: Vec<HistoryRow>, from: i64) {
-        for r in rows.into_iter().filter(|r| r.viewed_at >= from) {
+    fn add(&mut self, rows: Vec<HistoryRow>, range: std::ops::Range<i64>) {
+        for r in rows.into_iter().filter(|r| range.contains(&r.viewed_at)) {
             let item = match self.index.get(&r.rating_key) {
                 Some(&i) => i,
                 None => {
@@ -123,19 +123,23 @@ pub async fn names(plex: &PlexClient) -> Names {
     names
 }
 
-/// Every play since `from` (unix seconds), optionally of one account, read page by page.
+/// Every play from `from` (inclusive) to `until` (exclusive; unix seconds), optionally of one
+/// account, read page by page.
 pub async fn play_log(
     plex: &PlexClient,
     from: i64,
+    until: Option<i64>,
     account: Option<&str>,
 ) -> Result<PlayLog, Error> {
     let filter = HistoryFilter {
         since: Some(from),
+        until,
         account: account.map(str::to_string),
         ..Default::default()
     };
     let mut log = PlayLog::default();
-    plex.history_fold(&filter, |rows| log.add(rows, from))
+    let end = until.unwrap_or(i64::MAX);
+    plex.history_fold(&filter, |rows| log.add(rows, from..end))
         .await?;
     Ok(log)
 }
@@ -212,13 +216,13 @@ mod tests {
                 {"ratingKey": "8", "title": "Film", "type": "movie", "viewedAt": 400, "accountID": 1},
                 {"ratingKey": "9", "title": "Old", "type": "movie", "viewedAt": 50},
             ])),
-            100,
+            100..i64::MAX,
         );
         log.add(
             rows(serde_json::json!([
                 {"ratingKey": "7", "title": "Pilot", "type": "episode", "viewedAt": 300, "accountID": 5},
             ])),
-            100,
+            100..i64::MAX,
         );
         assert_eq!(log.plays.len(), 3);
         assert_eq!(log.keys(), ["7", "8"]);

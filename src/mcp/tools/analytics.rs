@@ -13,8 +13,8 @@ use rmcp::{Json, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::ItemHeader;
-use crate::mcp::args::{Int, OrDefault, PlexId};
+use super::{ItemHeader, Window};
+use crate::mcp::args::{Int, OrDefault, PlexId, When};
 use crate::services::analytics::{self, PlayRecord};
 use crate::{
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
@@ -29,10 +29,6 @@ const TOP_ASIDE: usize = 5;
 
 fn hours(ms: i64) -> f64 {
     (ms as f64 / 3_600_000.0 * 10.0).round() / 10.0
-}
-
-fn since(days: usize) -> i64 {
-    chrono::Utc::now().timestamp() - days as i64 * DAY
 }
 
 /// The default `timeRange`, in days.
@@ -52,8 +48,12 @@ pub enum StatType {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct WatchStatsArgs {
-    /// Days back from now to count (default 30).
+    /// Days back from now to count (default 30); or give since/until.
     pub time_range: Option<Int<1, 3650>>,
+    /// Count plays from this date or date-time on (inclusive).
+    pub since: Option<When>,
+    /// Count plays before this date or date-time (exclusive; default now).
+    pub until: Option<When>,
     /// Which breakdown to return (default plays).
     pub stat_type: Option<StatType>,
 }
@@ -121,8 +121,12 @@ pub struct WatchStatsOutput {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct UserStatsArgs {
-    /// Days back from now to count (default 30).
+    /// Days back from now to count (default 30); or give since/until.
     pub time_range: Option<Int<1, 3650>>,
+    /// Count plays from this date or date-time on (inclusive).
+    pub since: Option<When>,
+    /// Count plays before this date or date-time (exclusive; default now).
+    pub until: Option<When>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -202,8 +206,12 @@ pub enum PopularType {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PopularArgs {
-    /// Days back from now to count (default 30).
+    /// Days back from now to count (default 30); or give since/until.
     pub time_range: Option<Int<1, 3650>>,
+    /// Count plays from this date or date-time on (inclusive).
+    pub since: Option<When>,
+    /// Count plays before this date or date-time (exclusive; default now).
+    pub until: Option<When>,
     /// Rank by number of plays (default) or by hours played.
     pub metric: Option<Metric>,
     /// movie, show (episodes per show), episode, or all (movies and shows, default).
@@ -301,7 +309,7 @@ fn rank(map: Tally, keep: usize) -> Vec<Ranked> {
 #[tool_router(router = analytics_tools, vis = "pub(crate)")]
 impl PlexMcp {
     #[tool(
-        description = "Viewing statistics for the last `timeRange` days (default 30), from every play in that range \
+        description = "Viewing statistics for the last `timeRange` days (default 30) or from `since` to `until`, from every play in that range \
 across all accounts: plays per day and type, hours watched, or the top users, libraries or platforms (`statType`). \
 Users, devices and libraries are named, and hours come from the items' real lengths. For one account's plays use \
 get_watch_history; for per-account totals get_user_stats. Read-only.",
@@ -317,11 +325,11 @@ get_watch_history; for per-account totals get_user_stats. Read-only.",
         &self,
         Parameters(args): Parameters<WatchStatsArgs>,
     ) -> Result<Json<WatchStatsOutput>, ToolError> {
-        let days = args.time_range.value_or(DEFAULT_DAYS);
+        let window = Window::new(args.time_range, Some(DEFAULT_DAYS), args.since, args.until)?;
         let stat_type = args.stat_type.unwrap_or_default();
-        let from = since(days);
+        let from = window.from.unwrap_or_default();
         let (log, names) = tokio::join!(
-            analytics::play_log(&self.ctx.plex, from, None),
+            analytics::play_log(&self.ctx.plex, from, window.until, None),
             analytics::names(&self.ctx.plex)
         );
         let log = log?;
@@ -399,7 +407,7 @@ get_watch_history; for per-account totals get_user_stats. Read-only.",
         let keep = |wanted: StatType| if stat_type == wanted { TOP } else { TOP_ASIDE };
         let plays = log.plays.len();
         let out = WatchStatsOutput {
-            time_range: format!("{days} days"),
+            time_range: window.label(),
             since: from,
             stat_type,
             total_plays: plays,
@@ -410,7 +418,7 @@ get_watch_history; for per-account totals get_user_stats. Read-only.",
                     .iter()
                     .map(|(k, (n, _))| (k.to_string(), *n))
                     .collect(),
-                average_per_day: (plays as f64 / days as f64 * 100.0).round() / 100.0,
+                average_per_day: (plays as f64 / window.days() * 100.0).round() / 100.0,
             }),
             duration: (stat_type == StatType::Duration).then(|| DurationStats {
                 by_type_hours: by_type
@@ -434,7 +442,8 @@ get_watch_history; for per-account totals get_user_stats. Read-only.",
 
     #[tool(
         description = "Every account on the server with its plays, hours watched and last play in the last `timeRange` \
-days (default 30), most active first. The ids are what get_watch_history's userId takes. Read-only.",
+days (default 30) or from `since` to `until`, most active first. The ids are what get_watch_history's userId \
+takes. Read-only.",
         annotations(
             title = "Get User Stats",
             read_only_hint = true,
@@ -447,9 +456,14 @@ days (default 30), most active first. The ids are what get_watch_history's userI
         &self,
         Parameters(args): Parameters<UserStatsArgs>,
     ) -> Result<Json<UserStatsOutput>, ToolError> {
-        let days = args.time_range.value_or(DEFAULT_DAYS);
+        let window = Window::new(args.time_range, Some(DEFAULT_DAYS), args.since, args.until)?;
         let (log, names) = tokio::join!(
-            analytics::play_log(&self.ctx.plex, since(days), None),
+            analytics::play_log(
+                &self.ctx.plex,
+                window.from.unwrap_or_default(),
+                window.until,
+                None
+            ),
             analytics::names(&self.ctx.plex)
         );
         let log = log?;
@@ -475,7 +489,7 @@ days (default 30), most active first. The ids are what get_watch_history's userI
             .collect();
         users.sort_by(|a, b| b.plays.cmp(&a.plays).then_with(|| a.name.cmp(&b.name)));
         Ok(Json(UserStatsOutput {
-            time_range: format!("{days} days"),
+            time_range: window.label(),
             total_users: users.len(),
             users,
         }))
@@ -511,7 +525,7 @@ item of the libraries, paged. Read-only.",
     }
 
     #[tool(
-        description = "The most played titles of the last `timeRange` days (default 30), ranked by plays or hours \
+        description = "The most played titles of the last `timeRange` days (default 30) or from `since` to `until`, ranked by plays or hours \
 (`metric`), counting every play of every account. Shows gather their episodes' plays unless mediaType is episode. \
 Each entry has plays, hours, distinct viewers and last play. Read-only.",
         annotations(
@@ -526,11 +540,17 @@ Each entry has plays, hours, distinct viewers and last play. Read-only.",
         &self,
         Parameters(args): Parameters<PopularArgs>,
     ) -> Result<Json<PopularOutput>, ToolError> {
-        let days = args.time_range.value_or(DEFAULT_DAYS);
+        let window = Window::new(args.time_range, Some(DEFAULT_DAYS), args.since, args.until)?;
         let limit = args.limit.value_or(50);
         let metric = args.metric.unwrap_or_default();
         let media_type = args.media_type.unwrap_or_default();
-        let log = analytics::play_log(&self.ctx.plex, since(days), None).await?;
+        let log = analytics::play_log(
+            &self.ctx.plex,
+            window.from.unwrap_or_default(),
+            window.until,
+            None,
+        )
+        .await?;
         let durations = analytics::durations(&self.ctx.plex, &log.keys()).await?;
         #[derive(Default)]
         struct Agg {
@@ -616,7 +636,7 @@ Each entry has plays, hours, distinct viewers and last play. Read-only.",
         Ok(Json(PopularOutput {
             metric,
             media_type,
-            time_range: format!("{days} days"),
+            time_range: window.label(),
             popular_content,
         }))
     }

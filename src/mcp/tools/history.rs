@@ -10,9 +10,9 @@ use rmcp::{Json, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::ItemHeader;
+use super::{ItemHeader, Window};
 use super::{NoArgs, preview, progress};
-use crate::mcp::args::{Int, OrDefault, PlexId};
+use crate::mcp::args::{Int, OrDefault, PlexId, When};
 use crate::plex::api::HistoryFilter;
 use crate::services::analytics;
 use crate::{
@@ -50,6 +50,10 @@ pub struct WatchHistoryArgs {
     pub user_id: Option<PlexId>,
     /// movie, episode, show (= episodes) or all (default).
     pub media_type: Option<HistoryMediaType>,
+    /// Only plays from this date or date-time on (inclusive), e.g. "2025-01-01".
+    pub since: Option<When>,
+    /// Only plays before this date or date-time (exclusive).
+    pub until: Option<When>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -59,6 +63,10 @@ pub struct RecentlyWatchedArgs {
     pub limit: Option<Int<1, 10000>>,
     /// movie, episode, show (= episodes) or all (default).
     pub media_type: Option<HistoryMediaType>,
+    /// Only plays from this date or date-time on (inclusive), e.g. "2025-01-01".
+    pub since: Option<When>,
+    /// Only plays before this date or date-time (exclusive).
+    pub until: Option<When>,
 }
 
 /// One play.
@@ -188,7 +196,7 @@ pub struct ActiveSessionsOutput {
 impl PlexMcp {
     #[tool(
         description = "Plays recorded by the server, newest first, across all accounts or one (`userId`), optionally \
-only movies or episodes. Each play names the item (with show, season and episode), the account, the device and \
+only movies or episodes, and only from `since` to `until` (\"last month\", \"2025\" in one call). Each play names the item (with show, season and episode), the account, the device and \
 platform, the library, the year and the length. Pages through all of Plex's history; use get_recently_watched for \
 a short recent list, get_on_deck for unfinished items. Read-only.",
         annotations(
@@ -205,8 +213,9 @@ a short recent list, get_on_deck for unfinished items. Read-only.",
     ) -> Result<Json<WatchHistoryOutput>, ToolError> {
         let limit = args.limit.value_or(500);
         let user = args.user_id.map(PlexId::into_string);
+        let window = Window::new(None, None, args.since, args.until)?;
         let plays = self
-            .plays(limit, user, args.media_type.unwrap_or_default())
+            .plays(limit, user, args.media_type.unwrap_or_default(), window)
             .await?;
         Ok(Json(WatchHistoryOutput {
             total_sessions: plays.len(),
@@ -231,7 +240,12 @@ get_watch_history (item, account, device, library). Use to answer \"what has bee
     ) -> Result<Json<RecentlyWatchedOutput>, ToolError> {
         let limit = args.limit.value_or(100);
         let plays = self
-            .plays(limit, None, args.media_type.unwrap_or_default())
+            .plays(
+                limit,
+                None,
+                args.media_type.unwrap_or_default(),
+                Window::new(None, None, args.since, args.until)?,
+            )
             .await?;
         Ok(Json(RecentlyWatchedOutput {
             total_count: plays.len(),
@@ -299,16 +313,20 @@ progress, and whether Plex is transcoding (with the media's resolution and codec
 }
 
 impl PlexMcp {
-    /// The newest `limit` plays matching `media`, joined with account, device and item details.
+    /// The newest `limit` plays in `window` matching `media`, joined with account, device and
+    /// item details.
     async fn plays(
         &self,
         limit: usize,
         user: Option<String>,
         media: HistoryMediaType,
+        window: Window,
     ) -> Result<Vec<Play>, ToolError> {
         let plex = &self.ctx.plex;
         let filter = HistoryFilter {
             account: user,
+            since: window.from,
+            until: window.until,
             ..Default::default()
         };
         let rows: Vec<HistoryRow> = if media == HistoryMediaType::All {

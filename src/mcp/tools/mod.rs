@@ -18,6 +18,11 @@ mod write;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::mcp::{
+    args::{Int, When},
+    error::ToolError,
+};
+
 use crate::plex::models::Item;
 
 /// Longest summary preview in list results (the reference's `SUMMARY_PREVIEW_LENGTH`).
@@ -82,6 +87,66 @@ impl ItemHeader {
             (it.parent_index, it.index),
             it.year,
         )
+    }
+}
+
+/// The time window of a history or statistics call: `since` (inclusive) and `until` (exclusive),
+/// or `timeRange` days back from now; not both.
+#[derive(Debug, Clone, Copy)]
+pub struct Window {
+    pub from: Option<i64>,
+    pub until: Option<i64>,
+    /// Set when the window came from `timeRange` (or its default).
+    days: Option<usize>,
+}
+
+impl Window {
+    pub fn new(
+        time_range: Option<Int<1, 3650>>,
+        default_days: Option<usize>,
+        since: Option<When>,
+        until: Option<When>,
+    ) -> Result<Self, ToolError> {
+        if time_range.is_some() && (since.is_some() || until.is_some()) {
+            return Err(ToolError::invalid(
+                "timeRange",
+                "give either timeRange (days back from now) or since/until, not both",
+            ));
+        }
+        let (from, until) = (since.map(When::unix), until.map(When::unix));
+        if let (Some(f), Some(u)) = (from, until)
+            && u <= f
+        {
+            return Err(ToolError::invalid("until", "must be later than since"));
+        }
+        let days = match (from, until) {
+            (None, None) => time_range.map(|d| d.get() as usize).or(default_days),
+            _ => None,
+        };
+        let now = chrono::Utc::now().timestamp();
+        Ok(Self {
+            from: from.or(days.map(|d| now - d as i64 * 86_400)),
+            until,
+            days,
+        })
+    }
+
+    /// How the window reads in a result: "30 days", or "2025-01-01T00:00:00Z to now".
+    pub fn label(&self) -> String {
+        match (self.days, self.from) {
+            (Some(d), _) => format!("{d} days"),
+            (None, from) => format!(
+                "{} to {}",
+                from.map_or("the start".into(), crate::time::iso),
+                self.until.map_or("now".into(), crate::time::iso)
+            ),
+        }
+    }
+
+    /// The window's length in days, for per-day averages.
+    pub fn days(&self) -> f64 {
+        let end = self.until.unwrap_or_else(|| chrono::Utc::now().timestamp());
+        (end - self.from.unwrap_or(end)).max(86_400) as f64 / 86_400.0
     }
 }
 
