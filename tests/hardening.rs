@@ -400,7 +400,7 @@ async fn stdio_answers_lines_that_are_not_messages() {
         "protocolVersion": "2025-06-18", "capabilities": {},
         "clientInfo": {"name": "t", "version": "1"}}});
     assert!(ask(init.to_string().into_bytes()).await["result"].is_object());
-    let cases: [(Vec<u8>, i64, serde_json::Value); 4] = [
+    let cases: [(Vec<u8>, i64, serde_json::Value); 5] = [
         (b"not json".to_vec(), -32700, json!(null)),
         (b"[1, 2]".to_vec(), -32600, json!(null)),
         (vec![b'x'; 17 * 1024 * 1024], -32600, json!(null)),
@@ -412,6 +412,14 @@ async fn stdio_answers_lines_that_are_not_messages() {
             -32602,
             json!(5),
         ),
+        (
+            json!({"jsonrpc": "2.0", "id": 6, "method": "tools/call",
+                   "params": {"name": "get_libraries", "arguments": null}})
+            .to_string()
+            .into_bytes(),
+            -32602,
+            json!(6),
+        ),
     ];
     for (line, code, id) in cases {
         let answer = ask(line).await;
@@ -419,10 +427,10 @@ async fn stdio_answers_lines_that_are_not_messages() {
         assert_eq!(answer["id"], id, "{answer}");
     }
     // The session goes on.
-    let list = ask(json!({"jsonrpc": "2.0", "id": 6, "method": "tools/list"})
+    let list = ask(json!({"jsonrpc": "2.0", "id": 7, "method": "tools/list"})
         .to_string()
         .into_bytes())
     .await;
-    assert_eq!(list["id"], json!(6));
+    assert_eq!(list["id"], json!(7));
     assert!(!list["result"]["tools"].as_array().unwrap().is_empty());
 }

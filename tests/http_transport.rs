@@ -397,7 +397,7 @@ async fn malformed_messages_get_json_rpc_errors() {
     assert_eq!(resp.status(), 400);
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["error"]["code"], json!(-32600), "{body}");
-    for arguments in [json!(["x"]), json!("x"), json!(3)] {
+    for arguments in [json!(["x"]), json!("x"), json!(3), json!(null)] {
         let call = json!({"jsonrpc": "2.0", "id": 9, "method": "tools/call",
                           "params": {"name": "get_libraries", "arguments": arguments}});
         let body: Value = post(call.to_string()).await.unwrap().json().await.unwrap();

@@ -66,7 +66,8 @@ pub fn check_message(bytes: &[u8]) -> Result<Peeked, Refusal> {
     };
     if method.as_deref() == Some("tools/call")
         && let Some(args) = obj.get("params").and_then(|p| p.get("arguments"))
-        && !(args.is_object() || args.is_null())
+        // Absent arguments are fine; `null` is not an object (MCP: `arguments?: object`).
+        && !args.is_object()
     {
         let id = obj.get("id").cloned().unwrap_or(Value::Null);
         return Err(Refusal::Arguments(id));
