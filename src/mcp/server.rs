@@ -142,11 +142,14 @@ impl PlexMcp {
             + Self::trakt_sync_tools()
             + Self::trakt_scrobble_tools()
             + Self::write_tools()
+            + Self::playlist_write_tools()
             + Self::metadata_tools()
     }
 
     fn is_write(name: &str) -> bool {
-        Self::write_tools().has_route(name) || Self::metadata_tools().has_route(name)
+        Self::write_tools().has_route(name)
+            || Self::playlist_write_tools().has_route(name)
+            || Self::metadata_tools().has_route(name)
     }
 
     /// For a tool of ours that is not listed: what to set to get it.

@@ -6,6 +6,7 @@ mod arr;
 mod history;
 mod library;
 mod metadata;
+mod playlist_writes;
 mod playlists;
 mod radarr;
 mod recommendations;
