@@ -111,22 +111,23 @@ fn instructions(ctx: &Context) -> String {
 
 impl PlexMcp {
     pub fn new(ctx: Arc<Context>) -> Self {
-        let mut tool_router = Self::all_tools();
+        let writes = Self::write_routers();
+        let is_write: Vec<String> = writes
+            .list_all()
+            .into_iter()
+            .map(|t| t.name.into_owned())
+            .collect();
         // Write tools are not even listed unless enabled (the reference listed them and only
         // refused the calls); other tools only when their family is on.
-        for tool in Self::all_tools().list_all() {
-            let write = Self::is_write(&tool.name);
-            if !ctx.toolsets.lists(&tool.name) || (write && !ctx.config.mutative_ops) {
-                tool_router.remove_route(&tool.name);
-            }
-        }
-        Self {
-            ctx,
-            tool_router: without_schema_dialect(tool_router),
-        }
+        let listed = |name: &str| {
+            ctx.toolsets.lists(name)
+                && (ctx.config.mutative_ops || !is_write.iter().any(|w| w == name))
+        };
+        let tool_router = lean(Self::read_routers() + writes, listed);
+        Self { ctx, tool_router }
     }
 
-    fn all_tools() -> ToolRouter<Self> {
+    fn read_routers() -> ToolRouter<Self> {
         Self::library_tools()
             + Self::search_tools()
             + Self::history_tools()
@@ -141,20 +142,16 @@ impl PlexMcp {
             + Self::trakt_info_tools()
             + Self::trakt_sync_tools()
             + Self::trakt_scrobble_tools()
-            + Self::write_tools()
-            + Self::playlist_write_tools()
-            + Self::metadata_tools()
     }
 
-    fn is_write(name: &str) -> bool {
-        Self::write_tools().has_route(name)
-            || Self::playlist_write_tools().has_route(name)
-            || Self::metadata_tools().has_route(name)
+    fn write_routers() -> ToolRouter<Self> {
+        Self::write_tools() + Self::playlist_write_tools() + Self::metadata_tools()
     }
 
     /// For a tool of ours that is not listed: what to set to get it.
     pub fn unlisted_tool(&self, name: &str) -> Option<String> {
-        if self.tool_router.has_route(name) || !Self::all_tools().has_route(name) {
+        let write = Self::write_routers().has_route(name);
+        if self.tool_router.has_route(name) || !(write || Self::read_routers().has_route(name)) {
             return None;
         }
         if !self.ctx.toolsets.lists(name) {
@@ -194,16 +191,16 @@ impl PlexMcp {
     }
 }
 
-/// Drops `$schema` from every input and output schema: 2020-12 is MCP's default dialect, and
-/// the line would be paid for once per tool in every conversation.
-fn without_schema_dialect(router: ToolRouter<PlexMcp>) -> ToolRouter<PlexMcp> {
+/// The routes `keep` accepts, without `$schema` in any input or output schema: 2020-12 is MCP's
+/// default dialect, and the line would be paid for once per tool in every conversation.
+fn lean(router: ToolRouter<PlexMcp>, keep: impl Fn(&str) -> bool) -> ToolRouter<PlexMcp> {
     let strip = |schema: &mut Arc<rmcp::model::JsonObject>| {
         if schema.contains_key("$schema") {
             Arc::make_mut(schema).remove("$schema");
         }
     };
     let mut lean = ToolRouter::new();
-    for mut route in router {
+    for mut route in router.into_iter().filter(|r| keep(&r.attr.name)) {
         strip(&mut route.attr.input_schema);
         if let Some(output) = &mut route.attr.output_schema {
             strip(output);
