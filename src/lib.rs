@@ -27,6 +27,12 @@ mod trakt;
 
 pub use cli::{Cli, run};
 
+/// Locks a std mutex even after a panic elsewhere poisoned it: no lock here guards a change a
+/// panic could leave half done, and one failed task (or test thread) must not wedge the rest.
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 // Limits and helpers the tests and benches measure against.
 pub use backend::{MAX_RETRIES, http_client, install_crypto_provider};
 pub use config::DEFAULT_MAX_SESSIONS;

@@ -28,6 +28,8 @@ use axum::{
 
 pub use data::{Dataset, Scale};
 
+use crate::lock;
+
 /// Requests kept in the [`Control`] log: plenty for any test, bounded for a demo that runs for
 /// days.
 pub const REQUEST_LOG: usize = 20_000;
@@ -184,11 +186,6 @@ impl Control {
         rule.remaining -= 1;
         Some(rule.fault.clone())
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // A panicking test thread must not wedge the fake for the others.
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 async fn control_layer(State(control): State<Control>, req: Request, next: Next) -> Response {

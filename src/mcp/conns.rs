@@ -25,7 +25,7 @@ use tokio::{io::AsyncWriteExt, net::TcpListener};
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 
-use crate::trakt::lock;
+use crate::lock;
 
 /// Limits of the listener.
 #[derive(Debug, Clone, Copy)]

@@ -14,12 +14,12 @@ use tokio_util::sync::CancellationToken;
 
 use super::Error;
 use crate::{
+    lock,
     plex::client::PlexClient,
     time::iso,
     trakt::{
         api::Scrobble,
         client::TraktClient,
-        lock,
         models::{Ids, ScrobbleBody, ScrobbleEpisode, ScrobbleMedia},
     },
 };

@@ -127,7 +127,7 @@ impl Store {
     }
 
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
-        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+        crate::lock(&self.conn)
     }
 
     pub fn trakt_tokens(&self) -> Result<Option<StoredTokens>, String> {

@@ -13,12 +13,13 @@ use serde::{Serialize, de::DeserializeOwned};
 use tokio::sync::Mutex;
 
 use super::{
-    SignedOut, TraktError, lock,
+    SignedOut, TraktError,
     models::{DeviceCode, TokenResponse, User},
 };
 use crate::{
     backend::{Backend, BackendError, ErrorKind, Retry, Service},
     config::{Secret, TraktConfig},
+    lock,
     store::{Store, StoredTokens},
 };
 

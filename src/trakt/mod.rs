@@ -88,8 +88,3 @@ impl From<BackendError> for TraktError {
         TraktError::Backend(e)
     }
 }
-
-/// Locks a std mutex; a panic elsewhere while it was held must not wedge the Trakt jobs.
-pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}

@@ -19,10 +19,11 @@ pub use from_trakt::{FromTraktOptions, SyncFromOutput, from_trakt};
 use self::{history::TraktHistory, index::PlexSide};
 use super::Error;
 use crate::{
+    lock,
     plex::{api::HistoryFilter, client::PlexClient, models::HistoryRow},
     store::{LedgerState, Store},
     time::iso,
-    trakt::{client::TraktClient, lock},
+    trakt::client::TraktClient,
 };
 
 /// Titles listed per category in a result; the counts are always complete.
