@@ -22,7 +22,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{
     conns,
-    jsonrpc::{Refusal, check_message},
+    jsonrpc::{self, Refusal, check_message},
     server::{Context, PlexMcp},
 };
 use crate::config::Secret;
@@ -82,9 +82,7 @@ fn origin_allowed(origin: &str) -> bool {
 fn json_error(status: StatusCode, code: i64, message: &str) -> Response {
     (
         status,
-        axum::Json(
-            json!({"jsonrpc": "2.0", "error": {"code": code, "message": message}, "id": null}),
-        ),
+        axum::Json(jsonrpc::error(serde_json::Value::Null, code, message)),
     )
         .into_response()
 }

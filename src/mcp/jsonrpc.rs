@@ -47,8 +47,13 @@ impl Refusal {
                 "Invalid params: `arguments` must be an object of the tool's parameters".into(),
             ),
         };
-        json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}})
+        error(id, code, &message)
     }
+}
+
+/// A JSON-RPC error response.
+pub fn error(id: Value, code: i64, message: &str) -> Value {
+    json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}})
 }
 
 pub fn check_message(bytes: &[u8]) -> Result<Peeked, Refusal> {

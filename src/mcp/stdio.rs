@@ -71,17 +71,17 @@ async fn read_requests(
         };
         let checked = match line {
             Line::TooLong => Err(Refusal::TooLarge(MAX_LINE)),
-            Line::Text(ref text) if text.iter().all(u8::is_ascii_whitespace) => continue,
-            Line::Text(ref text) => check_message(text).map(|_| ()),
+            Line::Text(text) if text.iter().all(u8::is_ascii_whitespace) => continue,
+            Line::Text(text) => check_message(&text).map(|_| text),
         };
-        match (checked, line) {
-            (Ok(()), Line::Text(mut text)) => {
+        match checked {
+            Ok(mut text) => {
                 text.push(b'\n');
                 if feed.write_all(&text).await.is_err() {
                     return;
                 }
             }
-            (Err(refusal), _) => {
+            Err(refusal) => {
                 tracing::debug!("refused a stdio line: {}", refusal.to_json());
                 let mut answer = refusal.to_json().to_string().into_bytes();
                 answer.push(b'\n');
@@ -89,7 +89,6 @@ async fn read_requests(
                     return;
                 }
             }
-            (Ok(()), Line::TooLong) => unreachable!("a long line is always refused"),
         }
     }
 }

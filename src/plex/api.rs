@@ -86,10 +86,6 @@ pub enum Change {
     Remove,
 }
 
-fn section_path(key: &str) -> String {
-    format!("/library/sections/{key}/all")
-}
-
 impl PlexClient {
     // ---- server ----
 
@@ -132,7 +128,9 @@ impl PlexClient {
 
     /// How many top-level items a library holds, when Plex says.
     pub async fn section_size(&self, key: &str) -> Result<Option<usize>, BackendError> {
-        let page: Page<IgnoredAny> = self.page(self.pms(), &section_path(key), &[], 0, 0).await?;
+        let page: Page<IgnoredAny> = self
+            .page(self.pms(), &Self::section_path(key), &[], 0, 0)
+            .await?;
         Ok(page.total)
     }
 
@@ -144,7 +142,7 @@ impl PlexClient {
         offset: usize,
         limit: usize,
     ) -> Result<Collected<T>, BackendError> {
-        self.collect(self.pms(), &section_path(key), filters, offset, limit)
+        self.collect(self.pms(), &Self::section_path(key), filters, offset, limit)
             .await
     }
 
@@ -154,7 +152,7 @@ impl PlexClient {
         key: &str,
         filters: &[(&str, String)],
     ) -> Result<Vec<T>, BackendError> {
-        self.collect_all(self.pms(), &section_path(key), filters)
+        self.collect_all(self.pms(), &Self::section_path(key), filters)
             .await
     }
 
@@ -172,7 +170,7 @@ impl PlexClient {
 
     /// The path [`Self::section_walk`] reads.
     pub fn section_path(key: &str) -> String {
-        section_path(key)
+        format!("/library/sections/{key}/all")
     }
 
     /// Full-text search, in one library or across all.

@@ -52,10 +52,9 @@ struct ExportRecord {
 pub async fn library(
     plex: &PlexClient,
     root: &Path,
-    mut export: Export<'_>,
+    export: Export<'_>,
 ) -> Result<Exported, Error> {
-    let name = std::mem::take(&mut export.default_name);
-    let target = target(root, export.requested, name).await?;
+    let target = target(root, export.requested, &export.default_name).await?;
     let partial = target.with_extension("json.partial");
     match write(plex, &export, &partial).await {
         Ok((written, total)) => {
@@ -171,7 +170,7 @@ fn io_error(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
 async fn target(
     root: &Path,
     requested: Option<&str>,
-    default_name: String,
+    default_name: &str,
 ) -> Result<PathBuf, Error> {
     let relative = match requested.map(str::trim) {
         None => PathBuf::from(default_name),
@@ -269,13 +268,10 @@ mod tests {
         let root =
             std::env::temp_dir().join(format!("plex-mcp-export-test-{}", std::process::id()));
         tokio::fs::create_dir_all(&root).await.unwrap();
-        let ok = target(&root, Some("sub/a.json"), "x".into()).await.unwrap();
+        let ok = target(&root, Some("sub/a.json"), "x").await.unwrap();
         assert!(ok.starts_with(tokio::fs::canonicalize(&root).await.unwrap()));
         for bad in ["/etc/passwd", "../x.json", "sub/../../x.json", ""] {
-            let err = target(&root, Some(bad), "x".into())
-                .await
-                .unwrap_err()
-                .to_string();
+            let err = target(&root, Some(bad), "x").await.unwrap_err().to_string();
             assert!(err.contains("outputPath"), "{bad}: {err}");
         }
         #[cfg(unix)]
@@ -286,7 +282,7 @@ mod tests {
             let link = root.join("escape");
             let _ = tokio::fs::remove_file(&link).await;
             tokio::fs::symlink(&outside, &link).await.unwrap();
-            let err = target(&root, Some("escape/x.json"), "x".into())
+            let err = target(&root, Some("escape/x.json"), "x")
                 .await
                 .unwrap_err()
                 .to_string();
@@ -296,7 +292,7 @@ mod tests {
         tokio::fs::write(root.join("taken.json"), b"[]")
             .await
             .unwrap();
-        let err = target(&root, Some("taken.json"), "x".into())
+        let err = target(&root, Some("taken.json"), "x")
             .await
             .unwrap_err()
             .to_string();
