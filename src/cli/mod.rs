@@ -159,6 +159,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         store.clone(),
         http.clone(),
         config.http_timeout,
+        redactor.clone(),
     ) {
         Ok(t) => t,
         Err(e) => return usage_error(&e),

@@ -170,14 +170,9 @@ impl PlexMcp {
 }
 
 impl PlexMcp {
-    /// Hides every configured secret, and the current Trakt sign-in, wherever a backend put it.
-    async fn redact(&self, result: &mut CallToolResult) {
+    /// Hides every configured secret, and every Trakt token issued, wherever a backend put it.
+    fn redact(&self, result: &mut CallToolResult) {
         let redactor = &self.ctx.redactor;
-        if let Some(trakt) = &self.ctx.trakt {
-            for secret in trakt.session_secrets().await {
-                redactor.add(secret.expose());
-            }
-        }
         for block in &mut result.content {
             if let Some(text) = block.as_text()
                 && let std::borrow::Cow::Owned(clean) = redactor.redact(&text.text)
@@ -253,7 +248,7 @@ impl ServerHandler for PlexMcp {
             reword_argument_error(&name, r);
         }
         if let Ok(CallToolResponse::Complete(r)) = &mut result {
-            self.redact(r).await;
+            self.redact(r);
         }
         let elapsed_ms = started.elapsed().as_millis() as u64;
         match &result {

@@ -56,6 +56,7 @@ fn clients(stack: &FakeStack, dir: &std::path::Path) -> Clients {
         store.clone(),
         http.clone(),
         config.http_timeout,
+        Default::default(),
     )
     .expect("trakt client")
     .expect("trakt configured");

@@ -20,6 +20,7 @@ use crate::{
     backend::{Backend, BackendError, ErrorKind, Retry, Service},
     config::{Secret, TraktConfig},
     lock,
+    redact::Redactor,
     store::{Store, StoredTokens},
 };
 
@@ -126,6 +127,8 @@ pub struct TraktClient {
     session: Mutex<Option<Session>>,
     device: StdMutex<Option<PendingDevice>>,
     limiter: Limiter,
+    /// Learns every token as it is issued, so nothing plex-mcp prints can show one.
+    redactor: Redactor,
 }
 
 impl TraktClient {
@@ -135,6 +138,7 @@ impl TraktClient {
         store: Arc<Store>,
         http: reqwest::Client,
         timeout: Duration,
+        redactor: Redactor,
     ) -> Result<Option<Self>, String> {
         let (Some(id), Some(secret)) = (&config.client_id, &config.client_secret) else {
             return Ok(None);
@@ -161,6 +165,9 @@ impl TraktClient {
             }),
             (None, None) => None,
         };
+        if let Some(s) = &session {
+            remember(&redactor, &s.tokens);
+        }
         Ok(Some(Self {
             backend: Backend::new(Service::Trakt, config.url.clone(), http, timeout),
             api_key,
@@ -171,6 +178,7 @@ impl TraktClient {
             session: Mutex::new(session),
             device: StdMutex::new(None),
             limiter: Limiter::new(config.write_interval),
+            redactor,
         }))
     }
 
@@ -337,6 +345,7 @@ impl TraktClient {
     /// Stores a fresh sign-in and asks Trakt whose it is.
     async fn adopt(&self, answer: TokenResponse) -> Result<(User, i64), TraktError> {
         let tokens = stored(answer, None);
+        remember(&self.redactor, &tokens);
         let expires_at = tokens.expires_at;
         *self.session.lock().await = Some(Session {
             tokens,
@@ -351,16 +360,6 @@ impl TraktClient {
                 .map_err(TraktError::Store)?;
         }
         Ok((user, expires_at))
-    }
-
-    /// The tokens of the current sign-in, so callers can keep them out of what they print.
-    pub async fn session_secrets(&self) -> Vec<Secret> {
-        match self.session.lock().await.as_ref() {
-            Some(s) => std::iter::once(s.tokens.access.clone())
-                .chain(s.tokens.refresh.clone())
-                .collect(),
-            None => Vec::new(),
-        }
     }
 
     /// The current sign-in: where it came from, whose it is (if known) and when it expires.
@@ -408,6 +407,7 @@ impl TraktClient {
             && on_disk.access != s.tokens.access
             && on_disk.expires_at - chrono::Utc::now().timestamp() >= REFRESH_MARGIN
         {
+            remember(&self.redactor, &on_disk);
             s.tokens = on_disk;
             s.source = TokenSource::Stored;
             return Ok(());
@@ -429,6 +429,7 @@ impl TraktClient {
             _ => app_error(e),
         })?;
         s.tokens = stored(answer, s.tokens.username.take());
+        remember(&self.redactor, &s.tokens);
         s.source = TokenSource::Stored;
         self.store
             .save_trakt_tokens(&s.tokens)
@@ -573,6 +574,13 @@ fn app_error(e: BackendError) -> TraktError {
     match e.kind {
         ErrorKind::Unauthorized(code) => TraktError::AppRejected(code),
         _ => TraktError::Backend(e),
+    }
+}
+
+fn remember(redactor: &Redactor, tokens: &StoredTokens) {
+    redactor.add(tokens.access.expose());
+    if let Some(refresh) = &tokens.refresh {
+        redactor.add(refresh.expose());
     }
 }
 
