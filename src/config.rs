@@ -108,6 +108,8 @@ pub struct Config {
     /// `PLEX_MCP_TOOLSETS`: the tool families to list, comma-separated; unset lists every family
     /// whose service is configured.
     pub toolsets: Option<String>,
+    /// The zone result times are written in: `PLEX_MCP_TZ` (an IANA name), else the system's.
+    pub time_zone: crate::time::Zone,
 }
 
 impl Config {
@@ -239,6 +241,10 @@ impl Config {
             log_filter: non_empty("PLEX_MCP_LOG"),
             confirm_timeout,
             toolsets: non_empty("PLEX_MCP_TOOLSETS"),
+            time_zone: match non_empty("PLEX_MCP_TZ") {
+                Some(name) => crate::time::Zone::parse(&name)?,
+                None => crate::time::Zone::system(),
+            },
         })
     }
 

@@ -456,7 +456,7 @@ async fn watchlist_comes_from_discover_only() {
     assert_eq!(rows.len(), stack.data.watchlist.len());
     for (row, w) in rows.iter().zip(&stack.data.watchlist) {
         assert_eq!(row["guid"], json!(w.guid));
-        assert_eq!(row["addedAt"], json!(w.watchlisted_at));
+        assert_eq!(row["addedAt"], at(w.watchlisted_at));
     }
     let requests = stack.control.requests();
     assert!(
@@ -490,11 +490,14 @@ async fn watch_history_is_joined_with_names_devices_and_metadata() {
         let item = &data.items[play.item];
         let device = data.device(play.device_id).unwrap();
         assert_eq!(row["ratingKey"], json!(item.rating_key));
-        assert_eq!(row["viewedAt"], json!(play.viewed_at));
+        assert_eq!(row["viewedAt"], at(play.viewed_at));
         assert_eq!(row["user"], json!(accounts[&play.account_id]));
         assert_eq!(row["device"], json!(device.name));
         assert_eq!(row["platform"], json!(device.platform));
-        assert_eq!(row["duration"], json!(item.duration));
+        assert_eq!(
+            row["durationMinutes"],
+            json!(item.duration.map(|ms| (ms + 30_000) / 60_000))
+        );
         assert_eq!(row["year"], json!(item.year));
         assert_eq!(row["library"], json!(item.library_section_title));
     }

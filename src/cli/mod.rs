@@ -94,6 +94,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Ok(c) => c,
         Err(e) => return usage_error(&e),
     };
+    crate::time::set_zone(config.time_zone);
     if cli.read_only {
         config.mutative_ops = false;
     }

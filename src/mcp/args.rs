@@ -254,7 +254,7 @@ impl JsonSchema for Day {
     }
 }
 
-/// A point in time: a date, `YYYY-MM-DD`, meaning its midnight in this machine's time zone, or
+/// A point in time: a date, `YYYY-MM-DD`, meaning its midnight in the server's time zone, or
 /// an RFC 3339 date-time with its offset (`2026-01-31T20:00:00+01:00`, `…Z`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct When(i64);
@@ -268,13 +268,7 @@ impl When {
     fn parse(s: &str) -> Option<i64> {
         if s.len() == 10 {
             let day = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?;
-            let midnight = day.and_hms_opt(0, 0, 0)?;
-            return Some(
-                midnight
-                    .and_local_timezone(chrono::Local)
-                    .earliest()?
-                    .timestamp(),
-            );
+            return Some(crate::time::day_start(day));
         }
         chrono::DateTime::parse_from_rfc3339(s)
             .ok()
@@ -469,13 +463,7 @@ mod tests {
         assert_eq!(t.unix(), 1_769_886_000);
         assert_eq!(parse::<When>(json!("2026-01-31T19:00:00Z")).unwrap(), t);
         let day = parse::<When>(json!("2026-01-31")).unwrap().unix();
-        let local = chrono::DateTime::from_timestamp(day, 0)
-            .unwrap()
-            .with_timezone(&chrono::Local);
-        assert_eq!(
-            local.format("%Y-%m-%d %H:%M").to_string(),
-            "2026-01-31 00:00"
-        );
+        assert!(crate::time::iso(day).starts_with("2026-01-31T00:00:00"));
         for bad in [
             "2026-02-30",
             "2026-01-31T20:00:00",

@@ -87,7 +87,6 @@ pub struct PlexMcp {
 /// The server instructions: today's date and offset, where ids come from, what is on. Kept under
 /// 600 characters; a test holds it there.
 fn instructions(ctx: &Context) -> String {
-    let now = chrono::Local::now();
     let on: Vec<&str> = Family::ALL
         .into_iter()
         .filter(|f| ctx.toolsets.is_on(*f))
@@ -100,11 +99,10 @@ fn instructions(ctx: &Context) -> String {
          PLEX_ENABLE_MUTATIVE_OPS=true."
     };
     format!(
-        "plex-mcp: a Plex media server and its companions. Today is {} ({}). Toolsets on: {}. \
+        "plex-mcp: a Plex media server and its companions. Today is {}; times are in that zone. Toolsets on: {}. \
          Ids are numeric strings from earlier results: libraryKey from get_libraries, ratingKey \
          from search_media or any list, playlistId from get_playlists. {writes}",
-        now.format("%Y-%m-%d %A"),
-        now.format("UTC%:z"),
+        crate::time::today(),
         on.join(", "),
     )
 }

@@ -115,7 +115,7 @@ impl Store {
         let mut conn = Connection::open(&path).map_err(|e| fail("open the state file", &e))?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(|e| fail("open the state file", &e))?;
-        migrate(&mut conn).map_err(|e| fail("prepare the state file", &e))?;
+        migrate_when_free(&mut conn).map_err(|e| fail("prepare the state file", &e))?;
         Ok(Store {
             conn: Mutex::new(conn),
             path,
@@ -292,6 +292,24 @@ impl Store {
 
 fn db_error(e: rusqlite::Error) -> String {
     format!("the local state database failed: {e}")
+}
+
+/// Switching to WAL answers "busy" at once, without the busy handler, while another process is
+/// creating the same file; so a few short retries before giving up.
+fn migrate_when_free(conn: &mut Connection) -> rusqlite::Result<()> {
+    let mut tries = 0;
+    loop {
+        match migrate(conn) {
+            Err(e)
+                if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                    && tries < 100 =>
+            {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            done => return done,
+        }
+    }
 }
 
 fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {

@@ -108,6 +108,19 @@ pub fn temp_dir(label: &str) -> PathBuf {
     dir
 }
 
+/// The zone the binary under test writes times in: a quarter-hour offset, so a time computed in
+/// UTC or the machine's zone cannot pass for it.
+pub const ZONE: &str = "Asia/Kathmandu";
+
+/// Unix seconds as the binary writes them in [`ZONE`].
+pub fn at(unix: i64) -> Value {
+    let tz: chrono_tz::Tz = ZONE.parse().unwrap();
+    let t = chrono::DateTime::from_timestamp(unix, 0)
+        .unwrap()
+        .with_timezone(&tz);
+    Value::String(t.format("%Y-%m-%dT%H:%M:%S%:z").to_string())
+}
+
 /// The binary with a clean environment pointing at `stack`, run from `dir` (which also holds its
 /// data directory), so no developer `.env` or variable leaks in.
 pub fn command(stack: &FakeStack, dir: &Path, extra: &[(&str, &str)]) -> tokio::process::Command {
@@ -116,7 +129,8 @@ pub fn command(stack: &FakeStack, dir: &Path, extra: &[(&str, &str)]) -> tokio::
         .current_dir(dir)
         .env("HOME", dir)
         .env("PLEX_MCP_DATA_DIR", dir.join("data"))
-        .env("PLEX_MCP_LOG", "debug");
+        .env("PLEX_MCP_LOG", "debug")
+        .env("PLEX_MCP_TZ", ZONE);
     for (k, v) in stack.env() {
         cmd.env(k, v);
     }

@@ -16,20 +16,15 @@ use serde::{Deserialize, Serialize};
 use super::{ItemHeader, Window};
 use crate::mcp::args::{Int, OrDefault, PlexId, When};
 use crate::services::analytics::{self, PlayRecord};
+use crate::time::{Iso, hours};
 use crate::{
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
     plex::models::{ItemFacts, LibrarySection},
 };
 
-const DAY: i64 = 86_400;
-
 /// Rows in a ranking the caller asked for, and in the ones shown alongside.
 const TOP: usize = 10;
 const TOP_ASIDE: usize = 5;
-
-fn hours(ms: i64) -> f64 {
-    (ms as f64 / 3_600_000.0 * 10.0).round() / 10.0
-}
 
 /// The default `timeRange`, in days.
 const DEFAULT_DAYS: usize = 30;
@@ -96,8 +91,8 @@ pub struct DurationStats {
 pub struct WatchStatsOutput {
     /// "<N> days".
     pub time_range: String,
-    /// Start of the range, unix seconds.
-    pub since: i64,
+    /// Start of the range.
+    pub since: Iso,
     pub stat_type: StatType,
     pub total_plays: usize,
     pub total_hours: f64,
@@ -138,7 +133,7 @@ pub struct UserStat {
     pub plays: usize,
     pub hours: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_viewed_at: Option<i64>,
+    pub last_viewed_at: Option<Iso>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -173,7 +168,7 @@ pub struct LibraryStat {
     /// Running time of all playable items.
     pub total_hours: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub scanned_at: Option<i64>,
+    pub scanned_at: Option<Iso>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -229,7 +224,7 @@ pub struct PopularItem {
     pub hours: f64,
     /// Distinct accounts that played it.
     pub unique_users: usize,
-    pub last_viewed_at: i64,
+    pub last_viewed_at: Iso,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -269,7 +264,7 @@ pub struct WatchedItem {
     /// Times watched (for a show: episode views).
     pub view_count: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_viewed_at: Option<i64>,
+    pub last_viewed_at: Option<Iso>,
     /// Episodes, for shows.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub episodes: Option<u32>,
@@ -340,7 +335,7 @@ get_watch_history; for per-account totals get_user_stats. Read-only.",
         let mut users: HashMap<Option<i64>, (usize, i64)> = HashMap::new();
         let mut devices: HashMap<Option<i64>, (usize, i64)> = HashMap::new();
         let mut libraries: HashMap<Option<&str>, (usize, i64)> = HashMap::new();
-        let mut by_day: BTreeMap<i64, usize> = BTreeMap::new();
+        let mut by_day: BTreeMap<String, usize> = BTreeMap::new();
         let mut by_type: BTreeMap<&str, (usize, i64)> = BTreeMap::new();
         fn add<K: std::hash::Hash + Eq>(t: &mut HashMap<K, (usize, i64)>, key: K, ms: i64) {
             let e = t.entry(key).or_default();
@@ -353,7 +348,7 @@ get_watch_history; for per-account totals get_user_stats. Read-only.",
             add(&mut users, p.account, ms);
             add(&mut devices, p.device, ms);
             add(&mut libraries, item.section.as_deref(), ms);
-            *by_day.entry(p.viewed_at.div_euclid(DAY)).or_insert(0) += 1;
+            *by_day.entry(crate::time::date(p.viewed_at)).or_insert(0) += 1;
             let t = by_type.entry(item.kind.as_str()).or_default();
             t.0 += 1;
             t.1 += ms;
@@ -395,20 +390,11 @@ get_watch_history; for per-account totals get_user_stats. Read-only.",
                 ((name, id.map(str::to_string), None), v)
             })
             .collect();
-        let by_day: BTreeMap<String, usize> = by_day
-            .into_iter()
-            .map(|(day, n)| {
-                let date = chrono::DateTime::from_timestamp(day * DAY, 0)
-                    .map(|d| d.format("%Y-%m-%d").to_string())
-                    .unwrap_or_default();
-                (date, n)
-            })
-            .collect();
         let keep = |wanted: StatType| if stat_type == wanted { TOP } else { TOP_ASIDE };
         let plays = log.plays.len();
         let out = WatchStatsOutput {
             time_range: window.label(),
-            since: from,
+            since: Iso::unix(from),
             stat_type,
             total_plays: plays,
             total_hours: hours(total_ms),
@@ -484,7 +470,7 @@ takes. Read-only.",
                 name: account_label(&names.accounts, Some(id)).0,
                 plays,
                 hours: hours(ms),
-                last_viewed_at: (last > 0).then_some(last),
+                last_viewed_at: (last > 0).then(|| Iso::unix(last)),
             })
             .collect();
         users.sort_by(|a, b| b.plays.cmp(&a.plays).then_with(|| a.name.cmp(&b.name)));
@@ -630,7 +616,7 @@ Each entry has plays, hours, distinct viewers and last play. Read-only.",
                 plays: g.plays,
                 hours: hours(g.ms),
                 unique_users: g.users.len(),
-                last_viewed_at: g.last,
+                last_viewed_at: Iso::unix(g.last),
             })
             .collect();
         Ok(Json(PopularOutput {
@@ -698,7 +684,7 @@ counts), so it is exact. For plays over time use get_watch_history. Read-only.",
                     it.year,
                 ),
                 view_count: it.view_count.unwrap_or(0),
-                last_viewed_at: it.last_viewed_at,
+                last_viewed_at: it.last_viewed_at.map(Iso::unix),
             })
             .collect();
         Ok(Json(FullyWatchedOutput {
@@ -747,7 +733,7 @@ impl PlexMcp {
             leaf_items: leaves,
             watched_leaf_items: watched,
             total_hours: hours(ms),
-            scanned_at: section.scanned_at,
+            scanned_at: section.scanned_at.map(Iso::unix),
         })
     }
 }
@@ -755,13 +741,6 @@ impl PlexMcp {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn hours_round_to_a_tenth() {
-        assert_eq!(hours(5_400_000), 1.5);
-        assert_eq!(hours(0), 0.0);
-        assert_eq!(hours(3_600_000 * 100 + 100_000), 100.0);
-    }
 
     #[test]
     fn ranking_is_by_plays_then_name_and_capped() {

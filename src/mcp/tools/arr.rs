@@ -11,6 +11,7 @@ use crate::arr::{
     models::{Command, QueueItem},
 };
 use crate::mcp::args::{Day, Int, OrDefault, Text};
+use crate::time::{gb, span_minutes};
 use crate::{
     backend::Service,
     mcp::tools::NoArgs,
@@ -81,14 +82,14 @@ pub struct QueueRow {
     pub protocol: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub download_client: Option<String>,
-    /// Bytes.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub size: Option<f64>,
-    /// Bytes still to download.
+    pub size_gb: Option<f64>,
+    /// Still to download.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sizeleft: Option<f64>,
+    pub size_left_gb: Option<f64>,
+    /// The download client's estimate.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub timeleft: Option<String>,
+    pub time_left_minutes: Option<i64>,
 }
 
 impl From<QueueItem> for QueueRow {
@@ -101,9 +102,9 @@ impl From<QueueItem> for QueueRow {
             tracked_download_state: q.tracked_download_state,
             protocol: q.protocol,
             download_client: q.download_client,
-            size: q.size,
-            sizeleft: q.sizeleft,
-            timeleft: q.timeleft,
+            size_gb: q.size.map(gb),
+            size_left_gb: q.sizeleft.map(gb),
+            time_left_minutes: q.timeleft.as_deref().and_then(span_minutes),
         }
     }
 }

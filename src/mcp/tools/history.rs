@@ -15,6 +15,7 @@ use super::{NoArgs, preview, progress};
 use crate::mcp::args::{Int, OrDefault, PlexId, When};
 use crate::plex::api::HistoryFilter;
 use crate::services::analytics;
+use crate::time::{Iso, minutes};
 use crate::{
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
     plex::models::{HistoryRow, Item},
@@ -75,8 +76,7 @@ pub struct RecentlyWatchedArgs {
 pub struct Play {
     #[serde(flatten)]
     pub item: ItemHeader,
-    /// When it was watched, unix seconds.
-    pub viewed_at: i64,
+    pub viewed_at: Iso,
     /// Account name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
@@ -87,9 +87,8 @@ pub struct Play {
     pub device: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub platform: Option<String>,
-    /// Item length, milliseconds.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub duration: Option<i64>,
+    pub duration_minutes: Option<i64>,
     /// Library name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub library: Option<String>,
@@ -165,9 +164,10 @@ pub struct ActiveSession {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub duration: Option<i64>,
+    pub duration_minutes: Option<i64>,
+    /// Position reached.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub view_offset: Option<i64>,
+    pub view_offset_minutes: Option<i64>,
     /// Percent played.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub progress: Option<u8>,
@@ -301,8 +301,8 @@ progress, and whether Plex is transcoding (with the media's resolution and codec
                 kind: s.kind,
                 grandparent_title: s.grandparent_title,
                 parent_title: s.parent_title,
-                duration: s.duration,
-                view_offset: s.view_offset,
+                duration_minutes: s.duration.map(minutes),
+                view_offset_minutes: s.view_offset.map(minutes),
             })
             .collect();
         Ok(Json(ActiveSessionsOutput {
@@ -377,13 +377,13 @@ impl PlexMcp {
                         (r.parent_index, r.index),
                         item.and_then(|i| i.year),
                     ),
-                    duration: item.and_then(|i| i.duration),
+                    duration_minutes: item.and_then(|i| i.duration).map(minutes),
                     library: item.and_then(|i| i.library_section_title.clone()),
                     user: r.account_id.and_then(|a| names.accounts.get(&a).cloned()),
                     user_id: r.account_id.map(|a| a.to_string()),
                     device: device.map(|d| d.0.clone()),
                     platform: device.and_then(|d| d.1.clone()),
-                    viewed_at: r.viewed_at,
+                    viewed_at: Iso::unix(r.viewed_at),
                 }
             })
             .collect())

@@ -11,6 +11,7 @@ use super::{ItemType, NoArgs, preview, progress};
 use crate::mcp::args::{Int, OrDefault, PlexId, Sort, Text};
 use crate::mcp::error::no_library;
 use crate::services::{self, Error, export};
+use crate::time::{Iso, minutes};
 use crate::{
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
     plex::{
@@ -30,9 +31,8 @@ pub struct Library {
     pub kind: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub agent: Option<String>,
-    /// Unix seconds of the last scan.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub scanned_at: Option<i64>,
+    pub scanned_at: Option<Iso>,
     /// Top-level items in the library (movies, shows, artists); absent if Plex did not say.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub count: Option<usize>,
@@ -117,9 +117,8 @@ pub struct RecentlyAddedArgs {
 pub struct RecentItem {
     #[serde(flatten)]
     pub item: ItemHeader,
-    /// Unix seconds.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub added_at: Option<i64>,
+    pub added_at: Option<Iso>,
     /// First 500 characters.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
@@ -136,17 +135,16 @@ pub struct RecentlyAddedOutput {
 pub struct OnDeckItem {
     #[serde(flatten)]
     pub item: ItemHeader,
-    /// Resume position, milliseconds.
+    /// Resume position.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub view_offset: Option<i64>,
-    /// Length, milliseconds.
+    pub view_offset_minutes: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub duration: Option<i64>,
+    pub duration_minutes: Option<i64>,
     /// Percent watched.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub progress: Option<u8>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_viewed_at: Option<i64>,
+    pub last_viewed_at: Option<Iso>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -178,9 +176,8 @@ pub struct MediaDetails {
     pub user_rating: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_rating: Option<String>,
-    /// Milliseconds.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub duration: Option<i64>,
+    pub duration_minutes: Option<i64>,
     pub genres: Vec<String>,
     pub actors: Vec<String>,
     pub directors: Vec<String>,
@@ -188,14 +185,14 @@ pub struct MediaDetails {
     pub studios: Vec<String>,
     pub collections: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub added_at: Option<i64>,
+    pub added_at: Option<Iso>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<i64>,
+    pub updated_at: Option<Iso>,
     /// Times the token's owner watched it (absent: never).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub view_count: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_viewed_at: Option<i64>,
+    pub last_viewed_at: Option<Iso>,
     /// Episodes in a show or season, and how many are watched.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub leaf_count: Option<u32>,
@@ -318,7 +315,7 @@ Call this first: every other library tool takes a `libraryKey` from here. Read-o
                 title: s.title,
                 kind: s.kind,
                 agent: s.agent,
-                scanned_at: s.scanned_at,
+                scanned_at: s.scanned_at.map(Iso::unix),
                 count,
             })
             .collect();
@@ -394,7 +391,7 @@ summary preview. Use get_library_items with sort \"addedAt:desc\" for one librar
             .into_iter()
             .map(|mut it| RecentItem {
                 summary: preview(&it.summary),
-                added_at: it.added_at,
+                added_at: it.added_at.map(Iso::unix),
                 item: ItemHeader::take(&mut it),
             })
             .collect();
@@ -423,9 +420,9 @@ position and percent watched. Use to answer \"what was I watching?\"; for past p
             .map(|mut it| OnDeckItem {
                 progress: progress(it.view_offset, it.duration),
                 item: ItemHeader::take(&mut it),
-                view_offset: it.view_offset,
-                duration: it.duration,
-                last_viewed_at: it.last_viewed_at,
+                view_offset_minutes: it.view_offset.map(minutes),
+                duration_minutes: it.duration.map(minutes),
+                last_viewed_at: it.last_viewed_at.map(Iso::unix),
             })
             .collect();
         Ok(Json(OnDeckOutput { on_deck }))
@@ -460,17 +457,17 @@ search gave you the ratingKey. Read-only.",
                 rating: it.rating,
                 user_rating: it.user_rating,
                 content_rating: it.content_rating,
-                duration: it.duration,
+                duration_minutes: it.duration.map(minutes),
                 genres: tags(it.genres),
                 actors: tags(it.roles),
                 directors: tags(it.directors),
                 writers: tags(it.writers),
                 studios,
                 collections: tags(it.collections),
-                added_at: it.added_at,
-                updated_at: it.updated_at,
+                added_at: it.added_at.map(Iso::unix),
+                updated_at: it.updated_at.map(Iso::unix),
                 view_count: it.view_count,
-                last_viewed_at: it.last_viewed_at,
+                last_viewed_at: it.last_viewed_at.map(Iso::unix),
                 leaf_count: it.leaf_count,
                 viewed_leaf_count: it.viewed_leaf_count,
                 guid: it.guid,

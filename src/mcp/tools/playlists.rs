@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::ItemHeader;
 use super::{NoArgs, preview};
 use crate::mcp::args::{Int, OrDefault, PlexId};
+use crate::time::{Iso, minutes};
 use crate::{
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
     plex::models::Item,
@@ -25,15 +26,14 @@ pub struct Playlist {
     /// Number of items.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub leaf_count: Option<u32>,
-    /// Total length, milliseconds.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub duration: Option<i64>,
+    pub duration_minutes: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub added_at: Option<i64>,
+    pub added_at: Option<Iso>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<i64>,
+    pub updated_at: Option<Iso>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -61,7 +61,7 @@ pub struct PlaylistItem {
     #[serde(rename = "playlistItemID", skip_serializing_if = "Option::is_none")]
     pub playlist_item_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub duration: Option<i64>,
+    pub duration_minutes: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
 }
@@ -105,9 +105,9 @@ summary. Use the ratingKey as playlistId for get_playlist_items. Read-only.",
                 playlist_type: p.playlist_type,
                 smart: p.smart.unwrap_or(false),
                 leaf_count: p.leaf_count,
-                duration: p.duration,
-                added_at: p.added_at,
-                updated_at: p.updated_at,
+                duration_minutes: p.duration.map(minutes),
+                added_at: p.added_at.map(Iso::unix),
+                updated_at: p.updated_at.map(Iso::unix),
             })
             .collect();
         Ok(Json(PlaylistsOutput { playlists }))
@@ -144,7 +144,7 @@ totalSize tells how many there are). Each entry has its playlistItemID (for remo
             .map(|mut it| PlaylistItem {
                 summary: preview(&it.summary),
                 playlist_item_id: it.playlist_item_id.take(),
-                duration: it.duration,
+                duration_minutes: it.duration.map(minutes),
                 item: ItemHeader::take(&mut it),
             })
             .collect();

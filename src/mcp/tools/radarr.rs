@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::arr::models::{Movie, MovieAddOptions, NewMovie, Paged};
 use crate::mcp::args::{OrDefault, Text};
+use crate::time::{day, gb};
 use crate::{
     backend::Service,
     mcp::tools::{NoArgs, preview},
@@ -83,13 +84,13 @@ pub struct MovieRow {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub monitored: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub runtime: Option<i32>,
+    pub runtime_minutes: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tmdb_id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub imdb_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub size_on_disk: Option<i64>,
+    pub size_on_disk_gb: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub minimum_availability: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -110,13 +111,13 @@ impl From<Movie> for MovieRow {
             status: m.status,
             has_file: m.has_file,
             monitored: m.monitored,
-            runtime: m.runtime,
+            runtime_minutes: m.runtime,
             tmdb_id: m.tmdb_id,
             imdb_id: m.imdb_id,
-            size_on_disk: m.size_on_disk,
+            size_on_disk_gb: m.size_on_disk.map(|b| gb(b as f64)),
             minimum_availability: m.minimum_availability,
-            in_cinemas: m.in_cinemas,
-            digital_release: m.digital_release,
+            in_cinemas: m.in_cinemas.as_deref().map(day),
+            digital_release: m.digital_release.as_deref().map(day),
         }
     }
 }

@@ -9,6 +9,7 @@ use crate::arr::models::{
     Episode, LanguageProfile, NewSeries, Paged, Series, SeriesAddOptions, SystemStatus,
 };
 use crate::mcp::args::{OrDefault, Text};
+use crate::time::{Iso, gb};
 use crate::{
     backend::Service,
     mcp::tools::{NoArgs, preview},
@@ -99,7 +100,7 @@ pub struct SeriesRow {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub percent_of_episodes: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub size_on_disk: Option<i64>,
+    pub size_on_disk_gb: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tvdb_id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -123,7 +124,7 @@ impl From<Series> for SeriesRow {
             episode_file_count: stats.episode_file_count,
             episode_count: stats.episode_count,
             percent_of_episodes: stats.percent_of_episodes,
-            size_on_disk: stats.size_on_disk,
+            size_on_disk_gb: stats.size_on_disk.map(|b| gb(b as f64)),
             tvdb_id: s.tvdb_id,
             imdb_id: s.imdb_id,
         }
@@ -167,7 +168,7 @@ pub struct EpisodeRow {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub air_date: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub air_date_utc: Option<String>,
+    pub airs_at: Option<Iso>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub has_file: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -187,7 +188,7 @@ impl From<Episode> for EpisodeRow {
             episode_number: e.episode_number,
             title: e.title,
             air_date: e.air_date,
-            air_date_utc: e.air_date_utc,
+            airs_at: e.air_date_utc.as_deref().map(Iso::rfc3339),
             has_file: e.has_file,
             monitored: e.monitored,
         }

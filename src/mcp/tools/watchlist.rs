@@ -5,6 +5,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::{NoArgs, preview};
+use crate::time::Iso;
 use crate::{
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
     plex::models::Item,
@@ -25,9 +26,9 @@ pub struct WatchlistItem {
     pub year: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
-    /// When it was put on the watchlist, unix seconds.
+    /// When it was put on the watchlist.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub added_at: Option<i64>,
+    pub added_at: Option<Iso>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -64,7 +65,7 @@ PLEX_TOKEN must be an account token. Read-only.",
             .into_iter()
             .map(|it| WatchlistItem {
                 summary: preview(&it.summary),
-                added_at: it.watchlisted_at.or(it.added_at),
+                added_at: it.watchlisted_at.or(it.added_at).map(Iso::unix),
                 rating_key: it.rating_key,
                 guid: it.guid,
                 title: it.title,

@@ -22,7 +22,7 @@ use crate::{
     lock,
     plex::{api::HistoryFilter, client::PlexClient, models::HistoryRow},
     store::{LedgerState, Store},
-    time::iso,
+    time::{Iso, iso},
     trakt::client::TraktClient,
 };
 
@@ -55,7 +55,7 @@ pub struct RunningSync {
 #[serde(rename_all = "camelCase")]
 pub struct LastSync {
     pub sync_id: String,
-    pub finished_at: String,
+    pub finished_at: Iso,
     pub dry_run: bool,
     pub added: u64,
     pub already_on_trakt: usize,
@@ -102,7 +102,7 @@ impl SyncJob {
     fn finish(&self, out: &SyncToOutput) {
         lock(&self.0).last = Some(LastSync {
             sync_id: out.sync_id.clone(),
-            finished_at: iso(chrono::Utc::now().timestamp()),
+            finished_at: Iso::utc(chrono::Utc::now()),
             dry_run: out.dry_run,
             added: out.added.movies + out.added.episodes,
             already_on_trakt: out.already_on_trakt,
@@ -199,7 +199,8 @@ pub struct SyncToOutput {
     /// The caller cancelled: sending stopped at a batch boundary; run again to send the rest.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub cancelled: bool,
-    pub duration_ms: u64,
+    /// Wall time of the run.
+    pub duration_seconds: f64,
 }
 
 #[derive(Debug, Default, Serialize, JsonSchema)]
@@ -310,7 +311,7 @@ pub async fn to_trakt(
         errors: Vec::new(),
         batches: 0,
         cancelled: false,
-        duration_ms: 0,
+        duration_seconds: 0.0,
     };
     if !opts.dry_run {
         if !planned.confirmed.is_empty() {
@@ -334,7 +335,7 @@ pub async fn to_trakt(
         .await?;
     }
     out.errors.truncate(ERRORS_SHOWN);
-    out.duration_ms = started.elapsed().as_millis() as u64;
+    out.duration_seconds = (started.elapsed().as_secs_f64() * 10.0).round() / 10.0;
     job.finish(&out);
     Ok(out)
 }

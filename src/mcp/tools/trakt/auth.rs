@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::not_configured;
 use crate::mcp::args::{Int, OrDefault, Text};
-use crate::time::iso;
+use crate::time::Iso;
 use crate::{
     backend::{BackendError, ErrorKind},
     mcp::tools::NoArgs,
@@ -62,7 +62,7 @@ pub struct CompleteAuthOutput {
     pub user: Option<TraktUser>,
     /// When the access token expires (it is renewed automatically before then).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub expires_at: Option<String>,
+    pub expires_at: Option<Iso>,
     /// For `pending`: seconds left to approve.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code_expires_in_seconds: Option<u64>,
@@ -78,7 +78,7 @@ pub struct TraktUser {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vip: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub joined_at: Option<String>,
+    pub joined_at: Option<Iso>,
 }
 
 impl From<User> for TraktUser {
@@ -87,7 +87,7 @@ impl From<User> for TraktUser {
             username: u.username,
             name: u.name,
             vip: u.vip,
-            joined_at: u.joined_at,
+            joined_at: u.joined_at.as_deref().map(Iso::rfc3339),
         }
     }
 }
@@ -104,7 +104,7 @@ pub struct AuthStatusOutput {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub expires_at: Option<String>,
+    pub expires_at: Option<Iso>,
     pub base_url: String,
     pub message: String,
 }
@@ -170,7 +170,7 @@ automatically; the tokens are never returned. Answers who signed in and until wh
                 user.username
             ),
             user: Some(user.into()),
-            expires_at: Some(iso(expires_at)),
+            expires_at: Some(Iso::unix(expires_at)),
             code_expires_in_seconds: None,
         };
         if let Some(code) = args.code.as_deref().map(str::trim) {
@@ -263,7 +263,7 @@ client id or the secret. Use before the other trakt_* tools when unsure.",
                 }
                 .into(),
             ),
-            expires_at: (expires_at > 0).then(|| iso(expires_at)),
+            expires_at: (expires_at > 0).then(|| Iso::unix(expires_at)),
             base_url,
         }))
     }

@@ -8,6 +8,7 @@ use crate::mcp::args::{Int, OrDefault, Text};
 use crate::{
     mcp::tools::truncate,
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
+    time::Iso,
     trakt::{
         api::{SearchKind, SearchPage},
         models::{Ids, Stats},
@@ -36,7 +37,7 @@ pub struct UserStatsOutput {
     /// Trakt's own counters: watched, plays, minutes, collected, ratings per kind.
     pub trakt_stats: Stats,
     pub enhanced_stats: EnhancedStats,
-    pub generated_at: String,
+    pub generated_at: Iso,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -151,7 +152,7 @@ statistics use get_watch_stats or get_user_stats instead.",
                 milestones,
             },
             trakt_stats: stats,
-            generated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            generated_at: Iso::utc(chrono::Utc::now()),
         }))
     }
 

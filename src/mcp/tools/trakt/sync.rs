@@ -24,7 +24,7 @@ use crate::{
             SyncOptions, SyncToOutput,
         },
     },
-    time::iso,
+    time::Iso,
 };
 
 const DEFAULT_BATCH: usize = 500;
@@ -67,7 +67,7 @@ pub struct SyncStatusOutput {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phase: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub started_at: Option<String>,
+    pub started_at: Option<Iso>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub progress: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -206,7 +206,7 @@ error). Local only: no Trakt request.",
             sync_in_progress: running.is_some(),
             sync_id: running.as_ref().map(|r| r.id.clone()),
             phase: running.as_ref().map(|r| r.phase.to_string()),
-            started_at: running.as_ref().map(|r| iso(r.started)),
+            started_at: running.as_ref().map(|r| Iso::unix(r.started)),
             progress: running.as_ref().map(|r| format!("{}/{}", r.done, r.total)),
             last_sync: last,
             scrobbler,
