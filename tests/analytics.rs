@@ -364,8 +364,18 @@ async fn library_stats_and_fully_watched_follow_view_state() {
         .iter()
         .map(|r| r["ratingKey"].as_str().unwrap())
         .collect();
-    let want: Vec<&str> = expected.iter().map(|i| i.rating_key.as_str()).collect();
+    // A conversation-sized page, and what it left out.
+    let want: Vec<&str> = expected
+        .iter()
+        .take(30)
+        .map(|i| i.rating_key.as_str())
+        .collect();
     assert_eq!(keys, want);
+    assert!(expected.len() > 30);
+    assert_eq!(
+        out["more"],
+        json!(format!("{} more; raise limit", expected.len() - 30))
+    );
     let shows = s
         .ok("get_fully_watched", json!({"mediaType": "show"}))
         .await;

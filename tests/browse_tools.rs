@@ -442,7 +442,14 @@ async fn playlists_and_their_items_across_pages() {
     let out = s
         .ok("get_playlist_items", json!({"playlistId": big.rating_key}))
         .await;
-    assert_eq!(out["returned"], json!(1000), "default window");
+    assert_eq!(out["returned"], json!(30), "a conversation-sized page");
+    assert_eq!(
+        out["more"],
+        json!(format!(
+            "{} more; call again with offset 30",
+            big.entries.len() - 30
+        ))
+    );
     s.close().await;
 }
 
@@ -538,10 +545,18 @@ async fn watch_history_is_joined_with_names_devices_and_metadata() {
         .history
         .iter()
         .filter(|p| data.items[p.item].kind == "episode")
-        .take(100)
+        .take(30)
         .map(|p| data.items[p.item].rating_key.clone())
         .collect();
     assert_eq!(keys(&out, "recentlyWatched"), expected);
+    assert!(
+        out["more"]
+            .as_str()
+            .unwrap()
+            .starts_with("more plays may match"),
+        "{}",
+        out["more"]
+    );
     assert!(out["recentlyWatched"][0]["show"].is_string());
     s.close().await;
 }

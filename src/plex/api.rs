@@ -220,11 +220,9 @@ impl PlexClient {
         &self,
         filter: &HistoryFilter,
         limit: usize,
-    ) -> Result<Vec<T>, BackendError> {
-        Ok(self
-            .collect(self.pms(), HISTORY, &filter.query(), 0, limit)
-            .await?
-            .items)
+    ) -> Result<Collected<T>, BackendError> {
+        self.collect(self.pms(), HISTORY, &filter.query(), 0, limit)
+            .await
     }
 
     /// One page of plays from `start`.

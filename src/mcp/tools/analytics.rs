@@ -278,6 +278,8 @@ pub struct FullyWatchedOutput {
     /// Fully watched items found.
     pub total_count: usize,
     pub returned: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub more: Option<String>,
     pub fully_watched: Vec<WatchedItem>,
 }
 
@@ -645,7 +647,7 @@ counts), so it is exact. For plays over time use get_watch_history. Read-only.",
     ) -> Result<Json<FullyWatchedOutput>, ToolError> {
         let key = args.library_key.map(PlexId::into_string);
         let media_type = args.media_type.unwrap_or_default();
-        let limit = args.limit.value_or(500);
+        let limit = args.limit.value_or(super::PAGE);
         let plex = &self.ctx.plex;
         let mut watched: Vec<ItemFacts> = Vec::new();
         for section in analytics::sections(&self.ctx.plex, key.as_deref()).await? {
@@ -692,6 +694,7 @@ counts), so it is exact. For plays over time use get_watch_history. Read-only.",
             media_type,
             total_count,
             returned: fully_watched.len(),
+            more: super::more(total_count, fully_watched.len(), |_| "raise limit".into()),
             fully_watched,
         }))
     }

@@ -18,7 +18,7 @@ use crate::{
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
 };
 
-pub(super) const DEFAULT_LIMIT: usize = 200;
+pub(super) const DEFAULT_LIMIT: usize = super::PAGE;
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -115,6 +115,8 @@ pub struct QueueOutput {
     /// Items in the whole queue.
     pub total_records: usize,
     pub showing: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub more: Option<String>,
     pub items: Vec<QueueRow>,
 }
 
@@ -299,9 +301,15 @@ impl PlexMcp {
         Ok(Json(QueueOutput {
             total_records,
             showing: items.len(),
+            more: raise_limit(total_records, items.len()),
             items,
         }))
     }
+}
+
+/// [`super::more`] for the Sonarr and Radarr lists, which take a `limit` and no offset.
+pub(super) fn raise_limit(total: usize, shown: usize) -> Option<String> {
+    super::more(total, shown, |_| "raise limit or narrow the filter".into())
 }
 
 pub(super) fn page_args(args: &PageArgs) -> (usize, usize) {

@@ -11,7 +11,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{ItemHeader, Window};
-use super::{NoArgs, preview, progress};
+use super::{NoArgs, PAGE, preview, progress};
 use crate::mcp::args::{Int, OrDefault, PlexId, When};
 use crate::plex::api::HistoryFilter;
 use crate::services::analytics;
@@ -100,6 +100,8 @@ pub struct WatchHistoryOutput {
     pub watch_history: Vec<Play>,
     /// Plays returned.
     pub total_sessions: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub more: Option<String>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -107,6 +109,8 @@ pub struct WatchHistoryOutput {
 pub struct RecentlyWatchedOutput {
     pub recently_watched: Vec<Play>,
     pub total_count: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub more: Option<String>,
     pub note: &'static str,
 }
 
@@ -211,14 +215,15 @@ a short recent list, get_on_deck for unfinished items. Read-only.",
         &self,
         Parameters(args): Parameters<WatchHistoryArgs>,
     ) -> Result<Json<WatchHistoryOutput>, ToolError> {
-        let limit = args.limit.value_or(500);
+        let limit = args.limit.value_or(PAGE);
         let user = args.user_id.map(PlexId::into_string);
         let window = Window::new(None, None, args.since, args.until)?;
-        let plays = self
+        let (plays, more) = self
             .plays(limit, user, args.media_type.unwrap_or_default(), window)
             .await?;
         Ok(Json(WatchHistoryOutput {
             total_sessions: plays.len(),
+            more,
             watch_history: plays,
         }))
     }
@@ -238,8 +243,8 @@ get_watch_history (item, account, device, library). Use to answer \"what has bee
         &self,
         Parameters(args): Parameters<RecentlyWatchedArgs>,
     ) -> Result<Json<RecentlyWatchedOutput>, ToolError> {
-        let limit = args.limit.value_or(100);
-        let plays = self
+        let limit = args.limit.value_or(PAGE);
+        let (plays, more) = self
             .plays(
                 limit,
                 None,
@@ -249,6 +254,7 @@ get_watch_history (item, account, device, library). Use to answer \"what has bee
             .await?;
         Ok(Json(RecentlyWatchedOutput {
             total_count: plays.len(),
+            more,
             recently_watched: plays,
             note: "Retrieved from watch history data",
         }))
@@ -321,7 +327,7 @@ impl PlexMcp {
         user: Option<String>,
         media: HistoryMediaType,
         window: Window,
-    ) -> Result<Vec<Play>, ToolError> {
+    ) -> Result<(Vec<Play>, Option<String>), ToolError> {
         let plex = &self.ctx.plex;
         let filter = HistoryFilter {
             account: user,
@@ -329,24 +335,29 @@ impl PlexMcp {
             until: window.until,
             ..Default::default()
         };
-        let rows: Vec<HistoryRow> = if media == HistoryMediaType::All {
-            plex.history(&filter, limit).await?
+        let how = |_| "raise limit (up to 10000) or narrow since/until".to_string();
+        let (rows, more): (Vec<HistoryRow>, _) = if media == HistoryMediaType::All {
+            let page = plex.history(&filter, limit).await?;
+            let more = super::more(page.total, page.items.len(), how);
+            (page.items, more)
         } else {
             // History cannot be filtered by type on the server, so page until enough match.
             let mut kept = Vec::new();
             let mut start = 0;
-            loop {
+            let exhausted = loop {
                 let page = plex.history_page::<HistoryRow>(&filter, start).await?;
                 let n = page.items.len();
                 kept.extend(page.items.into_iter().filter(|r| media.keeps(&r.kind)));
                 start += n;
                 let exhausted = n == 0 || page.total.is_some_and(|t| start >= t);
                 if kept.len() >= limit || exhausted {
-                    break;
+                    break exhausted;
                 }
-            }
+            };
+            let more = (kept.len() > limit || !exhausted)
+                .then(|| format!("more plays may match; {}", how(0)));
             kept.truncate(limit);
-            kept
+            (kept, more)
         };
         let keys: Vec<String> = {
             let mut seen = HashSet::new();
@@ -363,7 +374,7 @@ impl PlexMcp {
             .into_iter()
             .map(|it| (it.rating_key.clone(), it))
             .collect();
-        Ok(rows
+        let plays = rows
             .into_iter()
             .map(|r| {
                 let item = items.get(&r.rating_key);
@@ -386,6 +397,7 @@ impl PlexMcp {
                     viewed_at: Iso::unix(r.viewed_at),
                 }
             })
-            .collect())
+            .collect();
+        Ok((plays, more))
     }
 }

@@ -7,7 +7,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::ItemHeader;
-use super::{ItemType, NoArgs, preview, progress};
+use super::{ItemType, NoArgs, PAGE, more_at_offset, preview, progress};
 use crate::mcp::args::{Int, OrDefault, PlexId, Sort, Text};
 use crate::mcp::error::no_library;
 use crate::services::{self, Error, export};
@@ -100,6 +100,8 @@ pub struct LibraryItemsOutput {
     /// Items in the library matching the type filter.
     pub total_size: usize,
     pub returned: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub more: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warning: Option<String>,
     pub items: Vec<ItemSummary>,
@@ -339,7 +341,7 @@ Use for browsing or counting a whole library; use search_media to find titles, g
         Parameters(args): Parameters<LibraryItemsArgs>,
     ) -> Result<Json<LibraryItemsOutput>, ToolError> {
         let key = args.library_key.to_string();
-        let limit = args.limit.value_or(1000);
+        let limit = args.limit.value_or(PAGE);
         let offset = args.offset.unwrap_or(0) as usize;
         let mut query = library_query(args.kind);
         if let Some(sort) = &args.sort {
@@ -363,6 +365,7 @@ Use for browsing or counting a whole library; use search_media to find titles, g
             limit,
             total_size: got.total,
             returned: items.len(),
+            more: more_at_offset(got.total, offset, items.len()),
             warning,
             items,
         }))
@@ -383,7 +386,7 @@ summary preview. Use get_library_items with sort \"addedAt:desc\" for one librar
         &self,
         Parameters(args): Parameters<RecentlyAddedArgs>,
     ) -> Result<Json<RecentlyAddedOutput>, ToolError> {
-        let limit = args.limit.value_or(50);
+        let limit = args.limit.value_or(PAGE);
         let plex = &self.ctx.plex;
         let got = plex.recently_added::<Item>(limit).await?;
         let recently_added = got

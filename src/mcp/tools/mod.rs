@@ -26,8 +26,24 @@ use crate::mcp::{
 
 use crate::plex::models::Item;
 
-/// Longest summary preview in list results (the reference's `SUMMARY_PREVIEW_LENGTH`).
-pub const SUMMARY_PREVIEW: usize = 500;
+/// Longest summary preview in list results; get_media_details gives the whole text.
+pub const SUMMARY_PREVIEW: usize = 200;
+
+/// The default page of a list tool: what an assistant reads in one turn.
+pub const PAGE: usize = 30;
+
+/// What a page left out and the call that gets it: "470 more; call again with offset 30". `None`
+/// when nothing is left.
+pub fn more(total: usize, shown_up_to: usize, how: impl FnOnce(usize) -> String) -> Option<String> {
+    (total > shown_up_to).then(|| format!("{} more; {}", total - shown_up_to, how(shown_up_to)))
+}
+
+/// [`more`] for tools paged by `offset`.
+pub fn more_at_offset(total: usize, offset: usize, shown: usize) -> Option<String> {
+    more(total, offset + shown, |next| {
+        format!("call again with offset {next}")
+    })
+}
 
 /// Arguments of a tool that takes none; unknown keys are refused.
 #[derive(Debug, Default, Deserialize, JsonSchema)]

@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::ItemHeader;
-use super::{NoArgs, preview};
+use super::{NoArgs, PAGE, more_at_offset, preview};
 use crate::mcp::args::{Int, OrDefault, PlexId};
 use crate::time::{Iso, minutes};
 use crate::{
@@ -74,6 +74,8 @@ pub struct PlaylistItemsOutput {
     /// Items in the whole playlist.
     pub total_size: usize,
     pub returned: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub more: Option<String>,
     pub items: Vec<PlaylistItem>,
 }
 
@@ -129,7 +131,7 @@ totalSize tells how many there are). Each entry has its playlistItemID (for remo
         Parameters(args): Parameters<PlaylistItemsArgs>,
     ) -> Result<Json<PlaylistItemsOutput>, ToolError> {
         let id = args.playlist_id.to_string();
-        let limit = args.limit.value_or(1000);
+        let limit = args.limit.value_or(PAGE);
         let offset = args.offset.unwrap_or(0) as usize;
         let plex = &self.ctx.plex;
         let got = plex
@@ -153,6 +155,7 @@ totalSize tells how many there are). Each entry has its playlistItemID (for remo
             offset,
             total_size: got.total,
             returned: items.len(),
+            more: more_at_offset(got.total, offset, items.len()),
             items,
         }))
     }

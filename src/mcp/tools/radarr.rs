@@ -17,7 +17,7 @@ use crate::{
 use super::arr::{
     CalendarArgs, Chosen, CommandOutput, DEFAULT_LIMIT, LimitArgs, ListArgs, PageArgs,
     ProfilesOutput, QueueOutput, SearchArgs, calendar_window, choose, command, matches_filter,
-    page_args, profiles, query_arg,
+    page_args, profiles, query_arg, raise_limit,
 };
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema)]
@@ -128,6 +128,8 @@ pub struct MovieListOutput {
     /// Movies matching the filter.
     pub total_movies: usize,
     pub showing: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub more: Option<String>,
     pub movies: Vec<MovieRow>,
 }
 
@@ -202,6 +204,7 @@ radarr_search to find movies not yet added. Needs RADARR_URL and RADARR_API_KEY.
         Ok(Json(MovieListOutput {
             total_movies,
             showing: movies.len(),
+            more: raise_limit(total_movies, movies.len()),
             movies,
         }))
     }

@@ -341,7 +341,7 @@ elsewhere and adjust for how generously they rate. Needs at least 5 watched movi
                     section: Some(key.clone()),
                     ..Default::default()
                 };
-                let rows: Vec<HistoryRow> = plex.history(&filter, usize::MAX).await?;
+                let rows: Vec<HistoryRow> = plex.history(&filter, usize::MAX).await?.items;
                 let mut views: HashMap<String, (u32, Option<i64>)> = HashMap::new();
                 for r in rows {
                     let e = views.entry(r.rating_key).or_insert((0, None));

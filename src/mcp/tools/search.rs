@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::ItemHeader;
-use super::{ItemType, preview};
+use super::{ItemType, PAGE, more_at_offset, preview};
 use crate::mcp::args::{Int, OrDefault, PlexId, Text};
 use crate::mcp::error::no_library;
 use crate::{
@@ -55,6 +55,8 @@ pub struct SearchOutput {
     pub limit: usize,
     /// All matches Plex found.
     pub total_size: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub more: Option<String>,
     pub results: Vec<SearchResult>,
 }
 
@@ -101,7 +103,7 @@ per match, plus totalSize. Use get_media_details on a result for the full record
         Parameters(args): Parameters<SearchArgs>,
     ) -> Result<Json<SearchOutput>, ToolError> {
         let query = sanitize_query(&args.query)?;
-        let limit = args.limit.value_or(500);
+        let limit = args.limit.value_or(PAGE);
         let offset = args.offset.unwrap_or(0) as usize;
         let library = args.library_key.map(PlexId::into_string);
         let mut q = vec![("query", query.clone()), ("includeGuids", "1".to_string())];
@@ -124,8 +126,9 @@ per match, plus totalSize. Use get_media_details on a result for the full record
                 rating: it.rating,
                 item: ItemHeader::take(&mut it),
             })
-            .collect();
+            .collect::<Vec<_>>();
         Ok(Json(SearchOutput {
+            more: more_at_offset(got.total, offset, results.len()),
             query,
             library_key: library.unwrap_or_else(|| "all".to_string()),
             offset,

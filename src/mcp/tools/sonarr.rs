@@ -19,7 +19,7 @@ use crate::{
 use super::arr::{
     CalendarArgs, Chosen, CommandOutput, DEFAULT_LIMIT, LimitArgs, ListArgs, PageArgs,
     ProfilesOutput, QueueOutput, SearchArgs, calendar_window, choose, command, matches_filter,
-    page_args, profiles, query_arg,
+    page_args, profiles, query_arg, raise_limit,
 };
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema)]
@@ -137,6 +137,8 @@ pub struct SeriesListOutput {
     /// Series matching the filter.
     pub total_series: usize,
     pub showing: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub more: Option<String>,
     pub series: Vec<SeriesRow>,
 }
 
@@ -258,6 +260,7 @@ disk and ids. Use sonarr_search to find series not yet added. Needs SONARR_URL a
         Ok(Json(SeriesListOutput {
             total_series,
             showing: series.len(),
+            more: raise_limit(total_series, series.len()),
             series,
         }))
     }

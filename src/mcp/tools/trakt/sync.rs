@@ -28,7 +28,7 @@ use crate::{
 };
 
 const DEFAULT_BATCH: usize = 500;
-const DEFAULT_PREVIEW: usize = 100;
+const DEFAULT_PREVIEW: usize = crate::mcp::tools::PAGE;
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
