@@ -203,12 +203,9 @@ async fn every_declared_constraint_is_enforced_before_any_backend_is_asked() {
     let mut constrained = 0;
     for tool in &tools {
         let schema = Value::Object((*tool.input_schema).clone());
-        assert_eq!(
-            schema["additionalProperties"],
-            json!(false),
-            "{}: unknown properties must be refused",
-            tool.name
-        );
+        // Not declared (it would cost every definition), but refused all the same: see the
+        // unknown-property case below.
+        assert_ne!(schema["additionalProperties"], json!(true), "{}", tool.name);
         let defs = schema.get("$defs").cloned().unwrap_or(json!({}));
         for (what, name, args) in cases(&schema, &defs) {
             let result = s.call(&tool.name, args.clone()).await;

@@ -78,7 +78,7 @@ pub async fn run(ctx: Arc<Context>, args: CallArgs) -> ExitCode {
     let value = result.structured_content.unwrap_or(Value::Null);
     match serde_json::to_string_pretty(&value) {
         Ok(text) => {
-            println!("{text}");
+            outln!("{text}");
             ExitCode::SUCCESS
         }
         Err(e) => {

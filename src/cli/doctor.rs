@@ -132,7 +132,7 @@ pub async fn run(
         ("Trakt", t),
     ];
     for (name, verdict) in &checks {
-        println!("{}", verdict.line(name));
+        outln!("{}", verdict.line(name));
     }
     let broken = checks
         .iter()

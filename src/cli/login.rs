@@ -53,7 +53,7 @@ pub async fn run(
         Err(e) => return fail(e),
     };
     let lifetime = pin.expires_in.unwrap_or(DEFAULT_PIN_LIFETIME);
-    println!(
+    outln!(
         "Open this link, sign in to Plex and allow plex-mcp (code {}, valid for {} minutes):\n  {}\nWaiting for approval...",
         pin.code,
         lifetime.div_ceil(60),
@@ -81,7 +81,7 @@ pub async fn run(
             Err(e) => return fail(e),
         }
     };
-    println!("Signed in to plex.tv. Looking for your Plex Media Servers...");
+    outln!("Signed in to plex.tv. Looking for your Plex Media Servers...");
     let mut servers = match tv.servers(&account).await {
         Ok(s) => s,
         Err(e) => return fail(e),
@@ -127,7 +127,7 @@ pub async fn run(
     if let Err(e) = store.save_plex_login(&login) {
         return fail(e);
     }
-    println!(
+    outln!(
         "Using {} at {} ({} connection, Plex {}). Stored in {}; PLEX_URL and PLEX_TOKEN, when set, still win.",
         server.name,
         login.url,
@@ -137,7 +137,7 @@ pub async fn run(
     );
     let others: Vec<&String> = names.iter().filter(|n| **n != server.name).collect();
     if !others.is_empty() {
-        println!(
+        outln!(
             "Also on this account: {}. Choose another with `plex-mcp login --server NAME`.",
             others
                 .iter()
@@ -146,7 +146,7 @@ pub async fn run(
                 .join(", ")
         );
     }
-    println!("Check everything with `plex-mcp doctor`.");
+    outln!("Check everything with `plex-mcp doctor`.");
     ExitCode::SUCCESS
 }
 

@@ -1,6 +1,21 @@
 //! The command line: parsing, start-up (configuration, demo stack, logging) and dispatch to the
 //! commands, one file each.
 
+/// `println!` for command output: a closed pipe (`plex-mcp tools | head`) ends the command
+/// quietly instead of panicking.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+            eprintln!("plex-mcp: cannot write to standard output: {e}");
+            std::process::exit(1);
+        }
+    }};
+}
+
 mod call;
 mod doctor;
 mod login;

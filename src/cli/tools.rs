@@ -17,13 +17,13 @@ pub fn run(ctx: Arc<Context>) -> ExitCode {
             .next()
             .unwrap_or(description)
             .trim_end_matches('.');
-        println!("{:width$}  {first}", tool.name);
+        outln!("{:width$}  {first}", tool.name);
     }
-    println!(
+    outln!(
         "\nToolsets (PLEX_MCP_TOOLSETS or --toolsets; writes need PLEX_ENABLE_MUTATIVE_OPS=true):"
     );
     for line in ctx.toolsets.describe(&ctx.config) {
-        println!("  {line}");
+        outln!("  {line}");
     }
     ExitCode::SUCCESS
 }

@@ -33,7 +33,7 @@ pub async fn run(trakt: Option<&TraktClient>, store: &Store, command: &TraktComm
             return ExitCode::FAILURE;
         }
     };
-    println!(
+    outln!(
         "Open {} and enter the code {} (valid for {} minutes).\nWaiting for approval...",
         device.verification_url,
         device.user_code,
@@ -44,7 +44,7 @@ pub async fn run(trakt: Option<&TraktClient>, store: &Store, command: &TraktComm
         .await
     {
         Ok(DevicePoll::SignedIn { user, expires_at }) => {
-            println!(
+            outln!(
                 "Signed in to Trakt as {} (access renewed automatically; current token valid until {}).\n\
                  The sign-in is stored in {}.",
                 user.username,

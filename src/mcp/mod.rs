@@ -6,6 +6,7 @@ pub mod error;
 pub mod http;
 mod jsonrpc;
 pub mod params;
+mod schema;
 pub mod server;
 pub mod stdio;
 pub mod tools;

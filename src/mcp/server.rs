@@ -184,19 +184,21 @@ impl PlexMcp {
     }
 }
 
-/// The routes `keep` accepts, without `$schema` in any input or output schema: 2020-12 is MCP's
-/// default dialect, and the line would be paid for once per tool in every conversation.
+/// The routes `keep` accepts, with definitions as lean as they can be said: compacted input
+/// schemas, no `$schema` in output schemas, and on read-only tools no destructive or idempotent
+/// hint (MCP gives them meaning only for tools that write).
 fn lean(router: ToolRouter<PlexMcp>, keep: impl Fn(&str) -> bool) -> ToolRouter<PlexMcp> {
-    let strip = |schema: &mut Arc<rmcp::model::JsonObject>| {
-        if schema.contains_key("$schema") {
-            Arc::make_mut(schema).remove("$schema");
-        }
-    };
     let mut lean = ToolRouter::new();
     for mut route in router.into_iter().filter(|r| keep(&r.attr.name)) {
-        strip(&mut route.attr.input_schema);
+        super::schema::compact_input(Arc::make_mut(&mut route.attr.input_schema));
         if let Some(output) = &mut route.attr.output_schema {
-            strip(output);
+            Arc::make_mut(output).remove("$schema");
+        }
+        if let Some(a) = &mut route.attr.annotations
+            && a.read_only_hint == Some(true)
+        {
+            a.destructive_hint = None;
+            a.idempotent_hint = None;
         }
         lean.add_route(route);
     }

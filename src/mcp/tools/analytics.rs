@@ -43,13 +43,14 @@ pub enum StatType {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct WatchStatsArgs {
-    /// Days back from now to count (default 30); or give since/until.
+    /// Days back from now; not with since/until.
+    #[schemars(extend("default" = 30))]
     pub time_range: Option<Int<1, 3650>>,
-    /// Count plays from this date or date-time on (inclusive).
+    /// From this date or date-time (inclusive).
     pub since: Option<When>,
-    /// Count plays before this date or date-time (exclusive; default now).
+    /// Before this date or date-time (exclusive).
     pub until: Option<When>,
-    /// Which breakdown to return (default plays).
+    #[schemars(extend("default" = "plays"))]
     pub stat_type: Option<StatType>,
 }
 
@@ -116,11 +117,12 @@ pub struct WatchStatsOutput {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct UserStatsArgs {
-    /// Days back from now to count (default 30); or give since/until.
+    /// Days back from now; not with since/until.
+    #[schemars(extend("default" = 30))]
     pub time_range: Option<Int<1, 3650>>,
-    /// Count plays from this date or date-time on (inclusive).
+    /// From this date or date-time (inclusive).
     pub since: Option<When>,
-    /// Count plays before this date or date-time (exclusive; default now).
+    /// Before this date or date-time (exclusive).
     pub until: Option<When>,
 }
 
@@ -148,7 +150,7 @@ pub struct UserStatsOutput {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct LibraryStatsArgs {
-    /// One library (key from get_libraries); default all.
+    /// Key from get_libraries; default all.
     pub library_key: Option<PlexId>,
 }
 
@@ -201,17 +203,20 @@ pub enum PopularType {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PopularArgs {
-    /// Days back from now to count (default 30); or give since/until.
+    /// Days back from now; not with since/until.
+    #[schemars(extend("default" = 30))]
     pub time_range: Option<Int<1, 3650>>,
-    /// Count plays from this date or date-time on (inclusive).
+    /// From this date or date-time (inclusive).
     pub since: Option<When>,
-    /// Count plays before this date or date-time (exclusive; default now).
+    /// Before this date or date-time (exclusive).
     pub until: Option<When>,
-    /// Rank by number of plays (default) or by hours played.
+    /// duration ranks by hours.
+    #[schemars(extend("default" = "plays"))]
     pub metric: Option<Metric>,
-    /// movie, show (episodes per show), episode, or all (movies and shows, default).
+    /// all: movies and shows.
+    #[schemars(extend("default" = "all"))]
     pub media_type: Option<PopularType>,
-    /// How many to return (default 50).
+    #[schemars(extend("default" = 50))]
     pub limit: Option<Int<1, 500>>,
 }
 
@@ -248,11 +253,11 @@ pub enum WatchedType {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct FullyWatchedArgs {
-    /// One library (key from get_libraries); default all.
+    /// Key from get_libraries; default all.
     pub library_key: Option<PlexId>,
-    /// movie, show, or all (default).
+    #[schemars(extend("default" = "all"))]
     pub media_type: Option<WatchedType>,
-    /// Maximum items, most recently watched first (default 500).
+    #[schemars(extend("default" = 30))]
     pub limit: Option<Int<1, 100000>>,
 }
 
@@ -306,12 +311,10 @@ fn rank(map: Tally, keep: usize) -> Vec<Ranked> {
 #[tool_router(router = analytics_tools, vis = "pub(crate)")]
 impl PlexMcp {
     #[tool(
-        description = "Viewing statistics for the last `timeRange` days (default 30) or from `since` to `until`, from every play in that range \
-across all accounts: plays per day and type, hours watched, or the top users, libraries or platforms (`statType`). \
-Users, devices and libraries are named, and hours come from the items' real lengths. For one account's plays use \
-get_watch_history; for per-account totals get_user_stats. Read-only.",
+        description = "Totals for a window, all accounts: plays per day and type, hours, or top users, libraries or \
+platforms (statType). Per account: get_user_stats.",
         annotations(
-            title = "Get Watch Stats",
+            title = "Watch Stats",
             read_only_hint = true,
             destructive_hint = false,
             idempotent_hint = true,
@@ -429,11 +432,10 @@ get_watch_history; for per-account totals get_user_stats. Read-only.",
     }
 
     #[tool(
-        description = "Every account on the server with its plays, hours watched and last play in the last `timeRange` \
-days (default 30) or from `since` to `until`, most active first. The ids are what get_watch_history's userId \
-takes. Read-only.",
+        description = "Each account's plays, hours and last play in a window, most active first. Its ids are the userId \
+other tools take.",
         annotations(
-            title = "Get User Stats",
+            title = "User Stats",
             read_only_hint = true,
             destructive_hint = false,
             idempotent_hint = true,
@@ -484,11 +486,10 @@ takes. Read-only.",
     }
 
     #[tool(
-        description = "Size and state of each library (or one, `libraryKey`): top-level items, playable items \
-(movies or episodes), how many of those the token's owner has watched, and their total running time. Reads every \
-item of the libraries, paged. Read-only.",
+        description = "Per library: items, playable items, how many the token's owner watched, total hours. Reads every \
+item, so slow on huge libraries.",
         annotations(
-            title = "Get Library Stats",
+            title = "Library Stats",
             read_only_hint = true,
             destructive_hint = false,
             idempotent_hint = true,
@@ -513,11 +514,10 @@ item of the libraries, paged. Read-only.",
     }
 
     #[tool(
-        description = "The most played titles of the last `timeRange` days (default 30) or from `since` to `until`, ranked by plays or hours \
-(`metric`), counting every play of every account. Shows gather their episodes' plays unless mediaType is episode. \
-Each entry has plays, hours, distinct viewers and last play. Read-only.",
+        description = "Most played titles in a window across all accounts, by plays or hours; shows gather their episodes' \
+plays. Per account: get_user_stats.",
         annotations(
-            title = "Get Popular Content",
+            title = "Popular Content",
             read_only_hint = true,
             destructive_hint = false,
             idempotent_hint = true,
@@ -630,11 +630,10 @@ Each entry has plays, hours, distinct viewers and last play. Read-only.",
     }
 
     #[tool(
-        description = "Movies the token's owner has watched and shows whose every episode they have watched, most \
-recently watched first, across all libraries or one. Based on Plex's own view state (viewCount, watched episode \
-counts), so it is exact. For plays over time use get_watch_history. Read-only.",
+        description = "Movies and whole shows the token's owner has finished, last watched first, from Plex's view state. \
+For plays over time use get_watch_history.",
         annotations(
-            title = "Get Fully Watched",
+            title = "Fully Watched",
             read_only_hint = true,
             destructive_hint = false,
             idempotent_hint = true,

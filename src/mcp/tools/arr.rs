@@ -23,45 +23,44 @@ pub(super) const DEFAULT_LIMIT: usize = super::PAGE;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListArgs {
-    /// Case-insensitive title substring.
+    /// Part of the title, any case.
     pub filter: Option<Text<1, 200>>,
-    /// Maximum rows (default 200).
+    #[schemars(extend("default" = 30))]
     pub limit: Option<Int<1, 10000>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SearchArgs {
-    /// Title to look up in the service's online catalogue.
     pub query: Text<1, 500>,
-    /// Maximum results (default 200).
+    #[schemars(extend("default" = 30))]
     pub limit: Option<Int<1, 10000>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PageArgs {
-    /// Page number, from 1 (default 1).
+    #[schemars(extend("default" = 1))]
     pub page: Option<Int<1, { u32::MAX }>>,
-    /// Records per page (default 200).
+    #[schemars(extend("default" = 30))]
     pub page_size: Option<Int<1, 1000>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LimitArgs {
-    /// Maximum rows (default 200); the whole queue is read.
+    #[schemars(extend("default" = 30))]
     pub limit: Option<Int<1, 10000>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CalendarArgs {
-    /// First day, YYYY-MM-DD (default 7 days ago, UTC).
+    /// Default 7 days ago.
     pub start_date: Option<Day>,
-    /// Last day, YYYY-MM-DD (default 30 days ahead, UTC).
+    /// Default 30 days ahead.
     pub end_date: Option<Day>,
-    /// Maximum entries (default 200).
+    #[schemars(extend("default" = 30))]
     pub limit: Option<Int<1, 10000>>,
 }
 
@@ -221,10 +220,10 @@ pub(super) fn query_arg(query: &str) -> Result<String, ToolError> {
 #[tool_router(router = arr_tools, vis = "pub(crate)")]
 impl PlexMcp {
     #[tool(
-        description = "Whether Sonarr and Radarr are reachable and accept their API keys, with their versions; both are \
-checked at once. Never fails: an unavailable service says why. Read-only.",
+        description = "Check Sonarr and Radarr: reachable, API key accepted, version. Never fails: an unavailable service \
+says why.",
         annotations(
-            title = "Arr Get Status",
+            title = "Sonarr and Radarr Status",
             read_only_hint = true,
             destructive_hint = false,
             idempotent_hint = true,

@@ -45,28 +45,28 @@ impl HistoryMediaType {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct WatchHistoryArgs {
-    /// Maximum plays, newest first (default 500).
+    #[schemars(extend("default" = 30))]
     pub limit: Option<Int<1, 10000>>,
-    /// Only this Plex account (numeric account id, as in the `userId` of earlier results).
+    /// Account id from get_user_stats.
     pub user_id: Option<PlexId>,
-    /// movie, episode, show (= episodes) or all (default).
+    #[schemars(extend("default" = "all"))]
     pub media_type: Option<HistoryMediaType>,
-    /// Only plays from this date or date-time on (inclusive), e.g. "2025-01-01".
+    /// From this date or date-time (inclusive).
     pub since: Option<When>,
-    /// Only plays before this date or date-time (exclusive).
+    /// Before this date or date-time (exclusive).
     pub until: Option<When>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RecentlyWatchedArgs {
-    /// Maximum plays, newest first (default 100).
+    #[schemars(extend("default" = 30))]
     pub limit: Option<Int<1, 10000>>,
-    /// movie, episode, show (= episodes) or all (default).
+    #[schemars(extend("default" = "all"))]
     pub media_type: Option<HistoryMediaType>,
-    /// Only plays from this date or date-time on (inclusive), e.g. "2025-01-01".
+    /// From this date or date-time (inclusive).
     pub since: Option<When>,
-    /// Only plays before this date or date-time (exclusive).
+    /// Before this date or date-time (exclusive).
     pub until: Option<When>,
 }
 
@@ -199,12 +199,10 @@ pub struct ActiveSessionsOutput {
 #[tool_router(router = history_tools, vis = "pub(crate)")]
 impl PlexMcp {
     #[tool(
-        description = "Plays recorded by the server, newest first, across all accounts or one (`userId`), optionally \
-only movies or episodes, and only from `since` to `until` (\"last month\", \"2025\" in one call). Each play names the item (with show, season and episode), the account, the device and \
-platform, the library, the year and the length. Pages through all of Plex's history; use get_recently_watched for \
-a short recent list, get_on_deck for unfinished items. Read-only.",
+        description = "Plays, newest first: item, account, device, library. Filter by account, type and window (\"last \
+month\" is one call). For totals use get_watch_stats.",
         annotations(
-            title = "Get Watch History",
+            title = "Watch History",
             read_only_hint = true,
             destructive_hint = false,
             idempotent_hint = true,
@@ -229,10 +227,10 @@ a short recent list, get_on_deck for unfinished items. Read-only.",
     }
 
     #[tool(
-        description = "The most recent plays on the server (default 100), newest first, with the same detail as \
-get_watch_history (item, account, device, library). Use to answer \"what has been watched lately?\". Read-only.",
+        description = "The latest plays on the server, all accounts, newest first. To filter by account use \
+get_watch_history.",
         annotations(
-            title = "Get Recently Watched",
+            title = "Recently Watched",
             read_only_hint = true,
             destructive_hint = false,
             idempotent_hint = true,
@@ -261,10 +259,10 @@ get_watch_history (item, account, device, library). Use to answer \"what has bee
     }
 
     #[tool(
-        description = "What is playing on the server right now: item, viewer, player and its state, LAN or WAN, \
-progress, and whether Plex is transcoding (with the media's resolution and codecs). Empty when nothing plays. Read-only.",
+        description = "What is playing now: item, viewer, player and state, progress, LAN or WAN, transcoding. Empty when \
+nothing plays.",
         annotations(
-            title = "Get Active Sessions",
+            title = "Active Sessions",
             read_only_hint = true,
             destructive_hint = false,
             idempotent_hint = true,

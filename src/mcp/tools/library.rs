@@ -46,17 +46,15 @@ pub struct LibrariesOutput {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct LibraryItemsArgs {
-    /// Library key from get_libraries, e.g. "1".
+    /// Key from get_libraries.
     pub library_key: PlexId,
-    /// Item type to list; default is the library's own type (movies, or shows in a TV library).
+    /// Default: the library's own (movies, or shows).
     #[serde(rename = "type")]
     pub kind: Option<ItemType>,
-    /// Maximum items to return (default 1000).
+    #[schemars(extend("default" = 30))]
     pub limit: Option<Int<1, 100000>>,
-    /// Items to skip first (default 0).
     pub offset: Option<u32>,
-    /// Plex sort, `field` or `field:asc|desc`, comma-separated, e.g. "titleSort:asc",
-    /// "addedAt:desc", "lastViewedAt:desc", "year:desc,titleSort".
+    /// e.g. "addedAt:desc" or "year:desc,titleSort".
     pub sort: Option<Sort>,
 }
 
@@ -110,7 +108,7 @@ pub struct LibraryItemsOutput {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecentlyAddedArgs {
-    /// Maximum items (default 50).
+    #[schemars(extend("default" = 30))]
     pub limit: Option<Int<1, 1000>>,
 }
 
@@ -158,7 +156,7 @@ pub struct OnDeckOutput {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RatingKeyArgs {
-    /// The item's ratingKey (numeric string) from a list or search result.
+    /// ratingKey from search_media or any list.
     pub rating_key: PlexId,
 }
 
@@ -239,16 +237,15 @@ pub struct EditableFieldsOutput {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ExportArgs {
-    /// Library key from get_libraries, e.g. "1".
+    /// Key from get_libraries.
     pub library_key: PlexId,
-    /// Item type to export; default is the library's own type.
+    /// Default: the library's own.
     #[serde(rename = "type")]
     pub kind: Option<ItemType>,
-    /// File to write, relative to the exports directory (PLEX_MCP_DATA_DIR/exports), e.g.
-    /// "movies.json" or "2026/movies.json". Absolute paths and ".." are refused. Default:
-    /// library_<key>_<unix ms>.json.
+    /// Relative to the exports directory, e.g. "2026/movies.json"; no "..".
     pub output_path: Option<Text<1, 4096>>,
-    /// Items per Plex request (default 500).
+    /// Items per Plex request.
+    #[schemars(extend("default" = 500))]
     pub page_size: Option<Int<1, 1000>>,
 }
 
@@ -279,10 +276,10 @@ fn tags(tags: Vec<crate::plex::models::Tag>) -> Vec<String> {
 #[tool_router(router = library_tools, vis = "pub(crate)")]
 impl PlexMcp {
     #[tool(
-        description = "List the Plex libraries (sections) with their key, type, agent, last scan time and item count. \
-Call this first: every other library tool takes a `libraryKey` from here. Read-only.",
+        description = "The libraries with key, type, item count and last scan. Call first: its key is the libraryKey other \
+tools take.",
         annotations(
-            title = "Get Libraries",
+            title = "Libraries",
             read_only_hint = true,
             destructive_hint = false,
             idempotent_hint = true,
@@ -325,11 +322,10 @@ Call this first: every other library tool takes a `libraryKey` from here. Read-o
     }
 
     #[tool(
-        description = "List the items of one library, paging through Plex so every requested item comes back \
-(up to 100000 per call). Returns ratingKey, title, type, year and guid per item, plus totalSize. \
-Use for browsing or counting a whole library; use search_media to find titles, get_media_details for one item. Read-only.",
+        description = "Page through one library's items (ratingKey, title, year, guid). To find titles use search_media; \
+for one item get_media_details.",
         annotations(
-            title = "Get Library Items",
+            title = "Library Items",
             read_only_hint = true,
             destructive_hint = false,
             idempotent_hint = true,
@@ -372,10 +368,9 @@ Use for browsing or counting a whole library; use search_media to find titles, g
     }
 
     #[tool(
-        description = "Newest additions across all libraries (movies and episodes), newest first, with a 500-character \
-summary preview. Use get_library_items with sort \"addedAt:desc\" for one library only. Read-only.",
+        description = "Newest additions across all libraries. For one library use get_library_items with sort addedAt:desc.",
         annotations(
-            title = "Get Recently Added",
+            title = "Recently Added",
             read_only_hint = true,
             destructive_hint = false,
             idempotent_hint = true,
@@ -402,10 +397,10 @@ summary preview. Use get_library_items with sort \"addedAt:desc\" for one librar
     }
 
     #[tool(
-        description = "The token owner's On Deck: items started but not finished, and next episodes, with resume \
-position and percent watched. Use to answer \"what was I watching?\"; for past plays use get_watch_history. Read-only.",
+        description = "The token owner's On Deck: started items and next episodes, with resume point. For past plays use \
+get_watch_history.",
         annotations(
-            title = "Get On Deck",
+            title = "On Deck",
             read_only_hint = true,
             destructive_hint = false,
             idempotent_hint = true,
@@ -432,11 +427,10 @@ position and percent watched. Use to answer \"what was I watching?\"; for past p
     }
 
     #[tool(
-        description = "Everything about one item by ratingKey: full summary, ratings, duration, genres, cast, \
-directors, writers, studios, collections, view state, and external ids (imdb/tmdb/tvdb). Use after a list or \
-search gave you the ratingKey. Read-only.",
+        description = "Everything about one item: summary, ratings, length, genres, cast, crew, collections, view state, \
+IMDb/TMDB/TVDB ids.",
         annotations(
-            title = "Get Media Details",
+            title = "Media Details",
             read_only_hint = true,
             destructive_hint = false,
             idempotent_hint = true,
@@ -480,10 +474,10 @@ search gave you the ratingKey. Read-only.",
     }
 
     #[tool(
-        description = "Which metadata fields and tags of one item can be edited, with the tag values it has now \
-(genres, collections, roles, directors). Call before update_metadata to see what is there. Read-only.",
+        description = "An item's editable fields and current tags (genres, collections, cast, directors). Call before \
+update_metadata.",
         annotations(
-            title = "Get Editable Fields",
+            title = "Editable Fields",
             read_only_hint = true,
             destructive_hint = false,
             idempotent_hint = true,
@@ -537,10 +531,8 @@ search gave you the ratingKey. Read-only.",
     }
 
     #[tool(
-        description = "Write a whole library to a JSON file (one object per item: ratingKey, title, year, type, guid, \
-originalTitle, editionTitle), streaming page by page so any size works. Writes under PLEX_MCP_DATA_DIR/exports \
-(or outputPath relative to it); never overwrites an existing file; a failed export leaves no partial file. \
-Returns the absolute path and counts. Use get_library_items instead to read items into the conversation.",
+        description = "Write a whole library to a new JSON file under PLEX_MCP_DATA_DIR/exports (never overwrites); returns \
+ its path and counts. To read items in the chat use get_library_items. Needs writes enabled.",
         annotations(
             title = "Export Library",
             read_only_hint = false,

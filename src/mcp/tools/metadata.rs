@@ -93,14 +93,13 @@ macro_rules! with_metadata_fields {
             pub rating: Option<Num<0, 10>>,
             pub tagline: Option<Text<0, MAX_TEXT>>,
             pub studio: Option<Text<0, MAX_TEXT>>,
-            /// The complete genre list wanted: missing ones are added, others removed. An empty
-            /// list changes nothing (use clearTags).
+            /// Replaces the current list; an empty list changes nothing.
             pub genres: Option<Vec<TagValue>>,
-            /// The complete collection list wanted (same rules as genres).
+            /// As genres.
             pub collections: Option<Vec<TagValue>>,
-            /// The complete cast list wanted (same rules as genres).
+            /// Cast; as genres.
             pub roles: Option<Vec<TagValue>>,
-            /// The complete director list wanted (same rules as genres).
+            /// As genres.
             pub directors: Option<Vec<TagValue>>,
         }
 
@@ -136,9 +135,9 @@ with_metadata_fields! {
     #[derive(Debug, Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields, rename_all = "camelCase")]
     pub struct UpdateMetadataArgs {
-        /// The item to edit.
+        /// ratingKey from search_media or any list.
         pub rating_key: PlexId,
-        /// Tag kinds to empty completely; the only way to remove every tag of a kind.
+        /// Kinds to empty (an empty list changes nothing).
         pub clear_tags: Option<Vec<TagKind>>,
     }
 }
@@ -157,9 +156,8 @@ pub struct Images {
 }
 
 with_metadata_fields! {
-    /// Metadata as JSON (for example from an export or another tool). Accepted keys: title,
-    /// sortTitle, originalTitle, summary, year, contentRating, rating, tagline, studio, genres,
-    /// collections, roles, directors, images. A null value leaves that field alone.
+    // Metadata as JSON (for example from an export or another tool); a null value leaves that
+    // field alone. Not a doc comment: the schema lists the keys.
     #[derive(Debug, Deserialize, JsonSchema)]
     #[serde(deny_unknown_fields, rename_all = "camelCase")]
     pub struct MetadataJson {
@@ -171,9 +169,10 @@ with_metadata_fields! {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct UpdateFromJsonArgs {
+    /// ratingKey from search_media or any list.
     pub rating_key: PlexId,
     pub metadata: MetadataJson,
-    /// Also set the poster from metadata.images.posters[0].url (http or https; Plex downloads it).
+    /// Set the poster from images.posters[0].url.
     pub set_poster_from_url: Option<bool>,
 }
 
@@ -279,15 +278,12 @@ fn current_scalar(it: &Item, field: &str) -> Option<String> {
 #[tool_router(router = metadata_tools, vis = "pub(crate)")]
 impl PlexMcp {
     #[tool(
-        description = "Edit an item's metadata: title, sortTitle, originalTitle, summary, year, contentRating, rating, \
-tagline, studio, and the genre/collection/cast/director lists. Edited fields are locked so Plex's agents do not \
-overwrite them. A tag list is the complete list wanted (missing tags added, others removed); an empty list changes \
-nothing — name the kind in clearTags to empty it. Returns, per field, changed / unchanged / skipped / failed. Call \
-get_editable_fields first to see the current values.",
+        description = "Edit an item's fields and tag lists; a list replaces the current one. Edited fields are locked \
+against agent refreshes. Current values: get_editable_fields. Needs writes enabled.",
         annotations(
             title = "Update Metadata",
             read_only_hint = false,
-            destructive_hint = false,
+            destructive_hint = true,
             idempotent_hint = true,
             open_world_hint = true
         )
@@ -305,15 +301,12 @@ get_editable_fields first to see the current values.",
     }
 
     #[tool(
-        description = "Apply metadata given as one JSON object (keys: title, sortTitle, originalTitle, summary, year, \
-contentRating, rating, tagline, studio, genres, collections, roles, directors, images). Unknown keys are refused \
-with the list of accepted ones; null or empty values change nothing. With setPosterFromUrl, \
-images.posters[0].url (http/https only) becomes the poster — Plex downloads it, plex-mcp never does. Same locking \
-and per-field report as update_metadata.",
+        description = "update_metadata with the fields as one JSON object (as an export writes it); can also set the poster \
+ from images.posters[0].url. Needs writes enabled.",
         annotations(
-            title = "Update Metadata From Json",
+            title = "Update Metadata from JSON",
             read_only_hint = false,
-            destructive_hint = false,
+            destructive_hint = true,
             idempotent_hint = true,
             open_world_hint = true
         )

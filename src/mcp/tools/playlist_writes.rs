@@ -61,9 +61,9 @@ async fn decide(
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RemoveItemArgs {
-    /// Playlist id (ratingKey from get_playlists).
+    /// ratingKey from get_playlists.
     pub playlist_id: PlexId,
-    /// The entry's playlistItemID from get_playlist_items (not the item's ratingKey).
+    /// playlistItemID from get_playlist_items (not ratingKey).
     pub playlist_item_id: PlexId,
 }
 
@@ -81,10 +81,9 @@ pub struct RemoveItemOutput {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ConfirmArgs {
-    /// Playlist id (ratingKey from get_playlists).
+    /// ratingKey from get_playlists.
     pub playlist_id: PlexId,
-    /// true acts at once. Omitted: the user is asked to confirm (if the client can ask), else
-    /// the tool only previews. false: preview only.
+    /// true: act now. Omitted: ask the user (else preview). false: preview.
     pub confirm: Option<bool>,
 }
 
@@ -138,21 +137,19 @@ impl PlaylistKind {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CreatePlaylistArgs {
-    /// Name of the new playlist.
     pub title: Text<1, 200>,
-    /// Playlist type: video, audio or photo; movie/show/episode make a video playlist,
-    /// artist/album/track an audio one.
+    /// movie, show, episode mean video; artist, album, track audio.
     #[serde(rename = "type")]
     pub kind: PlaylistKind,
-    /// Items to start with (ratingKeys); required unless smart.
+    /// Required unless smart.
     pub rating_keys: Option<Vec<PlexId>>,
-    /// A smart playlist filled by Plex from a library (needs librarySectionId).
+    /// Needs librarySectionId.
     pub smart: Option<bool>,
-    /// Library the smart playlist draws from.
+    /// Key from get_libraries.
     pub library_section_id: Option<PlexId>,
-    /// Item type a smart playlist holds (default movie).
+    #[schemars(extend("default" = "movie"))]
     pub libtype: Option<super::ItemType>,
-    /// Extra Plex filter for a smart playlist, e.g. "genre=Drama&year>=2020".
+    /// e.g. "genre=Drama&year>=2020".
     pub smart_filter: Option<Text<1, 2000>>,
 }
 
@@ -175,9 +172,9 @@ pub struct CreatePlaylistOutput {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct AddToPlaylistArgs {
-    /// Playlist id (ratingKey from get_playlists); not a smart playlist.
+    /// ratingKey from get_playlists.
     pub playlist_id: PlexId,
-    /// The item to add.
+    /// ratingKey from search_media or any list.
     pub rating_key: PlexId,
 }
 
@@ -194,9 +191,8 @@ pub struct AddToPlaylistOutput {
 #[tool_router(router = playlist_write_tools, vis = "pub(crate)")]
 impl PlexMcp {
     #[tool(
-        description = "Create a playlist: a regular one from `ratingKeys` (duplicates dropped, all added in one \
-request), or a smart one (`smart: true`) that Plex fills from a library (`librarySectionId`, `libtype`, optional \
-`smartFilter`). Each call creates a new playlist.",
+        description = "Create a playlist: regular from ratingKeys, or smart (filled by Plex from a library). Each call \
+makes a new one; undo with delete_playlist. Needs writes enabled.",
         annotations(
             title = "Create Playlist",
             read_only_hint = false,
@@ -308,8 +304,8 @@ request), or a smart one (`smart: true`) that Plex fills from a library (`librar
     }
 
     #[tool(
-        description = "Add one item to a regular playlist. Checks first and never adds a duplicate: an item already \
-there answers added: false. Smart playlists cannot be added to.",
+        description = "Add one item to a regular (not smart) playlist. A repeat does nothing (added: false); undo with \
+remove_from_playlist. Needs writes enabled.",
         annotations(
             title = "Add To Playlist",
             read_only_hint = false,
@@ -344,8 +340,8 @@ there answers added: false. Smart playlists cannot be added to.",
     }
 
     #[tool(
-        description = "Remove one entry (by playlistItemID from get_playlist_items) from a playlist. The media itself \
-stays in the library. Repeating the call is harmless: a missing entry answers removed: false.",
+        description = "Remove one entry from a playlist (its media stays). A repeat does nothing (removed: false); undo \
+with add_to_playlist. Needs writes enabled.",
         annotations(
             title = "Remove From Playlist",
             read_only_hint = false,
@@ -385,9 +381,8 @@ stays in the library. Repeating the call is harmless: a missing entry answers re
     }
 
     #[tool(
-        description = "Remove every item from a playlist, keeping the playlist itself. Destructive: asks the user to \
-confirm when the client supports it; otherwise, without `confirm: true`, it only previews (title, how many items \
-would go) and must be called again with confirm: true.",
+        description = "Remove every item from a playlist, keeping the playlist; cannot be undone. Asks the user to confirm \
+when the client can, else previews until called with confirm: true. Needs writes enabled.",
         annotations(
             title = "Clear Playlist",
             read_only_hint = false,
@@ -434,9 +429,8 @@ would go) and must be called again with confirm: true.",
     }
 
     #[tool(
-        description = "Delete a playlist (the media in it stays in the library). Destructive: asks the user to confirm \
-when the client supports it; otherwise, without `confirm: true`, it only previews which playlist and how many items \
-and must be called again with confirm: true.",
+        description = "Delete a playlist (its media stays); cannot be undone. Asks the user to confirm when the client can, \
+ else previews until called with confirm: true. Needs writes enabled.",
         annotations(
             title = "Delete Playlist",
             read_only_hint = false,

@@ -44,11 +44,10 @@ pub struct PlaylistsOutput {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PlaylistItemsArgs {
-    /// Playlist id (its ratingKey from get_playlists).
+    /// ratingKey from get_playlists.
     pub playlist_id: PlexId,
-    /// Maximum items (default 1000).
+    #[schemars(extend("default" = 30))]
     pub limit: Option<Int<1, 100000>>,
-    /// Items to skip first (default 0).
     pub offset: Option<u32>,
 }
 
@@ -82,10 +81,10 @@ pub struct PlaylistItemsOutput {
 #[tool_router(router = playlist_tools, vis = "pub(crate)")]
 impl PlexMcp {
     #[tool(
-        description = "All playlists on the server (regular and smart) with id, type, item count, total duration and \
-summary. Use the ratingKey as playlistId for get_playlist_items. Read-only.",
+        description = "All playlists, regular and smart, with item count and length. Their ratingKey is the playlistId \
+other tools take.",
         annotations(
-            title = "Get Playlists",
+            title = "Playlists",
             read_only_hint = true,
             destructive_hint = false,
             idempotent_hint = true,
@@ -116,10 +115,10 @@ summary. Use the ratingKey as playlistId for get_playlist_items. Read-only.",
     }
 
     #[tool(
-        description = "The items of one playlist in playlist order, paging through Plex (default first 1000; \
-totalSize tells how many there are). Each entry has its playlistItemID (for removal) and the item's ratingKey. Read-only.",
+        description = "A playlist's items in order, paged; each has its playlistItemID (for remove_from_playlist) and \
+ratingKey.",
         annotations(
-            title = "Get Playlist Items",
+            title = "Playlist Items",
             read_only_hint = true,
             destructive_hint = false,
             idempotent_hint = true,

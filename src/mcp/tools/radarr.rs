@@ -45,26 +45,26 @@ impl MinimumAvailability {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct AddMovieArgs {
-    /// TMDB id, from radarr_search.
+    /// From radarr_search.
     pub tmdb_id: i64,
-    /// The movie title, from radarr_search.
+    /// From radarr_search.
     pub title: Text<1, 500>,
-    /// Quality profile id (radarr_get_profiles); default the first profile.
+    /// From radarr_get_profiles; default the first.
     pub quality_profile_id: Option<i64>,
-    /// Root folder path (radarr_get_profiles); default the first root folder.
+    /// From radarr_get_profiles; default the first.
     pub root_folder_path: Option<Text<1, 4096>>,
-    /// Monitor the movie (default true).
+    #[schemars(extend("default" = true))]
     pub monitored: Option<bool>,
-    /// When the movie counts as available (default released).
+    #[schemars(extend("default" = "released"))]
     pub minimum_availability: Option<MinimumAvailability>,
-    /// Start searching right away (default true).
+    #[schemars(extend("default" = true))]
     pub search_for_movie: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct MovieSearchArgs {
-    /// Movie id in Radarr (radarr_get_movies); omit to search all missing movies.
+    /// id from radarr_get_movies (not tmdbId).
     pub movie_id: Option<i64>,
 }
 
@@ -175,8 +175,8 @@ pub struct AddedMovieOutput {
 #[tool_router(router = radarr_tools, vis = "pub(crate)")]
 impl PlexMcp {
     #[tool(
-        description = "Movies in Radarr, optionally filtered by title, with file state, size on disk and ids. Use \
-radarr_search to find movies not yet added. Needs RADARR_URL and RADARR_API_KEY. Read-only.",
+        description = "Movies in Radarr with file state, size and ids, optionally by title. To find movies not yet added \
+use radarr_search.",
         annotations(
             title = "Radarr Get Movies",
             read_only_hint = true,
@@ -210,8 +210,8 @@ radarr_search to find movies not yet added. Needs RADARR_URL and RADARR_API_KEY.
     }
 
     #[tool(
-        description = "Look a movie up in Radarr's online catalogue (TMDB) by title. Results carry the tmdbId that \
-radarr_add_movie needs; an `id` means the movie is already in Radarr. Read-only.",
+        description = "Look a movie up online (TMDB) by title: gives the tmdbId radarr_add_movie takes; an id means it is \
+already in Radarr.",
         annotations(
             title = "Radarr Search",
             read_only_hint = true,
@@ -238,9 +238,8 @@ radarr_add_movie needs; an `id` means the movie is already in Radarr. Read-only.
     }
 
     #[tool(
-        description = "Add a movie to Radarr by tmdbId (from radarr_search) and, by default, start searching for it. \
-Quality profile and root folder default to the first ones configured; the result says what was chosen. Refuses a \
-movie that is already in Radarr. Not idempotent: it creates the movie.",
+        description = "Add a movie to Radarr by tmdbId from radarr_search and start searching for it. Refuses one already \
+there; removing it needs Radarr itself.",
         annotations(
             title = "Radarr Add Movie",
             read_only_hint = false,
@@ -301,8 +300,8 @@ movie that is already in Radarr. Not idempotent: it creates the movie.",
     }
 
     #[tool(
-        description = "Monitored movies Radarr is still missing, one page at a time (`page`, `pageSize`); \
-totalRecords tells how many there are. Read-only.",
+        description = "Monitored movies Radarr has no file for, a page at a time; totalRecords counts them all. To fetch \
+them use radarr_trigger_search.",
         annotations(
             title = "Radarr Get Missing",
             read_only_hint = true,
@@ -331,8 +330,8 @@ totalRecords tells how many there are. Read-only.",
     }
 
     #[tool(
-        description = "Radarr's download queue, every page read: title, state, protocol, client, size and time left. \
-Read-only.",
+        description = "What Radarr is downloading now: state, client, size and time left. Finished movies: \
+radarr_get_movies.",
         annotations(
             title = "Radarr Get Queue",
             read_only_hint = true,
@@ -350,8 +349,8 @@ Read-only.",
     }
 
     #[tool(
-        description = "Movies with a cinema, digital or physical release between two dates (default the last 7 and \
-next 30 days). Read-only.",
+        description = "Movie releases (cinema, digital, physical) between two dates; by default from 7 days ago to 30 days \
+ahead.",
         annotations(
             title = "Radarr Get Calendar",
             read_only_hint = true,
@@ -381,8 +380,7 @@ next 30 days). Read-only.",
     }
 
     #[tool(
-        description = "Radarr's quality profiles and root folders (with free space): the ids and paths \
-radarr_add_movie accepts. Read-only.",
+        description = "Radarr's quality profiles and root folders (with free space): the values radarr_add_movie takes.",
         annotations(
             title = "Radarr Get Profiles",
             read_only_hint = true,
@@ -399,8 +397,8 @@ radarr_add_movie accepts. Read-only.",
     }
 
     #[tool(
-        description = "Start Radarr searching for one movie (`movieId`), or for every missing movie when no id is \
-given. Queues a Radarr command and returns its id; downloads follow in the background.",
+        description = "Make Radarr search for one movie, or every missing one without movieId. Returns the queued command; \
+downloads follow.",
         annotations(
             title = "Radarr Trigger Search",
             read_only_hint = false,

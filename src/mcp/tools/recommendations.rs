@@ -83,12 +83,11 @@ impl PlexMcp {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RecommendationsArgs {
-    /// A movie library's key (from get_libraries).
+    /// A movie library's key from get_libraries.
     pub library_key: PlexId,
-    /// How many picks (default 10).
+    #[schemars(extend("default" = 10))]
     pub limit: Option<Int<1, 50>>,
-    /// Recommend for this account (id from get_user_stats), using its own plays; default the
-    /// server owner.
+    /// Account id from get_user_stats; default the owner.
     pub user_id: Option<PlexId>,
 }
 
@@ -293,13 +292,10 @@ fn top_keys<T: Copy + PartialOrd>(map: impl Iterator<Item = (String, T)>, n: usi
 #[tool_router(router = recommendation_tools, vis = "pub(crate)")]
 impl PlexMcp {
     #[tool(
-        description = "Unwatched movies of one movie library ranked for a viewer: a taste profile from the movies they \
-watched (genres weighted by how recently and how often, favourite directors and actors, rating and era), a diversity \
-penalty so one genre does not fill the list, and the reasons for each pick. Default viewer is the server owner; \
-`userId` uses that account's own plays. When signed in to Trakt, the owner's picks also count movies watched \
-elsewhere and adjust for how generously they rate. Needs at least 5 watched movies. Read-only.",
+        description = "Unwatched movies of a movie library ranked for a viewer's taste (genres, people, era), with reasons. \
+ Needs 5 watched movies; counts Trakt history when signed in.",
         annotations(
-            title = "Get Recommendations",
+            title = "Recommendations",
             read_only_hint = true,
             destructive_hint = false,
             idempotent_hint = true,

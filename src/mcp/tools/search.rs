@@ -18,16 +18,14 @@ const MAX_QUERY: usize = 500;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SearchArgs {
-    /// Words to find in titles (control characters are treated as spaces).
+    /// Words in the title.
     pub query: Text<1, 500>,
-    /// Only this item type.
     #[serde(rename = "type")]
     pub kind: Option<ItemType>,
-    /// Search only this library (key from get_libraries); default all libraries.
+    /// Key from get_libraries; default all.
     pub library_key: Option<PlexId>,
-    /// Maximum results (default 500).
+    #[schemars(extend("default" = 30))]
     pub limit: Option<Int<1, 1000>>,
-    /// Results to skip first (default 0).
     pub offset: Option<u32>,
 }
 
@@ -87,9 +85,8 @@ pub fn sanitize_query(raw: &str) -> Result<String, ToolError> {
 #[tool_router(router = search_tools, vis = "pub(crate)")]
 impl PlexMcp {
     #[tool(
-        description = "Find movies, shows and episodes whose title matches `query`, in all libraries or one \
-(`libraryKey`), optionally of one `type`. Returns ratingKey, title, type, year, rating and a 500-character summary \
-per match, plus totalSize. Use get_media_details on a result for the full record. Read-only.",
+        description = "Find movies, shows and episodes by title, in all libraries or one. For a hit's details use \
+get_media_details; outside Plex use trakt_search.",
         annotations(
             title = "Search Media",
             read_only_hint = true,

@@ -52,28 +52,28 @@ impl MonitorType {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct AddSeriesArgs {
-    /// TheTVDB id, from sonarr_search.
+    /// From sonarr_search.
     pub tvdb_id: i64,
-    /// The series title, from sonarr_search.
+    /// From sonarr_search.
     pub title: Text<1, 500>,
-    /// Quality profile id (sonarr_get_profiles); default the first profile.
+    /// From sonarr_get_profiles; default the first.
     pub quality_profile_id: Option<i64>,
-    /// Root folder path (sonarr_get_profiles); default the first root folder.
+    /// From sonarr_get_profiles; default the first.
     pub root_folder_path: Option<Text<1, 4096>>,
-    /// Monitor the series (default true).
+    #[schemars(extend("default" = true))]
     pub monitored: Option<bool>,
-    /// Use season folders (default true).
+    #[schemars(extend("default" = true))]
     pub season_folder: Option<bool>,
-    /// Which episodes to monitor (default all).
+    #[schemars(extend("default" = "all"))]
     pub monitor_type: Option<MonitorType>,
-    /// Start searching for missing episodes right away (default true).
+    #[schemars(extend("default" = true))]
     pub search_for_missing_episodes: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SeriesSearchArgs {
-    /// Series id in Sonarr (sonarr_get_series); omit to search all missing episodes.
+    /// id from sonarr_get_series (not tvdbId).
     pub series_id: Option<i64>,
 }
 
@@ -230,8 +230,8 @@ pub struct AddedSeriesOutput {
 #[tool_router(router = sonarr_tools, vis = "pub(crate)")]
 impl PlexMcp {
     #[tool(
-        description = "Series in Sonarr, optionally filtered by title, with episode counts (have / total), size on \
-disk and ids. Use sonarr_search to find series not yet added. Needs SONARR_URL and SONARR_API_KEY. Read-only.",
+        description = "Series in Sonarr with episode counts, size and ids, optionally by title. To find series not yet \
+added use sonarr_search.",
         annotations(
             title = "Sonarr Get Series",
             read_only_hint = true,
@@ -266,8 +266,8 @@ disk and ids. Use sonarr_search to find series not yet added. Needs SONARR_URL a
     }
 
     #[tool(
-        description = "Look a series up in Sonarr's online catalogue (TheTVDB) by title. Results carry the tvdbId that \
-sonarr_add_series needs; an `id` means the series is already in Sonarr. Read-only.",
+        description = "Look a series up online (TheTVDB) by title: gives the tvdbId sonarr_add_series takes; an id means it \
+ is already in Sonarr.",
         annotations(
             title = "Sonarr Search",
             read_only_hint = true,
@@ -294,9 +294,8 @@ sonarr_add_series needs; an `id` means the series is already in Sonarr. Read-onl
     }
 
     #[tool(
-        description = "Add a series to Sonarr by tvdbId (from sonarr_search) and, by default, start searching for its \
-episodes. Quality profile and root folder default to the first ones configured; the result says what was chosen. \
-Refuses a series that is already in Sonarr. Not idempotent: it creates the series.",
+        description = "Add a series to Sonarr by tvdbId from sonarr_search and start searching for its episodes. Refuses \
+one already there; removing it needs Sonarr itself.",
         annotations(
             title = "Sonarr Add Series",
             read_only_hint = false,
@@ -367,8 +366,8 @@ Refuses a series that is already in Sonarr. Not idempotent: it creates the serie
     }
 
     #[tool(
-        description = "Monitored episodes Sonarr is still missing, newest air date first, one page at a time \
-(`page`, `pageSize`); totalRecords tells how many there are. Read-only.",
+        description = "Aired monitored episodes Sonarr has no file for, newest first, a page at a time; totalRecords counts \
+ them all.",
         annotations(
             title = "Sonarr Get Missing",
             read_only_hint = true,
@@ -397,8 +396,7 @@ Refuses a series that is already in Sonarr. Not idempotent: it creates the serie
     }
 
     #[tool(
-        description = "Sonarr's download queue, every page read: title, state, protocol, client, size and time left. \
-Read-only.",
+        description = "What Sonarr is downloading now: state, client, size and time left. Airing soon: sonarr_get_calendar.",
         annotations(
             title = "Sonarr Get Queue",
             read_only_hint = true,
@@ -416,8 +414,8 @@ Read-only.",
     }
 
     #[tool(
-        description = "Episodes airing between two dates (default the last 7 and next 30 days), with series title and \
-whether the file is there. Read-only.",
+        description = "Episodes airing between two dates (by default from 7 days ago to 30 days ahead), and whether each \
+file is there.",
         annotations(
             title = "Sonarr Get Calendar",
             read_only_hint = true,
@@ -447,8 +445,7 @@ whether the file is there. Read-only.",
     }
 
     #[tool(
-        description = "Sonarr's quality profiles and root folders (with free space): the ids and paths \
-sonarr_add_series accepts. Read-only.",
+        description = "Sonarr's quality profiles and root folders (with free space): the values sonarr_add_series takes.",
         annotations(
             title = "Sonarr Get Profiles",
             read_only_hint = true,
@@ -465,8 +462,8 @@ sonarr_add_series accepts. Read-only.",
     }
 
     #[tool(
-        description = "Start Sonarr searching for one series' episodes (`seriesId`), or for every missing episode when \
-no id is given. Queues a Sonarr command and returns its id; downloads follow in the background.",
+        description = "Make Sonarr search for one series' missing episodes, or all missing without seriesId. Returns the \
+queued command; downloads follow.",
         annotations(
             title = "Sonarr Trigger Search",
             read_only_hint = false,

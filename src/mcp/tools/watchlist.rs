@@ -40,11 +40,10 @@ pub struct WatchlistOutput {
 #[tool_router(router = watchlist_tools, vis = "pub(crate)")]
 impl PlexMcp {
     #[tool(
-        description = "The Plex account's watchlist (movies and shows saved to watch later, whether or not they are \
-on this server), complete, newest first. Reads plex.tv Discover (PLEX_DISCOVER_URL), not the media server, so \
-PLEX_TOKEN must be an account token. Read-only.",
+        description = "The plex.tv account's watchlist (saved to watch later, on this server or not), newest first. Needs \
+an account token.",
         annotations(
-            title = "Get Watchlist",
+            title = "Watchlist",
             read_only_hint = true,
             destructive_hint = false,
             idempotent_hint = true,

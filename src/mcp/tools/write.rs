@@ -17,7 +17,7 @@ use crate::{
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct WatchArgs {
-    /// The item's ratingKey; a show or season marks all its episodes.
+    /// ratingKey from search_media or any list.
     pub rating_key: PlexId,
 }
 
@@ -34,8 +34,8 @@ pub struct WatchOutput {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RateArgs {
+    /// ratingKey from search_media or any list.
     pub rating_key: PlexId,
-    /// 0-10 (Plex shows 10 as five stars); decimals allowed.
     pub rating: Num<0, 10>,
 }
 
@@ -54,16 +54,16 @@ pub struct RateOutput {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct WatchlistAddArgs {
-    /// A local movie or show; its plex:// guid is looked up.
+    /// A movie or show's ratingKey from search_media.
     pub rating_key: PlexId,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct WatchlistRemoveArgs {
-    /// The item's plex://movie/… or plex://show/… guid (as get_watchlist lists it).
+    /// guid from get_watchlist; or give ratingKey.
     pub plex_guid: Option<Text<1, 200>>,
-    /// Or a local movie or show, whose guid is looked up. Give exactly one of the two.
+    /// A movie or show's ratingKey from search_media.
     pub rating_key: Option<PlexId>,
 }
 
@@ -81,8 +81,8 @@ pub struct WatchlistChangeOutput {
 #[tool_router(router = write_tools, vis = "pub(crate)")]
 impl PlexMcp {
     #[tool(
-        description = "Mark an item watched for the token's owner (a show or season: all its episodes). Does nothing \
-if it already is; says which. Changes Plex view state (On Deck, unwatched badges).",
+        description = "Mark an item watched for the token's owner (show or season: every episode). A repeat does nothing; \
+undo with mark_unwatched. Needs writes enabled.",
         annotations(
             title = "Mark Watched",
             read_only_hint = false,
@@ -99,12 +99,13 @@ if it already is; says which. Changes Plex view state (On Deck, unwatched badges
     }
 
     #[tool(
-        description = "Mark an item unwatched for the token's owner (a show or season: all its episodes), clearing its \
-view count and resume point. Does nothing if it already is unwatched.",
+        description = "Mark an item unwatched for the token's owner (show or season: every episode), clearing play count \
+and resume point. A repeat does nothing; mark_watched undoes it, but the count restarts at 1. Needs \
+writes enabled.",
         annotations(
             title = "Mark Unwatched",
             read_only_hint = false,
-            destructive_hint = false,
+            destructive_hint = true,
             idempotent_hint = true,
             open_world_hint = true
         )
@@ -117,12 +118,12 @@ view count and resume point. Does nothing if it already is unwatched.",
     }
 
     #[tool(
-        description = "Set the token owner's own rating of an item, 0-10 (10 = five stars). Replaces any earlier rating \
-(returned as previousRating).",
+        description = "Set the token owner's rating of an item, 0-10 (10 = five stars). Replaces the earlier rating, \
+returned as previousRating to undo. Needs writes enabled.",
         annotations(
             title = "Rate Media",
             read_only_hint = false,
-            destructive_hint = false,
+            destructive_hint = true,
             idempotent_hint = true,
             open_world_hint = true
         )
@@ -144,9 +145,8 @@ view count and resume point. Does nothing if it already is unwatched.",
     }
 
     #[tool(
-        description = "Put a local movie or show on the plex.tv account watchlist (through Plex Discover; needs an \
-account token). Only items matched by the Plex Movie or Plex TV Series agent (plex:// guids) can be added. \
-Already there: updated: false.",
+        description = "Put a local movie or show on the plex.tv watchlist (needs an account token). A repeat does nothing \
+(updated: false); undo with remove_from_watchlist. Needs writes enabled.",
         annotations(
             title = "Add To Watchlist",
             read_only_hint = false,
@@ -166,12 +166,12 @@ Already there: updated: false.",
     }
 
     #[tool(
-        description = "Take a movie or show off the plex.tv account watchlist, by its plex:// guid (from \
-get_watchlist) or a local ratingKey — exactly one. Not there: updated: false.",
+        description = "Take a movie or show off the plex.tv watchlist. A repeat does nothing (updated: false); undo with \
+add_to_watchlist. Needs writes enabled.",
         annotations(
             title = "Remove From Watchlist",
             read_only_hint = false,
-            destructive_hint = false,
+            destructive_hint = true,
             idempotent_hint = true,
             open_world_hint = true
         )

@@ -25,7 +25,7 @@ const DEFAULT_WAIT: usize = 30;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AuthenticateArgs {
-    /// Opaque value echoed back by the authorization-code flow (default "plex-mcp").
+    /// Echoed by the code flow.
     pub state: Option<Text<0, 200>>,
 }
 
@@ -46,10 +46,10 @@ pub struct AuthenticateOutput {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CompleteAuthArgs {
-    /// Authorization code from the code flow (auth_url). Omit to finish the device-code sign-in.
+    /// Code from authUrl; omit for the device code.
     pub code: Option<Text<1, 500>>,
-    /// Without `code`: how long to wait for the user's approval in seconds (default 30). Call again
-    /// if the answer is `pending`.
+    /// Wait for approval; call again on pending.
+    #[schemars(extend("default" = 30))]
     pub wait_seconds: Option<Int<1, 600>>,
 }
 
@@ -112,9 +112,8 @@ pub struct AuthStatusOutput {
 #[tool_router(router = trakt_auth_tools, vis = "pub(crate)")]
 impl PlexMcp {
     #[tool(
-        description = "Start signing in to Trakt: returns a verificationUrl and userCode for the user to enter \
-(device flow), valid expiresInSeconds, plus an authUrl for the authorization-code flow. Show both to the user, then \
-call trakt_complete_auth. Needs TRAKT_CLIENT_ID and TRAKT_CLIENT_SECRET. Starts a new sign-in each call.",
+        description = "Start a Trakt sign-in: returns a code and URL to show the user; then call trakt_complete_auth. Needs \
+ TRAKT_CLIENT_ID and TRAKT_CLIENT_SECRET.",
         annotations(
             title = "Trakt Authenticate",
             read_only_hint = false,
@@ -146,14 +145,12 @@ call trakt_complete_auth. Needs TRAKT_CLIENT_ID and TRAKT_CLIENT_SECRET. Starts 
     }
 
     #[tool(
-        description = "Finish the Trakt sign-in started by trakt_authenticate. Without `code` it waits (up to \
-waitSeconds) for the user to approve the device code; with `code` it exchanges an authorization code from authUrl. \
-Stores the tokens in the data directory (file mode 0600) so the sign-in survives restarts and is renewed \
-automatically; the tokens are never returned. Answers who signed in and until when, or `pending`.",
+        description = "Finish the sign-in begun by trakt_authenticate: waits for approval, or exchanges `code`. Stores the \
+tokens, replacing an earlier sign-in; answers who signed in, or pending.",
         annotations(
             title = "Trakt Complete Auth",
             read_only_hint = false,
-            destructive_hint = false,
+            destructive_hint = true,
             idempotent_hint = false,
             open_world_hint = true
         )
@@ -194,9 +191,7 @@ automatically; the tokens are never returned. Answers who signed in and until wh
     }
 
     #[tool(
-        description = "Whether plex-mcp is signed in to Trakt, as whom, where the sign-in comes from (stored or \
-environment) and when it expires. Checks the sign-in against Trakt (renewing it if due). Never reveals tokens, the \
-client id or the secret. Use before the other trakt_* tools when unsure.",
+        description = "Whether plex-mcp is signed in to Trakt, as whom, until when. Check before other trakt_* tools.",
         annotations(
             title = "Trakt Get Auth Status",
             read_only_hint = true,

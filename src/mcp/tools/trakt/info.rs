@@ -25,7 +25,7 @@ const OVERVIEW_PREVIEW: usize = 200;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct UserStatsArgs {
-    /// Echoed back as userId; the stats are always the signed-in Trakt user's.
+    /// Ignored: always the signed-in user.
     pub user_id: Option<u64>,
 }
 
@@ -71,14 +71,11 @@ pub enum SearchType {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SearchArgs {
-    /// Title or words to look for (special characters are matched literally).
     pub query: Text<1, 200>,
-    /// Only movies or only shows (default both).
     #[serde(rename = "type")]
     pub kind: Option<SearchType>,
-    /// Release year filter.
     pub year: Option<Int<1870, 2100>>,
-    /// Maximum results (default 10); sent to Trakt.
+    #[schemars(extend("default" = 10))]
     pub limit: Option<Int<1, 100>>,
 }
 
@@ -115,9 +112,8 @@ pub struct SearchHit {
 #[tool_router(router = trakt_info_tools, vis = "pub(crate)")]
 impl PlexMcp {
     #[tool(
-        description = "The signed-in Trakt user's statistics: movies, shows and episodes watched, plays, minutes, \
-ratings (with the average), total hours and milestones. Needs a Trakt sign-in (trakt_authenticate). For Plex-side \
-statistics use get_watch_stats or get_user_stats instead.",
+        description = "The signed-in Trakt user's totals: movies, shows, episodes, plays, hours, ratings. Plex-side totals: \
+ get_watch_stats.",
         annotations(
             title = "Trakt Get User Stats",
             read_only_hint = true,
@@ -157,9 +153,8 @@ statistics use get_watch_stats or get_user_stats instead.",
     }
 
     #[tool(
-        description = "Search Trakt's catalogue for movies and shows by title, with Trakt, IMDb, TMDB and TVDB ids. \
-Use it to find something that is not in Plex (search_media searches Plex). Needs TRAKT_CLIENT_ID only, no sign-in. \
-`limit` (default 10, max 100) is sent to Trakt.",
+        description = "Search Trakt's catalogue for movies and shows by title, with IMDb/TMDB/TVDB ids; no sign-in needed. \
+In Plex: search_media.",
         annotations(
             title = "Trakt Search",
             read_only_hint = true,

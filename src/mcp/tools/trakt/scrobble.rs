@@ -38,25 +38,26 @@ pub enum MediaKind {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ScrobbleArgs {
-    /// `start` (default) runs the playback watcher; `stop` ends it.
+    #[schemars(extend("default" = "start"))]
     pub action: Option<ScrobbleAction>,
-    /// Seconds between polls of Plex's sessions (default 15).
+    #[schemars(extend("default" = 15))]
     pub poll_seconds: Option<Int<1, 300>>,
-    /// Whose playback to scrobble (default 1, the server owner).
+    /// Plex account id (get_user_stats); 1 is the owner.
+    #[schemars(extend("default" = 1))]
     pub account_id: Option<Int<1, { u32::MAX }>>,
-    /// Optionally also report one item as being watched right now: its Plex ratingKey.
+    /// Also report this item (ratingKey from search_media) as watching now.
     pub rating_key: Option<PlexId>,
     // The reference server's informational parameters: accepted and checked, not used (Plex
     // says what the item is and how long).
-    /// Title of that item (informational; the ids come from Plex).
+    /// Ignored.
     #[serde(rename = "title")]
     pub _title: Option<Text<0, 500>>,
-    /// Kind of that item (informational; Plex says what it is).
+    /// Ignored.
     #[serde(rename = "type")]
     pub _kind: Option<MediaKind>,
-    /// Percent watched of that item (default 0).
+    /// Percent of ratingKey watched.
     pub progress: Option<Num<0, 100>>,
-    /// Length in ms (informational).
+    /// Ignored.
     #[serde(rename = "duration")]
     pub _duration: Option<u64>,
 }
@@ -78,11 +79,8 @@ pub struct ScrobbleOutput {
 #[tool_router(router = trakt_scrobble_tools, vis = "pub(crate)")]
 impl PlexMcp {
     #[tool(
-        description = "Scrobble Plex playback to Trakt in real time: starts a background watcher that polls Plex's \
-sessions every pollSeconds and sends Trakt start, pause and stop (with progress; Trakt records a play when stopped \
-at 80 % or more) for the account's movies and episodes. `action: stop` ends it; trakt_get_sync_status shows it. \
-With ratingKey it also reports that item as being watched now at `progress`. Runs until stopped or the server \
-exits. Needs a Trakt sign-in.",
+        description = "Report Plex playback to Trakt as it happens (a stop at 80 % or more records a play) until action: \
+stop or exit; state in trakt_get_sync_status. Needs a Trakt sign-in.",
         annotations(
             title = "Trakt Start Scrobbling",
             read_only_hint = false,

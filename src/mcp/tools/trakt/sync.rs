@@ -33,27 +33,27 @@ const DEFAULT_PREVIEW: usize = crate::mcp::tools::PAGE;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SyncToArgs {
-    /// Count what would be sent without sending anything (default false).
+    /// Count only; send nothing.
     pub dry_run: Option<bool>,
-    /// Plays per Trakt request (default 500).
+    #[schemars(extend("default" = 500))]
     pub batch_size: Option<Int<1, 1000>>,
-    /// Accepted for compatibility; progress is reported as MCP progress notifications whenever the
-    /// client asks for them.
+    /// Ignored: progress goes out as MCP notifications.
     #[serde(rename = "includeProgress")]
     pub _include_progress: Option<bool>,
-    /// `plays` (default): every play with its own date; `items`: one entry per watched item.
+    #[schemars(extend("default" = "plays"))]
     pub mode: Option<SyncMode>,
-    /// Whose Plex plays to send (default 1, the server owner).
+    /// Plex account id (get_user_stats); 1 is the owner.
+    #[schemars(extend("default" = 1))]
     pub account_id: Option<Int<1, { u32::MAX }>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SyncFromArgs {
-    /// Mark watched in Plex what Trakt has as watched and Plex does not (needs
-    /// PLEX_ENABLE_MUTATIVE_OPS=true). Default false: compare only.
+    /// Mark in Plex what Trakt has watched (writes enabled).
     pub apply: Option<bool>,
-    /// Movies and shows listed per kind (default 100); counts are always complete.
+    /// Titles listed per kind; counts stay complete.
+    #[schemars(extend("default" = 30))]
     pub limit: Option<Int<1, 1000>>,
 }
 
@@ -92,12 +92,8 @@ async fn notify(context: &RequestContext<RoleServer>, p: Progress) {
 #[tool_router(router = trakt_sync_tools, vis = "pub(crate)")]
 impl PlexMcp {
     #[tool(
-        description = "Send Plex watch history to Trakt: every play of every movie and episode in every library \
-(mode `plays`, original dates kept) or one entry per watched item (mode `items`), for the server owner unless \
-accountId says otherwise. Matches by TMDB, TVDB or IMDb id; skips what Trakt already has and what an earlier run \
-sent (a local ledger makes an interrupted sync resume without duplicates). Sends batchSize plays per request at \
-Trakt's limit of one write per second, reporting MCP progress. Use dryRun first to see the counts. Needs a Trakt \
-sign-in. Writes to Trakt; one sync at a time.",
+        description = "Send Plex plays to Trakt history, each once (a ledger skips what was sent and resumes a cut run); \
+dryRun counts first. One at a time, 1 write/s. Needs a Trakt sign-in.",
         annotations(
             title = "Trakt Sync To Trakt",
             read_only_hint = false,
@@ -148,10 +144,8 @@ sign-in. Writes to Trakt; one sync at a time.",
     }
 
     #[tool(
-        description = "Compare the Trakt watch history with Plex: Trakt's watched movies and shows (plays, last \
-watched, whether each is in Plex and watched there) and how many Trakt-watched movies and episodes are unwatched in \
-Plex. With apply: true (needs PLEX_ENABLE_MUTATIVE_OPS=true) it marks those watched in Plex. Needs a Trakt sign-in. \
-For the other direction use trakt_sync_to_trakt.",
+        description = "Compare Trakt's watched movies and shows with Plex; apply: true marks them watched in Plex (needs \
+writes enabled). Other way: trakt_sync_to_trakt.",
         annotations(
             title = "Trakt Sync From Trakt",
             read_only_hint = false,
@@ -181,9 +175,8 @@ For the other direction use trakt_sync_to_trakt.",
     }
 
     #[tool(
-        description = "What the Trakt jobs are doing: whether a trakt_sync_to_trakt is running (phase and progress), \
-the last sync's counts, and the playback scrobbler (running, what it is scrobbling, how many scrobbles sent, last \
-error). Local only: no Trakt request.",
+        description = "The Trakt jobs: a running sync's progress, the last sync's counts, the scrobbler's state. Local; \
+asks Trakt nothing.",
         annotations(
             title = "Trakt Get Sync Status",
             read_only_hint = true,
