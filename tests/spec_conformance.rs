@@ -98,6 +98,12 @@ async fn every_fake_endpoint_matches_the_plex_specs() {
     // (fake path, spec, schema pointer)
     let cases: Vec<(String, &Value, String)> = vec![
         ("/identity".into(), &pms, response_pointer("/identity")),
+        ("/".into(), &pms, response_pointer("/")),
+        (
+            "/library/sections/1/genre?type=1".into(),
+            &legacy,
+            response_pointer("/library/sections/{sectionKey}/genre"),
+        ),
         // The modern spec only has /library/sections/all, and types `hidden` as a boolean where
         // /library/sections sends 0/1/2 as the legacy spec says; the legacy spec is the one for
         // the endpoint we call.

@@ -8,8 +8,8 @@ use serde::de::{DeserializeOwned, IgnoredAny};
 use super::{
     client::{Collected, PAGE_SIZE, Page, PlexClient, Walk},
     models::{
-        AccountsContainer, DevicesContainer, Identity, Item, LibrarySection, MetadataPage,
-        SectionsContainer,
+        AccountsContainer, DevicesContainer, GenresContainer, Identity, Item, LibrarySection,
+        MetadataPage, SectionsContainer, ServerInfo,
     },
 };
 use crate::backend::BackendError;
@@ -93,6 +93,11 @@ impl PlexClient {
         self.get(self.pms(), "/identity", &[]).await
     }
 
+    /// The server's name, platform and version.
+    pub async fn server_info(&self) -> Result<ServerInfo, BackendError> {
+        self.get(self.pms(), "/", &[]).await
+    }
+
     /// The server's identifier, which playlist URIs name.
     async fn machine_identifier(&self) -> Result<String, BackendError> {
         let id = self.identity().await?;
@@ -125,6 +130,15 @@ impl PlexClient {
     }
 
     // ---- libraries ----
+
+    /// The genre names a library's items of Plex type `kind` (1 movie, 2 show) use.
+    pub async fn genres(&self, key: &str, kind: u8) -> Result<Vec<String>, BackendError> {
+        let path = format!("/library/sections/{key}/genre");
+        let found: GenresContainer = self
+            .get(self.pms(), &path, &[("type", kind.to_string())])
+            .await?;
+        Ok(found.directory.into_iter().map(|g| g.title).collect())
+    }
 
     /// How many top-level items a library holds, when Plex says.
     pub async fn section_size(&self, key: &str) -> Result<Option<usize>, BackendError> {

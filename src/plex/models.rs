@@ -309,6 +309,30 @@ pub struct HistoryRow {
     pub library_section_id: Option<String>,
 }
 
+/// `/`: the server's name, platform and version.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ServerInfo {
+    pub friendly_name: String,
+    pub platform: Option<String>,
+    pub platform_version: Option<String>,
+    pub version: Option<String>,
+}
+
+/// `/library/sections/{key}/genre`: the genres a library's items use.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct GenresContainer {
+    #[serde(rename = "Directory")]
+    pub directory: Vec<Genre>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Genre {
+    pub title: String,
+}
+
 /// `/identity`: the server's machine identifier, which `server://` URIs name.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]

@@ -49,10 +49,12 @@ pub(super) fn router(data: LiveData, token: String) -> Router {
     // mistake for old-style captures.
     Router::new()
         .without_v07_checks()
+        .route("/", get(root))
         .route("/identity", get(identity))
         .route("/library/sections", get(sections))
         .route("/library/sections/{key}/all", get(section_all))
         .route("/library/sections/{key}/search", get(section_search))
+        .route("/library/sections/{key}/genre", get(section_genres))
         .route("/search", get(search))
         .route("/library/metadata/{ids}", get(metadata).put(edit_metadata))
         .route(
@@ -262,6 +264,76 @@ async fn identity(State(f): State<Fake>) -> Response {
         "claimed": true,
         "machineIdentifier": data.machine_identifier,
         "version": "1.41.3.9314-a0bfb8370",
+    }))
+}
+
+/// The server's own description, as `GET /` gives it.
+async fn root(State(f): State<Fake>) -> Response {
+    let data = f.read();
+    container(json!({
+        "size": 0,
+        "friendlyName": "Demo Plex",
+        "machineIdentifier": data.machine_identifier,
+        "platform": "Linux",
+        "platformVersion": "6.8",
+        "version": "1.41.3.9314-a0bfb8370",
+        "myPlex": true,
+        "Directory": [],
+    }))
+}
+
+/// The genres used by a library's items of `type`, sorted by name; Plex refuses a missing type.
+async fn section_genres(
+    State(f): State<Fake>,
+    Path(key): Path<String>,
+    Query(q): Params,
+) -> Response {
+    let data = f.read();
+    let Some(section) = data.sections.iter().find(|s| s.key.to_string() == key) else {
+        return not_found();
+    };
+    let Some(kind) = q.get("type").and_then(|t| t.parse::<u8>().ok()) else {
+        return bad_request();
+    };
+    let wanted = match kind {
+        1 => "movie",
+        2 => "show",
+        _ => "",
+    };
+    let mut names: Vec<&str> = data
+        .items
+        .iter()
+        .filter(|i| i.library_section_id == section.key && i.kind == wanted)
+        .flat_map(|i| i.genres.iter().map(|g| g.tag.as_str()))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    let dirs: Vec<Value> = names
+        .iter()
+        .enumerate()
+        .map(|(n, name)| {
+            json!({
+                "fastKey": format!("/library/sections/{key}/all?genre={}", n + 1),
+                "key": (n + 1).to_string(),
+                "title": name,
+                "type": "genre",
+            })
+        })
+        .collect();
+    container(json!({
+        "size": dirs.len(),
+        "allowSync": false,
+        "art": "/:/resources/movie-fanart.jpg",
+        "content": "secondary",
+        "identifier": "com.plexapp.plugins.library",
+        "mediaTagPrefix": "/system/bundle/media/flags/",
+        "mediaTagVersion": 1701869425,
+        "nocache": true,
+        "thumb": "/:/resources/movie.png",
+        "title1": section.title,
+        "title2": "By Genre",
+        "viewGroup": "secondary",
+        "Directory": dirs,
     }))
 }
 

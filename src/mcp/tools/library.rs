@@ -269,6 +269,21 @@ fn library_query(kind: Option<ItemType>) -> Vec<(&'static str, String)> {
     query
 }
 
+impl PlexMcp {
+    /// The five newest items of a library, for its resource.
+    pub(crate) async fn newest_in(&self, key: &str) -> Result<Vec<ItemSummary>, ToolError> {
+        let mut query = library_query(None);
+        query.push(("sort", "addedAt:desc".to_string()));
+        let got = self
+            .ctx
+            .plex
+            .section_items::<BriefItem>(key, &query, 0, 5)
+            .await
+            .map_err(ToolError::not_found_as(|| no_library(key)))?;
+        Ok(got.items.into_iter().map(ItemSummary::from).collect())
+    }
+}
+
 fn tags(tags: Vec<crate::plex::models::Tag>) -> Vec<String> {
     tags.into_iter().map(|t| t.tag).collect()
 }

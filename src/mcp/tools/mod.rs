@@ -16,6 +16,8 @@ mod trakt;
 mod watchlist;
 mod write;
 
+pub(crate) use library::RatingKeyArgs;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
