@@ -18,7 +18,7 @@ fn is_time_name(name: &str) -> bool {
 fn is_unitless(name: &str) -> bool {
     matches!(
         name,
-        "duration" | "viewOffset" | "size" | "sizeleft" | "sizeOnDisk" | "runtime"
+        "duration" | "viewOffset" | "size" | "sizeleft" | "sizeOnDisk" | "runtime" | "freeSpace"
     ) || name.ends_with("Ms")
         || name.to_ascii_lowercase().contains("milli")
 }

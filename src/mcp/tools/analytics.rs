@@ -72,7 +72,7 @@ pub struct Ranked {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PlayStats {
-    /// Plays per UTC day (days without plays are left out).
+    /// Plays per local day (days without plays are left out).
     pub by_day: BTreeMap<String, usize>,
     /// Plays per item type (movie, episode, track...).
     pub by_type: BTreeMap<String, usize>,

@@ -136,9 +136,8 @@ pub struct FolderRow {
     pub path: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub accessible: Option<bool>,
-    /// Bytes free.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub free_space: Option<i64>,
+    pub free_space_gb: Option<f64>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -394,7 +393,7 @@ pub(super) async fn profiles(client: &ArrClient) -> Result<Json<ProfilesOutput>,
                 id: f.id,
                 path: f.path,
                 accessible: f.accessible,
-                free_space: f.free_space,
+                free_space_gb: f.free_space.map(|b| gb(b as f64)),
             })
             .collect(),
     }))

@@ -119,7 +119,7 @@ pub struct RecentItem {
     pub item: ItemHeader,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub added_at: Option<Iso>,
-    /// First 500 characters.
+    /// First 200 characters.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
 }

@@ -34,7 +34,7 @@ pub struct SearchArgs {
 pub struct SearchResult {
     #[serde(flatten)]
     pub item: ItemHeader,
-    /// First 500 characters.
+    /// First 200 characters.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// Critic rating, 0-10.
