@@ -502,10 +502,44 @@ async fn trakt_to_plex_compares_and_applies_only_with_writes_enabled() {
     };
     let unwatched_before = unwatched();
     let out = s.ok("trakt_sync_from_trakt", json!({"apply": true})).await;
-    assert_eq!(out["applied"]["markedWatched"], json!(3), "{out}");
+    // Three movies and four episodes watched only on Trakt.
+    assert_eq!(out["applied"]["markedWatched"], json!(7), "{out}");
     assert_eq!(unwatched(), unwatched_before - 3);
     let again = s.ok("trakt_sync_from_trakt", json!({})).await;
     assert_eq!(again["missingInPlex"]["movies"], json!(0));
+    s.close().await;
+}
+
+/// Trakt pages watched shows and leaves their seasons out unless asked (mid-2026): episodes
+/// watched only on Trakt must still be found and marked.
+#[tokio::test]
+async fn trakt_to_plex_sees_the_episodes_of_season_less_watched_shows() {
+    let stack = stack(Scale::DEMO, 72).await;
+    let elsewhere = stack.trakt.state.episodes_watched_elsewhere();
+    assert_eq!(
+        elsewhere.len(),
+        4,
+        "the sample has episodes watched elsewhere"
+    );
+    let s = signed_in_session(&stack, &[("PLEX_ENABLE_MUTATIVE_OPS", "true")]).await;
+    let out = s.ok("trakt_sync_from_trakt", json!({})).await;
+    assert_eq!(out["missingInPlex"]["episodes"], json!(4), "{out}");
+    let out = s.ok("trakt_sync_from_trakt", json!({"apply": true})).await;
+    assert_eq!(out["applied"]["markedWatched"], json!(3 + 4), "{out}");
+    {
+        let live = stack.live.read().unwrap();
+        for rk in &elsewhere {
+            let ep = live.items.iter().find(|i| &i.rating_key == rk).unwrap();
+            assert!(ep.view_count.is_some(), "episode {rk} marked watched");
+        }
+    }
+    let requests = stack.control.requests();
+    assert!(
+        requests
+            .iter()
+            .any(|r| r.contains("/sync/watched/shows") && r.contains("extended=progress")),
+        "{requests:?}"
+    );
     s.close().await;
 }
 

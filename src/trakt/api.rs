@@ -55,14 +55,23 @@ impl TraktClient {
         self.get("/users/me/stats", &[]).await
     }
 
-    /// Every movie the user has watched, with play counts.
+    /// Every movie the user has watched, with play counts (read page by page where Trakt
+    /// pages it).
     pub async fn watched_movies(&self) -> Result<Vec<WatchedEntry>, TraktError> {
-        self.get("/sync/watched/movies", &[]).await
+        let mut all = Vec::new();
+        self.for_each_page("/sync/watched/movies", &[], |rows| all.extend(rows))
+            .await?;
+        Ok(all)
     }
 
-    /// Every show the user has watched, with its seasons and episodes.
+    /// Every show the user has watched, with its seasons and episodes: Trakt pages the list and
+    /// since mid-2026 leaves `seasons` out unless asked with `extended=progress`.
     pub async fn watched_shows(&self) -> Result<Vec<WatchedEntry>, TraktError> {
-        self.get("/sync/watched/shows", &[]).await
+        let mut all = Vec::new();
+        let query = [("extended", "progress".to_string())];
+        self.for_each_page("/sync/watched/shows", &query, |rows| all.extend(rows))
+            .await?;
+        Ok(all)
     }
 
     /// Every play in the user's history of `kind`, handed to `fold` a page at a time.

@@ -405,10 +405,13 @@ pub(super) async fn add_history(
         .into_response()
 }
 
+/// Trakt as of mid-2026: watched shows come in pages and without `seasons` unless asked with
+/// `extended=progress`; `/sync/watched/episodes` lists watched episodes flat, in pages.
 pub(super) async fn watched(
     State(h): Shared,
     Path(kind): Path<String>,
     headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let s = h.state();
     if !s.authorized(&headers) {
@@ -446,26 +449,56 @@ pub(super) async fn watched(
                         .push(w.at);
                 }
             }
+            let progress = q
+                .get("extended")
+                .is_some_and(|e| e.split(',').any(|x| x == "progress"));
             let mut rows: Vec<(usize, Value)> = per
                 .into_iter()
                 .map(|(i, eps)| {
                     let all: Vec<i64> = eps.values().flatten().copied().collect();
-                    let mut seasons: BTreeMap<u32, Vec<Value>> = BTreeMap::new();
-                    for ((se, ep), ats) in &eps {
-                        seasons.entry(*se).or_default().push(json!({
-                            "number": ep, "plays": ats.len(), "last_watched_at": last(ats),
-                        }));
-                    }
-                    (all.len(), json!({
+                    let mut row = json!({
                         "plays": all.len(), "last_watched_at": last(&all), "last_updated_at": last(&all),
                         "reset_at": null,
                         "show": s.shows[i].json(),
-                        "seasons": seasons.into_iter().map(|(n, e)| json!({"number": n, "episodes": e})).collect::<Vec<_>>(),
-                    }))
+                    });
+                    if progress {
+                        let mut seasons: BTreeMap<u32, Vec<Value>> = BTreeMap::new();
+                        for ((se, ep), ats) in &eps {
+                            seasons.entry(*se).or_default().push(json!({
+                                "number": ep, "plays": ats.len(), "last_watched_at": last(ats),
+                            }));
+                        }
+                        row["seasons"] = seasons
+                            .into_iter()
+                            .map(|(n, e)| json!({"number": n, "episodes": e}))
+                            .collect();
+                    }
+                    (all.len(), row)
                 })
                 .collect();
             rows.sort_by_key(|b| std::cmp::Reverse(b.0));
-            Json(rows.into_iter().map(|(_, v)| v).collect::<Vec<_>>()).into_response()
+            let (page, limit) = paging(&q);
+            paged(rows.into_iter().map(|(_, v)| v).collect(), page, limit)
+        }
+        "episodes" => {
+            let mut per: BTreeMap<(usize, u32, u32), Vec<i64>> = BTreeMap::new();
+            for w in &s.history {
+                if let Watched::Episode(i, se, ep) = w.what {
+                    per.entry((i, se, ep)).or_default().push(w.at);
+                }
+            }
+            let rows: Vec<Value> = per
+                .into_iter()
+                .map(|((i, se, ep), ats)| {
+                    json!({
+                        "plays": ats.len(), "last_watched_at": last(&ats),
+                        "episode": {"season": se, "number": ep, "ids": s.shows[i].episode_ids(se, ep)},
+                        "show": s.shows[i].json(),
+                    })
+                })
+                .collect();
+            let (page, limit) = paging(&q);
+            paged(rows, page, limit)
         }
         _ => StatusCode::NOT_FOUND.into_response(),
     }

@@ -132,6 +132,7 @@ pub struct TraktState {
     scrobbles: Recent<(String, Value)>,
     token_grants: Recent<String>,
     elsewhere: Vec<String>,
+    episodes_elsewhere: Vec<String>,
 }
 
 /// Test-side handle on the fake Trakt.
@@ -217,6 +218,11 @@ impl TraktHandle {
     /// Plex ratingKeys of the movies the user watched only elsewhere (on Trakt, not in Plex).
     pub fn watched_elsewhere(&self) -> Vec<String> {
         self.state().elsewhere.clone()
+    }
+
+    /// Plex ratingKeys of the episodes the user watched only elsewhere.
+    pub fn episodes_watched_elsewhere(&self) -> Vec<String> {
+        self.state().episodes_elsewhere.clone()
     }
 }
 
@@ -343,6 +349,24 @@ impl TraktState {
             });
             next_id += 1;
         }
+        // And a few episodes watched elsewhere: on Trakt, unwatched in Plex.
+        let episodes_elsewhere: Vec<String> = data
+            .items
+            .iter()
+            .filter(|i| i.kind == "episode" && i.view_count.is_none())
+            .filter(|i| episode_of.contains_key(i.rating_key.as_str()))
+            .take(4)
+            .map(|i| i.rating_key.clone())
+            .collect();
+        for (n, rk) in episodes_elsewhere.iter().enumerate() {
+            let (s, se, ep) = episode_of[rk.as_str()];
+            history.push(Watch {
+                id: next_id,
+                what: Watched::Episode(s, se, ep),
+                at: now - 86_400 * (20 + n as i64),
+            });
+            next_id += 1;
+        }
         Self {
             client_id: client_id.to_string(),
             client_secret: client_secret.to_string(),
@@ -361,6 +385,7 @@ impl TraktState {
             scrobbles: Recent::new(RECORDED),
             token_grants: Recent::new(RECORDED),
             elsewhere: elsewhere.into_iter().map(|(rk, _)| rk).collect(),
+            episodes_elsewhere,
         }
     }
 

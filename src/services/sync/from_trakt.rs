@@ -11,6 +11,7 @@ use super::{ERRORS_SHOWN, index::PlexSide};
 use crate::{
     plex::client::{PAGE_CONCURRENCY, PlexClient},
     services::Error,
+    time::Iso,
     trakt::{client::TraktClient, models::WatchedEntry},
 };
 
@@ -55,7 +56,7 @@ pub struct WatchedMovieOut {
     pub year: Option<i32>,
     pub plays: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_watched: Option<String>,
+    pub last_watched: Option<Iso>,
     /// In the Plex library.
     pub in_plex: bool,
     pub watched_in_plex: bool,
@@ -69,7 +70,7 @@ pub struct WatchedShowOut {
     pub year: Option<i32>,
     pub total_episodes: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_watched: Option<String>,
+    pub last_watched: Option<Iso>,
     pub in_plex: bool,
 }
 
@@ -134,7 +135,7 @@ fn compare(
                 title: media.title.clone(),
                 year: media.year,
                 plays: m.plays,
-                last_watched: m.last_watched_at.clone(),
+                last_watched: m.last_watched_at.as_deref().map(Iso::rfc3339),
                 in_plex: rk.is_some(),
                 watched_in_plex,
             });
@@ -161,7 +162,7 @@ fn compare(
                 title: media.title.clone(),
                 year: media.year,
                 total_episodes: s.seasons.iter().map(|x| x.episodes.len()).sum(),
-                last_watched: s.last_watched_at.clone(),
+                last_watched: s.last_watched_at.as_deref().map(Iso::rfc3339),
                 in_plex: media.ids.keys().any(|k| show_ids.contains(&k)),
             });
         }
