@@ -30,30 +30,6 @@ fn assert_no_secrets(stack: &FakeStack, text: &str) {
     }
 }
 
-async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-/// The environment of a user who signed in earlier (a valid token from the fake).
-fn signed_in(stack: &FakeStack) -> String {
-    stack.trakt.state.issue_access_token()
-}
-
-/// A server signed in to the fake Trakt (as by an earlier login) whose writes are not spaced.
-async fn signed_in_session(stack: &FakeStack, extra: &[(&str, &str)]) -> Session {
-    let token = signed_in(stack);
-    let mut env = vec![
-        ("TRAKT_ACCESS_TOKEN", token.as_str()),
-        ("TRAKT_WRITE_INTERVAL_MS", "0"),
-    ];
-    env.extend_from_slice(extra);
-    connect(stack, &env).await
-}
-
 #[tokio::test]
 async fn device_flow_signs_in_and_the_sign_in_survives_a_restart() {
     let stack = stack(Scale::DEMO, 61).await;

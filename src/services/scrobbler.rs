@@ -16,6 +16,7 @@ use super::Error;
 use crate::{
     lock,
     plex::client::PlexClient,
+    store::Store,
     time::iso,
     trakt::{
         api::Scrobble,
@@ -25,6 +26,9 @@ use crate::{
 };
 
 const APP_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Trakt records a play when playback stops at this percentage or later.
+const WATCHED_PERCENT: f64 = 80.0;
 
 /// The scrobbler of one server: idle, or one running watcher.
 #[derive(Default)]
@@ -91,6 +95,7 @@ impl Scrobbler {
         &self,
         plex: PlexClient,
         trakt: Arc<TraktClient>,
+        store: Arc<Store>,
         account: String,
         poll_seconds: u64,
     ) -> (bool, u64) {
@@ -107,6 +112,8 @@ impl Scrobbler {
         let watcher = Watcher {
             plex,
             trakt,
+            store,
+            scope: None,
             account,
             shared: shared.clone(),
             tracked: HashMap::new(),
@@ -224,6 +231,7 @@ pub async fn resolve(plex: &PlexClient, rating_key: &str) -> Result<Scrobblable,
 }
 
 struct Tracked {
+    rating_key: String,
     /// What the session plays on Trakt, or why it cannot be scrobbled (not looked up again).
     what: Result<Scrobblable, String>,
     playing: bool,
@@ -234,6 +242,10 @@ struct Tracked {
 struct Watcher {
     plex: PlexClient,
     trakt: Arc<TraktClient>,
+    /// Where plays the scrobbler made Trakt record are kept, so a sync does not send them again.
+    store: Arc<Store>,
+    /// The ledger scope of the signed-in Trakt user and this account, once known.
+    scope: Option<String>,
     account: String,
     shared: Arc<Mutex<Shared>>,
     tracked: HashMap<String, Tracked>,
@@ -257,6 +269,27 @@ impl Watcher {
         }
     }
 
+    /// Keeps the play Trakt just recorded, so a later sync does not send Plex's record of the
+    /// same viewing again. A failure here costs at most a duplicate, so it is logged, not raised.
+    async fn remember(&mut self, rating_key: &str) {
+        if self.scope.is_none() {
+            match self.trakt.me().await {
+                Ok(me) => self.scope = Some(super::sync::ledger_scope(&me.username, &self.account)),
+                Err(e) => {
+                    tracing::warn!(
+                        "scrobbler: cannot name the Trakt account to record a play: {e}"
+                    );
+                    return;
+                }
+            }
+        }
+        let scope = self.scope.as_deref().unwrap_or_default();
+        let now = chrono::Utc::now().timestamp();
+        if let Err(e) = self.store.record_scrobble(scope, rating_key, now) {
+            tracing::warn!("scrobbler: {e}");
+        }
+    }
+
     /// One poll: compare Plex's sessions with what is tracked and tell Trakt what changed. A
     /// failure for one session is recorded and the others go on; only failing to read Plex ends
     /// the poll.
@@ -264,7 +297,8 @@ impl Watcher {
         let sessions = self.plex.sessions().await?;
         let mut present = Vec::new();
         let mut problem = None;
-        let mut changes: Vec<(Scrobble, Scrobblable, f64)> = Vec::new();
+        // (action, what, progress, the ratingKey of a stop)
+        let mut changes: Vec<(Scrobble, Scrobblable, f64, Option<String>)> = Vec::new();
         for s in sessions {
             let mine = s
                 .user
@@ -297,17 +331,18 @@ impl Watcher {
                     t.progress = progress;
                     if t.playing != playing {
                         t.playing = playing;
-                        changes.extend(t.what.clone().ok().map(|w| (action, w, progress)));
+                        changes.extend(t.what.clone().ok().map(|w| (action, w, progress, None)));
                     }
                 }
                 None => {
                     let what = resolve(&self.plex, &s.rating_key)
                         .await
                         .map_err(|e| e.to_string());
-                    changes.extend(what.clone().ok().map(|w| (action, w, progress)));
+                    changes.extend(what.clone().ok().map(|w| (action, w, progress, None)));
                     self.tracked.insert(
                         key,
                         Tracked {
+                            rating_key: s.rating_key.clone(),
                             what,
                             playing,
                             progress,
@@ -327,15 +362,21 @@ impl Watcher {
             if let Some(Tracked {
                 what: Ok(what),
                 progress,
+                rating_key,
                 ..
             }) = self.tracked.remove(&key)
             {
-                changes.push((Scrobble::Stop, what, progress));
+                changes.push((Scrobble::Stop, what, progress, Some(rating_key)));
             }
         }
-        for (action, what, progress) in changes {
+        for (action, what, progress, stopped) in changes {
             match what.send(&self.trakt, action, progress).await {
-                Ok(()) => lock(&self.shared).sent += 1,
+                Ok(()) => {
+                    lock(&self.shared).sent += 1;
+                    if let Some(rating_key) = stopped.filter(|_| progress >= WATCHED_PERCENT) {
+                        self.remember(&rating_key).await;
+                    }
+                }
                 Err(e) => problem = Some(e.to_string()),
             }
         }

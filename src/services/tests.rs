@@ -83,12 +83,24 @@ async fn dropping_the_scrobbler_stops_its_task() {
     let dir = temp_dir("scrobbler-drop");
     let c = clients(&stack, &dir);
     let scrobbler = Scrobbler::default();
-    let (started, every) = scrobbler.start(c.plex.clone(), c.trakt.clone(), "1".into(), 1);
+    let (started, every) = scrobbler.start(
+        c.plex.clone(),
+        c.trakt.clone(),
+        c.store.clone(),
+        "1".into(),
+        1,
+    );
     assert!(started);
     assert_eq!(every, 1);
     assert!(
         !scrobbler
-            .start(c.plex.clone(), c.trakt.clone(), "1".into(), 5)
+            .start(
+                c.plex.clone(),
+                c.trakt.clone(),
+                c.store.clone(),
+                "1".into(),
+                5
+            )
             .0
     );
     assert!(scrobbler.status().running);
@@ -115,6 +127,7 @@ async fn the_sync_service_runs_without_a_server_and_resumes_from_its_ledger() {
         batch_size: 1000,
         mode: SyncMode::Plays,
         account: 1,
+        resend: false,
     };
     let mut seen = Vec::new();
     let dry = sync::to_trakt(&c.plex, &c.trakt, &c.store, &job, opts(true), |p| {

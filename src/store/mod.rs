@@ -40,6 +40,25 @@ const MIGRATIONS: &[&str] = &[
          key TEXT PRIMARY KEY,
          value TEXT NOT NULL
      ) WITHOUT ROWID;",
+    // The ledger per (Trakt account, Plex account): entries from before have no scope and
+    // match none, so Trakt's own history decides for them. Scrobbled plays, so a sync does
+    // not send them again.
+    "CREATE TABLE trakt_ledger_scoped (
+         scope TEXT NOT NULL,
+         key TEXT NOT NULL,
+         state TEXT NOT NULL,
+         updated_at INTEGER NOT NULL,
+         PRIMARY KEY (scope, key)
+     ) WITHOUT ROWID;
+     INSERT INTO trakt_ledger_scoped SELECT '', key, state, updated_at FROM trakt_ledger;
+     DROP TABLE trakt_ledger;
+     ALTER TABLE trakt_ledger_scoped RENAME TO trakt_ledger;
+     CREATE TABLE scrobbled (
+         scope TEXT NOT NULL,
+         rating_key TEXT NOT NULL,
+         at INTEGER NOT NULL,
+         PRIMARY KEY (scope, rating_key, at)
+     ) WITHOUT ROWID;",
 ];
 
 /// The Trakt sign-in as stored.
@@ -239,19 +258,19 @@ impl Store {
     pub fn reset(&self) -> Result<(), String> {
         self.conn()
             .execute_batch(
-                "BEGIN; DELETE FROM trakt_tokens; DELETE FROM trakt_ledger; DELETE FROM plex_login; COMMIT;",
+                "BEGIN; DELETE FROM trakt_tokens; DELETE FROM trakt_ledger; DELETE FROM scrobbled; DELETE FROM plex_login; COMMIT;",
             )
             .map_err(db_error)
     }
 
-    /// Every ledger entry, by key.
-    pub fn ledger(&self) -> Result<HashMap<String, LedgerState>, String> {
+    /// Every ledger entry of `scope` (a Trakt account and a Plex account), by key.
+    pub fn ledger(&self, scope: &str) -> Result<HashMap<String, LedgerState>, String> {
         let conn = self.conn();
         let mut stmt = conn
-            .prepare("SELECT key, state FROM trakt_ledger")
+            .prepare("SELECT key, state FROM trakt_ledger WHERE scope = ?1")
             .map_err(db_error)?;
         let rows = stmt
-            .query_map([], |row| {
+            .query_map([scope], |row| {
                 Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
             })
             .map_err(db_error)?;
@@ -265,9 +284,10 @@ impl Store {
         Ok(out)
     }
 
-    /// Records `state` for every key, in one transaction.
+    /// Records `state` for every key of `scope`, in one transaction.
     pub fn mark<'a>(
         &self,
+        scope: &str,
         keys: impl IntoIterator<Item = &'a str>,
         state: LedgerState,
     ) -> Result<(), String> {
@@ -276,17 +296,47 @@ impl Store {
         {
             let mut stmt = tx
                 .prepare_cached(
-                    "INSERT INTO trakt_ledger (key, state, updated_at) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (key) DO UPDATE SET state = ?2, updated_at = ?3",
+                    "INSERT INTO trakt_ledger (scope, key, state, updated_at) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (scope, key) DO UPDATE SET state = ?3, updated_at = ?4",
                 )
                 .map_err(db_error)?;
             let now = chrono::Utc::now().timestamp();
             for key in keys {
-                stmt.execute(params![key, state.as_str(), now])
+                stmt.execute(params![scope, key, state.as_str(), now])
                     .map_err(db_error)?;
             }
         }
         tx.commit().map_err(db_error)
+    }
+
+    /// Records that the scrobbler made Trakt record a play of `rating_key` at `at`.
+    pub fn record_scrobble(&self, scope: &str, rating_key: &str, at: i64) -> Result<(), String> {
+        self.conn()
+            .execute(
+                "INSERT OR IGNORE INTO scrobbled (scope, rating_key, at) VALUES (?1, ?2, ?3)",
+                params![scope, rating_key, at],
+            )
+            .map(drop)
+            .map_err(db_error)
+    }
+
+    /// The scrobbled plays of `scope`: ratingKey → times.
+    pub fn scrobbled(&self, scope: &str) -> Result<HashMap<String, Vec<i64>>, String> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare("SELECT rating_key, at FROM scrobbled WHERE scope = ?1")
+            .map_err(db_error)?;
+        let rows = stmt
+            .query_map([scope], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+            })
+            .map_err(db_error)?;
+        let mut out: HashMap<String, Vec<i64>> = HashMap::new();
+        for row in rows {
+            let (key, at) = row.map_err(db_error)?;
+            out.entry(key).or_default().push(at);
+        }
+        Ok(out)
     }
 }
 
@@ -435,9 +485,12 @@ mod tests {
     #[test]
     fn ledger_records_the_latest_state() {
         let store = Store::open(&temp_dir("ledger")).unwrap();
-        store.mark(["a", "b"], LedgerState::Pending).unwrap();
-        store.mark(["a"], LedgerState::Sent).unwrap();
-        let ledger = store.ledger().unwrap();
+        store.mark("me", ["a", "b"], LedgerState::Pending).unwrap();
+        store.mark("me", ["a"], LedgerState::Sent).unwrap();
+        store.mark("other", ["a"], LedgerState::NotFound).unwrap();
+        assert_eq!(store.ledger("nobody").unwrap().len(), 0);
+        assert_eq!(store.ledger("other").unwrap()["a"], LedgerState::NotFound);
+        let ledger = store.ledger("me").unwrap();
         assert_eq!(ledger.len(), 2);
         assert_eq!(ledger["a"], LedgerState::Sent);
         assert_eq!(ledger["b"], LedgerState::Pending);

@@ -292,3 +292,31 @@ pub fn assert_matches_schema(tool: &Tool, value: &Value) {
 pub fn plays(stack: &FakeStack) -> &[plex_mcp::fake::data::Play] {
     &stack.data.history
 }
+
+/// Polls `done` every 20 ms for up to a minute.
+pub async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// The environment of a user who signed in earlier (a valid token from the fake).
+pub fn signed_in(stack: &FakeStack) -> String {
+    stack.trakt.state.issue_access_token()
+}
+
+/// A server signed in to the fake Trakt (as by an earlier login) whose writes are not spaced.
+pub async fn signed_in_session(stack: &FakeStack, extra: &[(&str, &str)]) -> Session {
+    let token = signed_in(stack);
+    let mut env = vec![
+        ("TRAKT_ACCESS_TOKEN", token.as_str()),
+        ("TRAKT_WRITE_INTERVAL_MS", "0"),
+    ];
+    env.extend_from_slice(extra);
+    connect(stack, &env).await
+}

@@ -198,7 +198,7 @@ pub(super) async fn me(State(h): Shared, headers: HeaderMap) -> Response {
         return unauthorized();
     }
     Json(json!({
-        "username": USERNAME,
+        "username": s.username,
         "private": false,
         "name": "Demo Viewer",
         "vip": false,
@@ -206,7 +206,7 @@ pub(super) async fn me(State(h): Shared, headers: HeaderMap) -> Response {
         "vip_og": false,
         "vip_years": 0,
         "vip_cover_image": "https://walter.trakt.tv/images/users/demo/cover.jpg",
-        "ids": {"slug": USERNAME},
+        "ids": {"slug": s.username},
         "joined_at": "2019-03-01T10:00:00.000Z",
     }))
     .into_response()

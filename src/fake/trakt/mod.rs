@@ -133,6 +133,8 @@ pub struct TraktState {
     token_grants: Recent<String>,
     elsewhere: Vec<String>,
     episodes_elsewhere: Vec<String>,
+    /// Who the tokens sign in as: another account has its own (empty) history.
+    username: String,
 }
 
 /// Test-side handle on the fake Trakt.
@@ -218,6 +220,34 @@ impl TraktHandle {
     /// Plex ratingKeys of the movies the user watched only elsewhere (on Trakt, not in Plex).
     pub fn watched_elsewhere(&self) -> Vec<String> {
         self.state().elsewhere.clone()
+    }
+
+    /// The user signs in to another Trakt account (same tokens, for brevity): a new username and
+    /// an empty history.
+    pub fn switch_account(&self, username: &str) {
+        let mut s = self.state();
+        s.username = username.to_string();
+        s.history.clear();
+    }
+
+    /// The user deleted every play on Trakt.
+    pub fn clear_history(&self) {
+        self.state().history.clear();
+    }
+
+    /// Trakt stops knowing the last episode of the last season of the first show, as when Plex
+    /// has an episode Trakt does not list; returns that episode's Plex ratingKey.
+    pub fn forget_last_episode(&self) -> u64 {
+        let mut s = self.state();
+        let show = &mut s.shows[0];
+        let (&season, count) = show
+            .seasons
+            .iter_mut()
+            .next_back()
+            .expect("the first show has seasons");
+        let number = *count;
+        *count -= 1;
+        show.episodes[&(season, number)]
     }
 
     /// Plex ratingKeys of the episodes the user watched only elsewhere.
@@ -386,6 +416,7 @@ impl TraktState {
             token_grants: Recent::new(RECORDED),
             elsewhere: elsewhere.into_iter().map(|(rk, _)| rk).collect(),
             episodes_elsewhere,
+            username: USERNAME.to_string(),
         }
     }
 

@@ -150,7 +150,7 @@ impl Progress {
 
 // ---- options and results ----
 
-#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SyncMode {
     /// One Trakt history entry per Plex play, at its date.
@@ -168,6 +168,14 @@ pub struct SyncOptions {
     pub mode: SyncMode,
     /// Whose Plex plays to send (Plex account id).
     pub account: u32,
+    /// Ignore the ledger (Trakt's own history still prevents duplicates).
+    pub resend: bool,
+}
+
+/// The ledger's scope: what was sent to one Trakt account for one Plex account says nothing of
+/// another pair.
+pub fn ledger_scope(trakt_user: &str, plex_account: impl std::fmt::Display) -> String {
+    format!("trakt:{trakt_user}/plex:{plex_account}")
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -180,8 +188,12 @@ pub struct SyncToOutput {
     pub plex_plays: usize,
     /// Already in the user's Trakt history: not sent again.
     pub already_on_trakt: usize,
-    /// Sent by an earlier sync (per the local ledger) though no longer on Trakt: not resent.
+    /// Sent to this Trakt account by an earlier sync (per the local ledger) though no longer on
+    /// Trakt: not resent unless `resend`.
     pub already_sent: usize,
+    /// Scrobbled to Trakt as it played (Trakt recorded it at the stop): not sent again.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub already_scrobbled: usize,
     /// Sent (or, in a dry run, that would be sent) in this run.
     pub to_send: usize,
     /// Trakt's count of history entries it added.
@@ -292,9 +304,24 @@ pub async fn to_trakt(
         plex_plays,
         "Reading the Trakt history".into(),
     ));
-    let history = TraktHistory::read(trakt).await?;
-    let ledger = store.ledger().map_err(Error::Store)?;
-    let planned = plan::plan(&side, plays, opts.mode, &history, &ledger);
+    let (history, me) = tokio::try_join!(TraktHistory::read(trakt), trakt.me())?;
+    let scope = ledger_scope(&me.username, opts.account);
+    let ledger = if opts.resend {
+        Default::default()
+    } else {
+        store.ledger(&scope).map_err(Error::Store)?
+    };
+    let scrobbled = store.scrobbled(&scope).map_err(Error::Store)?;
+    let planned = plan::plan(
+        &side,
+        plays,
+        opts.mode,
+        &history,
+        plan::Known {
+            ledger: &ledger,
+            scrobbled: &scrobbled,
+        },
+    );
 
     let mut out = SyncToOutput {
         sync_id,
@@ -303,6 +330,7 @@ pub async fn to_trakt(
         plex_plays,
         already_on_trakt: planned.already_on_trakt,
         already_sent: planned.already_sent,
+        already_scrobbled: planned.already_scrobbled,
         to_send: planned.outgoing.len(),
         added: AddedOut::default(),
         unmatched: planned.unmatched,
@@ -318,6 +346,7 @@ pub async fn to_trakt(
             // An interrupted run's last batch did land: record it.
             store
                 .mark(
+                    &scope,
                     planned.confirmed.iter().map(String::as_str),
                     LedgerState::Sent,
                 )
@@ -325,7 +354,10 @@ pub async fn to_trakt(
         }
         send::send(
             trakt,
-            store,
+            send::Ledger {
+                store,
+                scope: &scope,
+            },
             &side,
             &planned.outgoing,
             &opts,
@@ -338,6 +370,10 @@ pub async fn to_trakt(
     out.duration_seconds = (started.elapsed().as_secs_f64() * 10.0).round() / 10.0;
     job.finish(&out);
     Ok(out)
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Plex numbers the server owner's account 1.

@@ -18,28 +18,49 @@ pub(super) struct Outgoing {
     pub(super) key: String,
 }
 
+impl Outgoing {
+    pub(super) fn is_movie(&self) -> bool {
+        matches!(self.target, Target::Movie { .. })
+    }
+}
+
 #[derive(Default)]
 pub(super) struct Plan {
     pub(super) outgoing: Vec<Outgoing>,
     pub(super) already_on_trakt: usize,
     /// Sent by an earlier run per the ledger, though Trakt no longer has them.
     pub(super) already_sent: usize,
+    /// Scrobbled as they played: Trakt recorded them at the stop, a little off Plex's time.
+    pub(super) already_scrobbled: usize,
     pub(super) unmatched: Titled,
     pub(super) not_found: Titled,
     /// Ledger keys left pending by an interrupted run that Trakt does have: they landed.
     pub(super) confirmed: Vec<String>,
 }
 
+/// How far apart Plex's time of a play and the scrobbler's stop can be and still be one play:
+/// Plex records the view when playback passes its threshold, the scrobbler when it ends.
+const SCROBBLE_WINDOW: i64 = 4 * 3600;
+
+/// What this machine knows it sent to the Trakt account: the ledger, and scrobbled plays
+/// (ratingKey → times).
+pub(super) struct Known<'a> {
+    pub(super) ledger: &'a HashMap<String, LedgerState>,
+    pub(super) scrobbled: &'a HashMap<String, Vec<i64>>,
+}
+
 /// Decides, for each (ratingKey, time) play, whether it goes to Trakt. A play is sent once per
 /// run, never when Trakt has it (at that time in `plays` mode, at all in `items` mode), never
-/// when the ledger says it was sent or Trakt does not know the item.
+/// when it was scrobbled, and never when the ledger says it was sent or Trakt does not know the
+/// item.
 pub(super) fn plan(
     side: &PlexSide,
     plays: Vec<(String, i64)>,
     mode: SyncMode,
     history: &TraktHistory,
-    ledger: &HashMap<String, LedgerState>,
+    known: Known<'_>,
 ) -> Plan {
+    let ledger = known.ledger;
     let mut out = Plan::default();
     let mut seen: HashSet<String> = HashSet::new();
     for (rk, at) in plays {
@@ -58,6 +79,15 @@ pub(super) fn plan(
         };
         let key = format!("{primary}@{at}");
         if !seen.insert(key.clone()) {
+            continue;
+        }
+        let scrobbled = known.scrobbled.get(&rk).is_some_and(|times| {
+            times
+                .iter()
+                .any(|t| mode == SyncMode::Items || (t - at).abs() <= SCROBBLE_WINDOW)
+        });
+        if scrobbled {
+            out.already_scrobbled += 1;
             continue;
         }
         let on_trakt = match mode {
@@ -131,6 +161,33 @@ mod tests {
         }
     }
 
+    fn known<'a>(
+        ledger: &'a HashMap<String, LedgerState>,
+        scrobbled: &'a HashMap<String, Vec<i64>>,
+    ) -> Known<'a> {
+        Known { ledger, scrobbled }
+    }
+
+    #[test]
+    fn scrobbled_plays_are_not_sent_again() {
+        let scrobbled = HashMap::from([("1".to_string(), vec![10_000])]);
+        let plays = vec![("1".into(), 10_000 - 1800), ("1".into(), 10_000 + 86_400)];
+        let p = plan(
+            &side(),
+            plays,
+            SyncMode::Plays,
+            &TraktHistory::default(),
+            known(&HashMap::new(), &scrobbled),
+        );
+        assert_eq!(p.already_scrobbled, 1, "the play half an hour off the stop");
+        let keys: Vec<&str> = p.outgoing.iter().map(|o| o.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["m:tmdb:100@96400"],
+            "a play a day later is another play"
+        );
+    }
+
     #[test]
     fn each_play_is_sent_once_and_unmatched_items_are_named() {
         let plays = vec![
@@ -145,7 +202,7 @@ mod tests {
             plays,
             SyncMode::Plays,
             &TraktHistory::default(),
-            &HashMap::new(),
+            known(&HashMap::new(), &HashMap::new()),
         );
         let keys: Vec<&str> = p.outgoing.iter().map(|o| o.key.as_str()).collect();
         assert_eq!(keys, ["m:tmdb:100@10", "m:tmdb:100@20"]);
@@ -159,12 +216,25 @@ mod tests {
         history.add_entries(&[on_trakt(100, "1970-01-01T00:00:10.000Z")]);
         let ledger = HashMap::from([("m:tmdb:100@10".to_string(), LedgerState::Pending)]);
         let plays = vec![("1".into(), 10), ("1".into(), 20)];
-        let p = plan(&side(), plays.clone(), SyncMode::Plays, &history, &ledger);
+        let none = HashMap::new();
+        let p = plan(
+            &side(),
+            plays.clone(),
+            SyncMode::Plays,
+            &history,
+            known(&ledger, &none),
+        );
         assert_eq!(p.already_on_trakt, 1);
         assert_eq!(p.confirmed, ["m:tmdb:100@10"]);
         assert_eq!(p.outgoing.len(), 1, "the play at another time still goes");
         // In items mode any play of the item on Trakt is enough.
-        let p = plan(&side(), plays, SyncMode::Items, &history, &ledger);
+        let p = plan(
+            &side(),
+            plays,
+            SyncMode::Items,
+            &history,
+            known(&ledger, &none),
+        );
         assert_eq!((p.already_on_trakt, p.outgoing.len()), (2, 0));
     }
 
@@ -180,7 +250,7 @@ mod tests {
             plays,
             SyncMode::Plays,
             &TraktHistory::default(),
-            &ledger,
+            known(&ledger, &HashMap::new()),
         );
         assert_eq!(p.already_sent, 1);
         assert_eq!(p.not_found.count, 1);

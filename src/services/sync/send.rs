@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::{
     Progress, SyncOptions, SyncToOutput,
+    history::TraktHistory,
     index::{PlexSide, Target},
     plan::Outgoing,
 };
@@ -20,12 +21,33 @@ use crate::{
     },
 };
 
+/// The ledger of one (Trakt account, Plex account) pair.
+pub(super) struct Ledger<'a> {
+    pub(super) store: &'a Store,
+    pub(super) scope: &'a str,
+}
+
+impl Ledger<'_> {
+    fn mark<'k>(
+        &self,
+        plays: impl IntoIterator<Item = &'k Outgoing>,
+        state: LedgerState,
+    ) -> Result<(), Error> {
+        self.store
+            .mark(self.scope, plays.into_iter().map(|o| o.key.as_str()), state)
+            .map_err(Error::Store)
+    }
+}
+
 /// Sends `outgoing` in batches of `opts.batch_size`, recording each in the ledger and the counts
-/// in `out`; stops between batches when `opts.cancel` is cancelled. A failed batch stops the run: the rest waits for the next run, which resumes from the
-/// ledger.
+/// in `out`; stops between batches when `opts.cancel` is cancelled. A failed batch stops the
+/// run: the rest waits for the next run, which resumes from the ledger. When Trakt added fewer
+/// plays than it was sent and did not name the rest (unknown episodes of a known show), the
+/// batch stays pending and is checked against Trakt's history at the end: no play is ledgered
+/// as sent that Trakt did not add.
 pub(super) async fn send(
     trakt: &TraktClient,
-    store: &Store,
+    ledger: Ledger<'_>,
     side: &PlexSide,
     outgoing: &[Outgoing],
     opts: &SyncOptions,
@@ -35,6 +57,7 @@ pub(super) async fn send(
     let total = outgoing.len();
     let batches = outgoing.chunks(opts.batch_size).count();
     let mut done = 0;
+    let mut unconfirmed: Vec<&Outgoing> = Vec::new();
     for (n, batch) in outgoing.chunks(opts.batch_size).enumerate() {
         // Between batches nothing is pending: stopping here leaves the ledger exact.
         if opts.cancel.is_cancelled() {
@@ -47,9 +70,7 @@ pub(super) async fn send(
             break;
         }
         progress(Progress::quiet("sending to Trakt", done, total));
-        store
-            .mark(batch.iter().map(|o| o.key.as_str()), LedgerState::Pending)
-            .map_err(Error::Store)?;
+        ledger.mark(batch, LedgerState::Pending)?;
         let body = history_post(side, batch);
         out.batches += 1;
         match trakt.add_history(&body).await {
@@ -60,15 +81,16 @@ pub(super) async fn send(
                 for o in &not_found {
                     out.not_found.push(|| side.title(&o.target));
                 }
-                store
-                    .mark(sent.iter().map(|o| o.key.as_str()), LedgerState::Sent)
-                    .and_then(|()| {
-                        store.mark(
-                            not_found.iter().map(|o| o.key.as_str()),
-                            LedgerState::NotFound,
-                        )
-                    })
-                    .map_err(Error::Store)?;
+                ledger.mark(not_found.iter().copied(), LedgerState::NotFound)?;
+                let movies = sent.iter().filter(|o| o.is_movie()).count() as u64;
+                let episodes = sent.len() as u64 - movies;
+                let short = answer.added.movies < movies || answer.added.episodes < episodes;
+                if short {
+                    // Left pending: confirmed against Trakt's history below.
+                    unconfirmed.extend(sent);
+                } else {
+                    ledger.mark(sent.iter().copied(), LedgerState::Sent)?;
+                }
             }
             Err(e) => {
                 out.failed = total - done;
@@ -91,7 +113,41 @@ pub(super) async fn send(
             ),
         ));
     }
+    if !unconfirmed.is_empty() {
+        progress(Progress::quiet("confirming with Trakt", done, total));
+        confirm(trakt, &ledger, side, &unconfirmed, out).await?;
+    }
     Ok(())
+}
+
+/// Reads Trakt's history once and settles plays Trakt answered for only in total: those it has
+/// are sent, the others are items it does not know (Trakt names no unknown episode nested under
+/// a known show). A failed read leaves them pending for the next run to decide.
+async fn confirm(
+    trakt: &TraktClient,
+    ledger: &Ledger<'_>,
+    side: &PlexSide,
+    plays: &[&Outgoing],
+    out: &mut SyncToOutput,
+) -> Result<(), Error> {
+    let history = match TraktHistory::read(trakt).await {
+        Ok(h) => h,
+        Err(e) => {
+            out.errors.push(format!(
+                "Could not confirm {} plays with Trakt; the next run will: {e}",
+                plays.len()
+            ));
+            return Ok(());
+        }
+    };
+    let (landed, unknown): (Vec<&Outgoing>, Vec<&Outgoing>) = plays
+        .iter()
+        .partition(|o| history.has(&side.identities(&o.target), Some(o.watched_at)));
+    for o in &unknown {
+        out.not_found.push(|| side.title(&o.target));
+    }
+    ledger.mark(landed, LedgerState::Sent)?;
+    ledger.mark(unknown, LedgerState::NotFound)
 }
 
 /// Splits a batch by Trakt's answer: the plays it took, and those of items it does not know.

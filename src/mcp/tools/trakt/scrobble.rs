@@ -126,8 +126,13 @@ stop or exit; state in trakt_get_sync_status. Needs a Trakt sign-in.",
             .poll_seconds
             .map_or(DEFAULT_POLL, |s| u64::from(s.get()));
         let account = args.account_id.map_or(1, Int::get).to_string();
-        let (changed, poll_seconds) =
-            scrobbler.start(self.ctx.plex.clone(), trakt.clone(), account, poll_seconds);
+        let (changed, poll_seconds) = scrobbler.start(
+            self.ctx.plex.clone(),
+            trakt.clone(),
+            self.ctx.store.clone(),
+            account,
+            poll_seconds,
+        );
         Ok(Json(ScrobbleOutput {
             running: true,
             changed,

@@ -45,6 +45,8 @@ pub struct SyncToArgs {
     /// Plex account id (get_user_stats); 1 is the owner.
     #[schemars(extend("default" = 1))]
     pub account_id: Option<Int<1, { u32::MAX }>>,
+    /// Ignore the ledger of earlier runs; Trakt's history still prevents duplicates.
+    pub resend: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -114,6 +116,7 @@ dryRun counts first. One at a time, 1 write/s. Needs a Trakt sign-in.",
             batch_size: args.batch_size.value_or(DEFAULT_BATCH),
             mode: args.mode.unwrap_or_default(),
             account: args.account_id.map_or(OWNER_ACCOUNT, Int::get),
+            resend: args.resend.unwrap_or(false),
         };
         // Progress goes out as MCP notifications while the sync runs; the channel closes when
         // the sync ends, which ends the forwarding.
