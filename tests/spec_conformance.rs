@@ -568,6 +568,38 @@ async fn fake_trakt_matches_the_trakt_spec() {
         "200",
         &get("/sync/watched/shows").await.1,
     );
+    // Episodes sent by their own ids: the unknown one is echoed under not_found.episodes.
+    let known = stack
+        .data
+        .items
+        .iter()
+        .find(|i| i.kind == "episode" && i.guid.starts_with("plex://"))
+        .unwrap();
+    let (status, answer) = call(
+        reqwest::Method::POST,
+        "/sync/history",
+        Some(token),
+        Some(json!({"episodes": [
+            {"ids": {"trakt": known.rating_key.parse::<u64>().unwrap()}, "watched_at": "2026-01-01T10:00:00.000Z"},
+            {"ids": {"tvdb": 1}},
+        ]})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    check("/sync/history", "post", "201", &answer);
+    assert_eq!(answer["added"]["episodes"], json!(1), "{answer}");
+    assert_eq!(
+        answer["not_found"]["episodes"],
+        json!([{"ids": {"tvdb": 1}}])
+    );
+    let (_, shows) = get("/sync/watched/shows?extended=progress&limit=2").await;
+    assert_eq!(shows.as_array().unwrap().len(), 2, "paged");
+    assert!(
+        shows[0]["seasons"].is_array(),
+        "seasons when asked: {shows}"
+    );
+    let (_, flat) = get("/sync/watched/episodes?limit=3").await;
+    assert!(flat[0]["episode"]["number"].is_u64(), "{flat}");
     let (_, found) = get("/search/movie,show?query=the&limit=20").await;
     assert!(!found.as_array().unwrap().is_empty());
     check("/search/{type}", "get", "200", &found);

@@ -334,7 +334,29 @@ pub(super) async fn add_history(
             .unwrap_or(now)
     };
     let mut added = Vec::new();
-    let (mut nf_movies, mut nf_shows) = (Vec::new(), Vec::new());
+    let (mut nf_movies, mut nf_shows, mut nf_episodes) = (Vec::new(), Vec::new(), Vec::new());
+    // Episodes by their own ids: an unknown one is echoed back under not_found.episodes.
+    for ep in body
+        .get("episodes")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let ids = ep.get("ids").cloned().unwrap_or(Value::Null);
+        let trakt_id = ids.get("trakt").and_then(Value::as_u64);
+        let tvdb = ids.get("tvdb").and_then(Value::as_u64);
+        let found = s.shows.iter().enumerate().find_map(|(i, show)| {
+            show.episodes.iter().find_map(|(&(se, n), &rk)| {
+                let known = show.seasons.get(&se).is_some_and(|&count| n <= count);
+                let named = trakt_id == Some(rk) || tvdb == Some(5_000_000 + rk);
+                (known && named && rk != 0).then_some(Watched::Episode(i, se, n))
+            })
+        });
+        match found {
+            Some(w) => added.push((w, at(ep))),
+            None => nf_episodes.push(json!({"ids": ids})),
+        }
+    }
     for m in body
         .get("movies")
         .and_then(Value::as_array)
@@ -399,7 +421,7 @@ pub(super) async fn add_history(
         StatusCode::CREATED,
         Json(json!({
             "added": {"movies": movies, "episodes": episodes},
-            "not_found": {"movies": nf_movies, "shows": nf_shows, "seasons": [], "episodes": []},
+            "not_found": {"movies": nf_movies, "shows": nf_shows, "seasons": [], "episodes": nf_episodes},
         })),
     )
         .into_response()
