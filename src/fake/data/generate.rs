@@ -484,6 +484,7 @@ impl Dataset {
             it.last_viewed_at = Some(it.last_viewed_at.unwrap_or(0).max(play.viewed_at));
         }
         roll_up_view_state(&mut items);
+        rate_some(&mut items);
 
         // On deck: a few unwatched items the owner is part-way through.
         let mut on_deck = Vec::new();
@@ -634,5 +635,20 @@ fn section(key: u32, title: &str, kind: &'static str, now: i64, rng: &mut Rng) -
         ),
         created_at: now - 2000 * 86_400,
         scanned_at: now - 3600,
+    }
+}
+
+/// The owner's own ratings, derived from the rating keys (the random stream stays as it was):
+/// one in four watched movies, one in three shows and one in eleven watched episodes.
+fn rate_some(items: &mut [FakeItem]) {
+    for it in items.iter_mut() {
+        let rk: u64 = it.rating_key.parse().unwrap_or(0);
+        let watched = it.view_count.is_some();
+        it.user_rating = match it.kind {
+            "movie" if watched && rk.is_multiple_of(4) => Some((rk % 9 + 2) as f64),
+            "show" if rk.is_multiple_of(3) => Some(8.0),
+            "episode" if watched && rk.is_multiple_of(11) => Some(7.0),
+            _ => it.user_rating,
+        };
     }
 }

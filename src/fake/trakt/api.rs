@@ -31,6 +31,17 @@ pub fn router(handle: TraktHandle) -> Router {
         .route("/sync/history/{kind}", get(history))
         .route("/sync/history", post(add_history))
         .route("/sync/watched/{kind}", get(watched))
+        .route("/sync/ratings", post(lists::rate))
+        .route("/sync/ratings/remove", post(lists::unrate))
+        .route("/sync/ratings/{type}", get(lists::ratings))
+        .route("/sync/ratings/{type}/{rating}", get(lists::ratings))
+        .route(
+            "/sync/watchlist",
+            get(lists::watchlist).post(lists::watch_later),
+        )
+        .route("/sync/watchlist/remove", post(lists::unwatch_later))
+        .route("/sync/watchlist/{type}", get(lists::watchlist))
+        .route("/sync/watchlist/{type}/{sort}", get(lists::watchlist))
         .route("/search/{types}", get(search))
         .route("/scrobble/{action}", post(scrobble))
         .layer(axum::middleware::from_fn_with_state(

@@ -4,6 +4,7 @@
 //! library's movies and shows, minus a few Trakt "does not know".
 
 mod api;
+mod lists;
 
 pub use api::router;
 
@@ -135,6 +136,10 @@ pub struct TraktState {
     episodes_elsewhere: Vec<String>,
     /// Who the tokens sign in as: another account has its own (empty) history.
     username: String,
+    ratings: HashMap<lists::Subject, (u8, i64)>,
+    watchlist: Vec<(lists::Subject, i64)>,
+    rating_posts: Recent<Value>,
+    watchlist_posts: Recent<Value>,
 }
 
 /// Test-side handle on the fake Trakt.
@@ -397,6 +402,39 @@ impl TraktState {
             });
             next_id += 1;
         }
+        // Ratings: the movies watched elsewhere (9), one movie the owner rated in Plex, rated
+        // differently here, and an episode watched elsewhere (6). The watchlist: two movies the
+        // owner has not watched.
+        let mut ratings = HashMap::new();
+        for &(_, m) in &elsewhere {
+            ratings.insert(lists::Subject::Movie(m), (9, now - 86_400 * 10));
+        }
+        let rated_in_plex = data.items.iter().find_map(|i| {
+            let (false, m) = *by_key.get(i.rating_key.as_str())? else {
+                return None;
+            };
+            let r = i.user_rating? as u8;
+            Some((m, 11 - r))
+        });
+        if let Some((m, r)) = rated_in_plex {
+            ratings.insert(lists::Subject::Movie(m), (r, now - 86_400 * 5));
+        }
+        if let Some(rk) = episodes_elsewhere.first() {
+            let (s, se, ep) = episode_of[rk.as_str()];
+            ratings.insert(lists::Subject::Episode(s, se, ep), (6, now - 86_400 * 3));
+        }
+        let watchlist: Vec<(lists::Subject, i64)> = data
+            .items
+            .iter()
+            .filter(|i| i.kind == "movie" && i.view_count.is_none())
+            .filter_map(|i| match by_key.get(i.rating_key.as_str()) {
+                Some(&(false, m)) if !elsewhere.iter().any(|(_, e)| *e == m) => Some(m),
+                _ => None,
+            })
+            .take(2)
+            .enumerate()
+            .map(|(n, m)| (lists::Subject::Movie(m), now - 86_400 * (40 + n as i64)))
+            .collect();
         Self {
             client_id: client_id.to_string(),
             client_secret: client_secret.to_string(),
@@ -417,6 +455,10 @@ impl TraktState {
             elsewhere: elsewhere.into_iter().map(|(rk, _)| rk).collect(),
             episodes_elsewhere,
             username: USERNAME.to_string(),
+            ratings,
+            watchlist,
+            rating_posts: Recent::new(RECORDED),
+            watchlist_posts: Recent::new(RECORDED),
         }
     }
 
