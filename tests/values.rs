@@ -8,10 +8,21 @@ use plex_mcp::fake::FakeStack;
 use plex_mcp::fake::data::Scale;
 use serde_json::{Value, json};
 
-/// Names of time fields, as the issue words it: containing `At`, `time` or `date`.
+/// Names of time fields: a camelCase word `at`, `time` or `date` (`viewedAt`, `timeLeft`,
+/// `airDate`; not `updated`).
 fn is_time_name(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    name.contains("At") || lower.contains("time") || lower.contains("date")
+    let mut words = Vec::new();
+    let mut word = String::new();
+    for c in name.chars() {
+        if c.is_ascii_uppercase() && !word.is_empty() {
+            words.push(std::mem::take(&mut word));
+        }
+        word.push(c.to_ascii_lowercase());
+    }
+    words.push(word);
+    words
+        .iter()
+        .any(|w| matches!(w.as_str(), "at" | "time" | "date"))
 }
 
 /// Fields that would carry a length or size without saying its unit.

@@ -31,12 +31,21 @@ async fn watchlist(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let data = data.read().unwrap_or_else(|e| e.into_inner());
+    let guids = q.get("includeGuids").is_some_and(|v| v == "1");
+    // Discover knows every title's external ids; the sample's come from the library item.
+    let external = |guid: &str| {
+        data.items
+            .iter()
+            .find(|i| i.guid == guid)
+            .map(|i| serde_json::to_value(&i.guids).unwrap_or_default())
+            .unwrap_or_else(|| json!([]))
+    };
     paged(
         &data.watchlist,
         &paging(&headers, &q),
         obj(json!({"identifier": "tv.plex.provider.discover", "librarySectionTitle": "Watchlist"})),
         |w| {
-            json!({
+            let mut row = json!({
                 "ratingKey": w.rating_key,
                 "key": format!("/library/metadata/{}", w.rating_key),
                 "guid": w.guid,
@@ -47,7 +56,11 @@ async fn watchlist(
                 "watchlistedAt": w.watchlisted_at,
                 "addedAt": w.watchlisted_at,
                 "publicPagesURL": format!("https://watch.plex.tv/{}/{}", w.kind, w.rating_key),
-            })
+            });
+            if guids {
+                row["Guid"] = external(&w.guid);
+            }
+            row
         },
     )
 }

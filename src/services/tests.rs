@@ -128,6 +128,9 @@ async fn the_sync_service_runs_without_a_server_and_resumes_from_its_ledger() {
         mode: SyncMode::Plays,
         account: 1,
         resend: false,
+        what: sync::What::of(None),
+        priority: Default::default(),
+        mirror: false,
     };
     let mut seen = Vec::new();
     let dry = sync::to_trakt(&c.plex, &c.trakt, &c.store, &job, opts(true), |p| {

@@ -5,8 +5,8 @@ use super::{
     TraktError,
     client::TraktClient,
     models::{
-        HistoryAdded, HistoryEntry, HistoryPost, ScrobbleBody, SearchResult, Stats, User,
-        WatchedEntry,
+        HistoryAdded, HistoryEntry, HistoryPost, ListAnswer, ListEntry, ListPost, ScrobbleBody,
+        SearchResult, Stats, User, WatchedEntry,
     },
 };
 
@@ -35,6 +35,31 @@ pub enum Scrobble {
     Start,
     Pause,
     Stop,
+}
+
+/// What a ratings or watchlist read covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListKind {
+    Movies,
+    Shows,
+    Episodes,
+}
+
+impl ListKind {
+    fn path(self) -> &'static str {
+        match self {
+            ListKind::Movies => "movies",
+            ListKind::Shows => "shows",
+            ListKind::Episodes => "episodes",
+        }
+    }
+}
+
+/// Adding to a list, or removing from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListChange {
+    Add,
+    Remove,
 }
 
 /// Which half of the watch history to read.
@@ -85,6 +110,44 @@ impl TraktClient {
             HistoryKind::Episodes => "/sync/history/episodes",
         };
         self.for_each_page(path, &[], fold).await
+    }
+
+    /// The user's ratings of one kind.
+    pub async fn ratings(&self, kind: ListKind) -> Result<Vec<ListEntry>, TraktError> {
+        self.get(&format!("/sync/ratings/{}", kind.path()), &[])
+            .await
+    }
+
+    /// Sets (a rating replaces an earlier one) or removes ratings.
+    pub async fn change_ratings(
+        &self,
+        change: ListChange,
+        body: &ListPost,
+    ) -> Result<ListAnswer, TraktError> {
+        let path = match change {
+            ListChange::Add => "/sync/ratings",
+            ListChange::Remove => "/sync/ratings/remove",
+        };
+        self.post(path, body).await
+    }
+
+    /// The user's watchlist of one kind.
+    pub async fn watchlist(&self, kind: ListKind) -> Result<Vec<ListEntry>, TraktError> {
+        self.get(&format!("/sync/watchlist/{}", kind.path()), &[])
+            .await
+    }
+
+    /// Adds to or removes from the watchlist.
+    pub async fn change_watchlist(
+        &self,
+        change: ListChange,
+        body: &ListPost,
+    ) -> Result<ListAnswer, TraktError> {
+        let path = match change {
+            ListChange::Add => "/sync/watchlist",
+            ListChange::Remove => "/sync/watchlist/remove",
+        };
+        self.post(path, body).await
     }
 
     /// Adds plays to the history. Trakt does not deduplicate: never resend blindly.

@@ -142,6 +142,73 @@ pub struct HistoryEntry {
     pub episode: Option<Episode>,
 }
 
+/// One row of `/sync/ratings/{type}` or `/sync/watchlist/{type}`: a movie, a show, or a show's
+/// episode, with the rating when it is a rating.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ListEntry {
+    pub rating: Option<u8>,
+    pub movie: Option<Media>,
+    pub show: Option<Media>,
+    pub episode: Option<Episode>,
+}
+
+/// `POST /sync/ratings`, `/sync/watchlist` and their `/remove` bodies: movies and shows by ids,
+/// and episodes nested under their show by season and number.
+#[derive(Debug, Default, Serialize)]
+pub struct ListPost {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub movies: Vec<ListItem>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub shows: Vec<ListShow>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ListItem {
+    pub ids: Ids,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rating: Option<u8>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ListShow {
+    pub ids: Ids,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rating: Option<u8>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub seasons: Vec<ListSeason>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ListSeason {
+    pub number: u32,
+    pub episodes: Vec<ListEpisode>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ListEpisode {
+    pub number: u32,
+    pub rating: u8,
+}
+
+/// Trakt's answer to a ratings or watchlist change.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ListAnswer {
+    pub added: ListCounts,
+    pub deleted: ListCounts,
+    pub existing: ListCounts,
+    pub not_found: NotFound,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ListCounts {
+    pub movies: u64,
+    pub shows: u64,
+    pub episodes: u64,
+}
+
 /// One row of `/sync/watched/{movies|shows}`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]

@@ -177,7 +177,11 @@ fn change_ratings(h: TraktHandle, headers: HeaderMap, body: Value, add: bool) ->
     } else {
         ("deleted", StatusCode::OK)
     };
-    (status, Json(json!({key: counts(&changed), "not_found": missing}))).into_response()
+    (
+        status,
+        Json(json!({key: counts(&changed), "not_found": missing})),
+    )
+        .into_response()
 }
 
 /// `GET /sync/watchlist[/{type}[/{sort}]]`, in the order things were listed.
@@ -258,8 +262,10 @@ fn change_watchlist(h: TraktHandle, headers: HeaderMap, body: Value, add: bool) 
     if add {
         (
             StatusCode::CREATED,
-            Json(json!({"added": counts(&changed), "existing": counts(&existing),
-                        "not_found": missing, "list": list})),
+            Json(
+                json!({"added": counts(&changed), "existing": counts(&existing),
+                        "not_found": missing, "list": list}),
+            ),
         )
             .into_response()
     } else {

@@ -255,6 +255,31 @@ impl TraktHandle {
         show.episodes[&(season, number)]
     }
 
+    /// The user's Trakt ratings, keyed by the Plex ratingKey of the movie, show or episode (the
+    /// catalogue numbers items as the sample library does).
+    pub fn ratings(&self) -> HashMap<String, u8> {
+        let s = self.state();
+        s.ratings
+            .iter()
+            .map(|(what, (rating, _))| (s.plex_key(*what), *rating))
+            .collect()
+    }
+
+    /// The Trakt watchlist as Plex ratingKeys, in list order.
+    pub fn watchlist(&self) -> Vec<String> {
+        let s = self.state();
+        s.watchlist
+            .iter()
+            .map(|(what, _)| s.plex_key(*what))
+            .collect()
+    }
+
+    /// Bodies of the ratings and watchlist changes received.
+    pub fn list_posts(&self) -> (Vec<Value>, Vec<Value>) {
+        let s = self.state();
+        (s.rating_posts.to_vec(), s.watchlist_posts.to_vec())
+    }
+
     /// Plex ratingKeys of the episodes the user watched only elsewhere.
     pub fn episodes_watched_elsewhere(&self) -> Vec<String> {
         self.state().episodes_elsewhere.clone()
@@ -262,6 +287,17 @@ impl TraktHandle {
 }
 
 impl TraktState {
+    fn plex_key(&self, what: lists::Subject) -> String {
+        match what {
+            lists::Subject::Movie(i) => self.movies[i].ids.trakt.to_string(),
+            lists::Subject::Show(i) => self.shows[i].ids.trakt.to_string(),
+            lists::Subject::Episode(i, se, ep) => self.shows[i]
+                .episodes
+                .get(&(se, ep))
+                .map_or_else(String::new, u64::to_string),
+        }
+    }
+
     /// The catalogue and the user's history, derived from the sample library: Trakt knows every
     /// movie with external ids except one in 53, and every show; the user's Trakt history holds
     /// one in ten of the owner's older plays (sent by some earlier tool) and a few movies watched

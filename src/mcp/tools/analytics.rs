@@ -192,10 +192,9 @@ pub enum Metric {
 #[serde(rename_all = "lowercase")]
 pub enum PopularType {
     Movie,
-    /// Episode plays counted per show.
+    // Episode plays counted per show (the parameter says so; a variant doc would repeat it).
     Show,
     Episode,
-    /// Movies, and shows (episodes counted per show).
     #[default]
     All,
 }
@@ -213,7 +212,7 @@ pub struct PopularArgs {
     /// duration ranks by hours.
     #[schemars(extend("default" = "plays"))]
     pub metric: Option<Metric>,
-    /// all: movies and shows.
+    /// show: episode plays per show; all: movies and shows.
     #[schemars(extend("default" = "all"))]
     pub media_type: Option<PopularType>,
     #[schemars(extend("default" = 50))]

@@ -25,7 +25,7 @@ use crate::{
 #[serde(rename_all = "lowercase")]
 pub enum HistoryMediaType {
     Movie,
-    /// Episodes of shows (history records episodes, never whole shows).
+    // Episodes of shows: history records episodes, never whole shows.
     Show,
     Episode,
     #[default]

@@ -16,10 +16,14 @@ use crate::{
 };
 
 pub struct FromTraktOptions {
-    /// Mark in Plex what Trakt has watched and Plex does not.
+    /// Write to Plex (watched state, ratings); else compare only.
     pub apply: bool,
     /// Movies and shows listed per kind; counts are always complete.
     pub limit: usize,
+    pub what: super::What,
+    pub priority: super::ratings::RatingPriority,
+    /// Remove from Plex's watchlist what Trakt's lacks.
+    pub mirror: bool,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -31,6 +35,12 @@ pub struct SyncFromOutput {
     /// Set when `apply` was true.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub applied: Option<Applied>,
+    /// With `what` ratings: Trakt's ratings compared with Plex's (written to Plex with `apply`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ratings: Option<super::ratings::RatingsOut>,
+    /// With `what` watchlist: Trakt's watchlist compared with Plex's (written with `apply`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub watchlist: Option<super::watchlist::WatchlistOut>,
     pub message: String,
 }
 
@@ -193,17 +203,56 @@ pub async fn from_trakt(
     trakt: &TraktClient,
     opts: FromTraktOptions,
 ) -> Result<SyncFromOutput, Error> {
+    let history = opts.what.history;
     let (movies, shows, side) = tokio::try_join!(
-        async { Ok::<_, Error>(trakt.watched_movies().await?) },
-        async { Ok::<_, Error>(trakt.watched_shows().await?) },
+        async {
+            Ok::<_, Error>(match history {
+                true => trakt.watched_movies().await?,
+                false => Vec::new(),
+            })
+        },
+        async {
+            Ok::<_, Error>(match history {
+                true => trakt.watched_shows().await?,
+                false => Vec::new(),
+            })
+        },
         async { Ok::<_, Error>(PlexSide::read(plex).await?) },
     )?;
+    let ratings = match opts.what.ratings {
+        true => Some(
+            super::ratings::sync(
+                plex,
+                trakt,
+                &side,
+                super::ratings::Direction::ToPlex,
+                opts.priority,
+                !opts.apply,
+            )
+            .await?,
+        ),
+        false => None,
+    };
+    let watchlist = match opts.what.watchlist {
+        true => Some(
+            super::watchlist::sync(
+                plex,
+                trakt,
+                &side,
+                super::ratings::Direction::ToPlex,
+                opts.mirror,
+                !opts.apply,
+            )
+            .await?,
+        ),
+        false => None,
+    };
     let Comparison {
         data,
         missing,
         to_mark,
     } = compare(&side, &movies, &shows, opts.limit);
-    let applied = if opts.apply {
+    let applied = if opts.apply && history {
         let results: Vec<Result<(), String>> = futures::stream::iter(to_mark)
             .map(|rk| async move {
                 plex.set_watched(&rk, true)
@@ -244,6 +293,8 @@ pub async fn from_trakt(
         trakt_data: data,
         missing_in_plex: missing,
         applied,
+        ratings,
+        watchlist,
         message,
     })
 }

@@ -28,6 +28,8 @@ pub(super) struct SyncItem {
     guids: Vec<GuidRef>,
     view_count: Option<u32>,
     last_viewed_at: Option<i64>,
+    /// The owner's rating, 0-10 (0 or absent: none).
+    user_rating: Option<f64>,
     #[serde(deserialize_with = "opt_string_or_number")]
     grandparent_rating_key: Option<String>,
     parent_index: Option<u32>,
@@ -67,6 +69,10 @@ pub(super) struct PlexSide {
     pub(super) shows: HashMap<String, Show>,
     /// Watched items: ratingKey, view count, last view.
     pub(super) watched: Vec<(String, u32, i64)>,
+    /// The owner's ratings of movies, shows and episodes: ratingKey → 0-10.
+    pub(super) ratings: HashMap<String, f64>,
+    /// Movies and shows with a `plex://` guid: ratingKey → the guid (Discover's key is its end).
+    pub(super) plex_guids: HashMap<String, String>,
 }
 
 impl PlexSide {
@@ -84,6 +90,15 @@ impl PlexSide {
                 "{} S{season:02}E{number:02}",
                 self.shows.get(show).map_or("?", |s| s.title.as_str())
             ),
+        }
+    }
+
+    /// The identity on Trakt of any movie, show or episode by its ratingKey.
+    pub(super) fn identities_of(&self, rating_key: &str) -> Vec<String> {
+        match (self.targets.get(rating_key), self.shows.get(rating_key)) {
+            (Some(Ok(target)), _) => self.identities(target),
+            (_, Some(show)) => show.ids.keys().map(|k| format!("s:{k}")).collect(),
+            _ => Vec::new(),
         }
     }
 
@@ -144,10 +159,22 @@ impl PlexSide {
             targets: HashMap::new(),
             shows: HashMap::new(),
             watched: Vec::new(),
+            ratings: HashMap::new(),
+            plex_guids: HashMap::new(),
         };
         let mut episodes = Vec::new();
         for (kind, items) in lists {
             for it in items {
+                if let Some(r) = it.user_rating.filter(|r| *r > 0.0) {
+                    side.ratings.insert(it.rating_key.clone(), r);
+                }
+                if let Some(g) = it
+                    .guid
+                    .as_ref()
+                    .filter(|g| kind != 4 && g.starts_with("plex://"))
+                {
+                    side.plex_guids.insert(it.rating_key.clone(), g.clone());
+                }
                 match kind {
                     2 => {
                         let ids = it.ids();

@@ -7,7 +7,9 @@ mod from_trakt;
 mod history;
 mod index;
 mod plan;
+pub mod ratings;
 mod send;
+pub mod watchlist;
 
 use std::{sync::Mutex, time::Instant};
 
@@ -170,6 +172,45 @@ pub struct SyncOptions {
     pub account: u32,
     /// Ignore the ledger (Trakt's own history still prevents duplicates).
     pub resend: bool,
+    /// What to sync: history, ratings, watchlist.
+    pub what: What,
+    pub priority: ratings::RatingPriority,
+    /// Remove from the written watchlist what the other side does not have.
+    pub mirror: bool,
+}
+
+/// What a sync covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Part {
+    History,
+    Ratings,
+    Watchlist,
+}
+
+/// The parts a run covers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct What {
+    pub history: bool,
+    pub ratings: bool,
+    pub watchlist: bool,
+}
+
+impl What {
+    /// The parts named, or history alone (what a call meant before parts existed).
+    pub fn of(parts: Option<&[Part]>) -> Self {
+        let Some(parts) = parts.filter(|p| !p.is_empty()) else {
+            return Self {
+                history: true,
+                ..Self::default()
+            };
+        };
+        Self {
+            history: parts.contains(&Part::History),
+            ratings: parts.contains(&Part::Ratings),
+            watchlist: parts.contains(&Part::Watchlist),
+        }
+    }
 }
 
 /// The ledger's scope: what was sent to one Trakt account for one Plex account says nothing of
@@ -208,6 +249,12 @@ pub struct SyncToOutput {
     pub errors: Vec<String>,
     /// `POST /sync/history` requests made.
     pub batches: usize,
+    /// With `what` ratings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ratings: Option<ratings::RatingsOut>,
+    /// With `what` watchlist.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub watchlist: Option<watchlist::WatchlistOut>,
     /// The caller cancelled: sending stopped at a batch boundary; run again to send the rest.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub cancelled: bool,
@@ -278,6 +325,88 @@ pub async fn to_trakt(
     ));
     let side = PlexSide::read(plex).await?;
 
+    let mut out = SyncToOutput {
+        sync_id,
+        dry_run: opts.dry_run,
+        mode: opts.mode,
+        plex_plays: 0,
+        already_on_trakt: 0,
+        already_sent: 0,
+        already_scrobbled: 0,
+        to_send: 0,
+        added: AddedOut::default(),
+        unmatched: Titled::default(),
+        not_found: Titled::default(),
+        failed: 0,
+        errors: Vec::new(),
+        batches: 0,
+        ratings: None,
+        watchlist: None,
+        cancelled: false,
+        duration_seconds: 0.0,
+    };
+    if opts.what.history {
+        history_to_trakt(plex, trakt, store, &side, &opts, &mut out, &mut report).await?;
+    }
+    if opts.what.ratings && !out.cancelled {
+        report(Progress::told(
+            "ratings",
+            0,
+            0,
+            "Comparing ratings with Trakt".into(),
+        ));
+        out.ratings = Some(
+            ratings::sync(
+                plex,
+                trakt,
+                &side,
+                ratings::Direction::ToTrakt,
+                opts.priority,
+                opts.dry_run,
+            )
+            .await?,
+        );
+    }
+    if opts.what.watchlist && !out.cancelled {
+        report(Progress::told(
+            "watchlist",
+            0,
+            0,
+            "Comparing watchlists with Trakt".into(),
+        ));
+        out.watchlist = Some(
+            watchlist::sync(
+                plex,
+                trakt,
+                &side,
+                ratings::Direction::ToTrakt,
+                opts.mirror,
+                opts.dry_run,
+            )
+            .await?,
+        );
+    }
+    out.errors.truncate(ERRORS_SHOWN);
+    out.duration_seconds = (started.elapsed().as_secs_f64() * 10.0).round() / 10.0;
+    job.finish(&out);
+    Ok(out)
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// The history part of a run: the account's plays (or watched items), less what Trakt, the
+/// ledger and the scrobbler account for, sent in batches.
+async fn history_to_trakt(
+    plex: &PlexClient,
+    trakt: &TraktClient,
+    store: &Store,
+    side: &PlexSide,
+    opts: &SyncOptions,
+    out: &mut SyncToOutput,
+    report: &mut impl FnMut(Progress),
+) -> Result<(), Error> {
     // The plays to consider, oldest first so an interrupted sync has sent a prefix. Plex keeps
     // view state for the owner only; another account's watched items come from its plays.
     let mut plays = match (opts.mode, opts.account) {
@@ -288,7 +417,7 @@ pub async fn to_trakt(
             .collect(),
         (mode, account) => {
             report(Progress::quiet("reading Plex history", 0, 0));
-            let plays = plex_plays(plex, &side, account).await?;
+            let plays = plex_plays(plex, side, account).await?;
             match mode {
                 SyncMode::Plays => plays,
                 SyncMode::Items => last_views(plays),
@@ -313,7 +442,7 @@ pub async fn to_trakt(
     };
     let scrobbled = store.scrobbled(&scope).map_err(Error::Store)?;
     let planned = plan::plan(
-        &side,
+        side,
         plays,
         opts.mode,
         &history,
@@ -323,24 +452,13 @@ pub async fn to_trakt(
         },
     );
 
-    let mut out = SyncToOutput {
-        sync_id,
-        dry_run: opts.dry_run,
-        mode: opts.mode,
-        plex_plays,
-        already_on_trakt: planned.already_on_trakt,
-        already_sent: planned.already_sent,
-        already_scrobbled: planned.already_scrobbled,
-        to_send: planned.outgoing.len(),
-        added: AddedOut::default(),
-        unmatched: planned.unmatched,
-        not_found: planned.not_found,
-        failed: 0,
-        errors: Vec::new(),
-        batches: 0,
-        cancelled: false,
-        duration_seconds: 0.0,
-    };
+    out.plex_plays = plex_plays;
+    out.already_on_trakt = planned.already_on_trakt;
+    out.already_sent = planned.already_sent;
+    out.already_scrobbled = planned.already_scrobbled;
+    out.to_send = planned.outgoing.len();
+    out.unmatched = planned.unmatched;
+    out.not_found = planned.not_found;
     if !opts.dry_run {
         if !planned.confirmed.is_empty() {
             // An interrupted run's last batch did land: record it.
@@ -358,22 +476,15 @@ pub async fn to_trakt(
                 store,
                 scope: &scope,
             },
-            &side,
+            side,
             &planned.outgoing,
-            &opts,
-            &mut out,
-            &mut report,
+            opts,
+            out,
+            report,
         )
         .await?;
     }
-    out.errors.truncate(ERRORS_SHOWN);
-    out.duration_seconds = (started.elapsed().as_secs_f64() * 10.0).round() / 10.0;
-    job.finish(&out);
-    Ok(out)
-}
-
-fn is_zero(n: &usize) -> bool {
-    *n == 0
+    Ok(())
 }
 
 /// Plex numbers the server owner's account 1.

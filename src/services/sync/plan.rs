@@ -144,6 +144,8 @@ mod tests {
             ]),
             shows: HashMap::new(),
             watched: Vec::new(),
+            ratings: HashMap::new(),
+            plex_guids: HashMap::new(),
         }
     }
 

@@ -21,10 +21,10 @@ const DEFAULT_POLL: u64 = 15;
 #[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ScrobbleAction {
-    /// Start watching Plex playback (default).
+    // Start watching Plex playback (not doc comments: the values say it).
     #[default]
     Start,
-    /// Stop the background scrobbler.
+    // Stop the background scrobbler.
     Stop,
 }
 

@@ -20,8 +20,8 @@ use crate::{
         Error,
         scrobbler::ScrobblerStatus,
         sync::{
-            self, FromTraktOptions, LastSync, OWNER_ACCOUNT, Progress, SyncFromOutput, SyncMode,
-            SyncOptions, SyncToOutput,
+            self, FromTraktOptions, LastSync, OWNER_ACCOUNT, Part, Progress, SyncFromOutput,
+            SyncMode, SyncOptions, SyncToOutput, What, ratings::RatingPriority,
         },
     },
     time::Iso,
@@ -37,7 +37,7 @@ pub struct SyncToArgs {
     pub dry_run: Option<bool>,
     #[schemars(extend("default" = 500))]
     pub batch_size: Option<Int<1, 1000>>,
-    /// Ignored: progress goes out as MCP notifications.
+    /// Ignored (progress goes out as MCP notifications).
     #[serde(rename = "includeProgress")]
     pub _include_progress: Option<bool>,
     #[schemars(extend("default" = "plays"))]
@@ -45,15 +45,29 @@ pub struct SyncToArgs {
     /// Plex account id (get_user_stats); 1 is the owner.
     #[schemars(extend("default" = 1))]
     pub account_id: Option<Int<1, { u32::MAX }>>,
-    /// Ignore the ledger of earlier runs; Trakt's history still prevents duplicates.
+    /// Ignore the ledger (Trakt's history still prevents duplicates).
     pub resend: Option<bool>,
+    #[schemars(extend("default" = ["history"]))]
+    pub what: Option<Vec<Part>>,
+    /// Where both rated differently, plex overwrites Trakt; none fills gaps only.
+    #[schemars(extend("default" = "none"))]
+    pub rating_priority: Option<RatingPriority>,
+    /// Also remove from Trakt's watchlist what Plex's lacks.
+    pub mirror: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SyncFromArgs {
-    /// Mark in Plex what Trakt has watched (writes enabled).
+    /// Write to Plex what Trakt has: watched state, ratings, watchlist (writes enabled).
     pub apply: Option<bool>,
+    #[schemars(extend("default" = ["history"]))]
+    pub what: Option<Vec<Part>>,
+    /// Where both rated differently, trakt overwrites Plex; none fills gaps only.
+    #[schemars(extend("default" = "none"))]
+    pub rating_priority: Option<RatingPriority>,
+    /// Also remove from Plex's watchlist what Trakt's lacks.
+    pub mirror: Option<bool>,
     /// Titles listed per kind; counts stay complete.
     #[schemars(extend("default" = 30))]
     pub limit: Option<Int<1, 1000>>,
@@ -94,8 +108,8 @@ async fn notify(context: &RequestContext<RoleServer>, p: Progress) {
 #[tool_router(router = trakt_sync_tools, vis = "pub(crate)")]
 impl PlexMcp {
     #[tool(
-        description = "Send Plex plays to Trakt history, each once (a ledger skips what was sent and resumes a cut run); \
-dryRun counts first. One at a time, 1 write/s. Needs a Trakt sign-in.",
+        description = "Send Plex to Trakt (`what`): plays to its history, each once (a ledger skips what was sent and \
+resumes a cut run), ratings, watchlist. dryRun counts first. One at a time, 1 write/s. Needs a Trakt sign-in.",
         annotations(
             title = "Trakt Sync To Trakt",
             read_only_hint = false,
@@ -117,6 +131,9 @@ dryRun counts first. One at a time, 1 write/s. Needs a Trakt sign-in.",
             mode: args.mode.unwrap_or_default(),
             account: args.account_id.map_or(OWNER_ACCOUNT, Int::get),
             resend: args.resend.unwrap_or(false),
+            what: What::of(args.what.as_deref()),
+            priority: args.rating_priority.unwrap_or_default(),
+            mirror: args.mirror.unwrap_or(false),
         };
         // Progress goes out as MCP notifications while the sync runs; the channel closes when
         // the sync ends, which ends the forwarding.
@@ -147,8 +164,8 @@ dryRun counts first. One at a time, 1 write/s. Needs a Trakt sign-in.",
     }
 
     #[tool(
-        description = "Compare Trakt's watched movies and shows with Plex; apply: true marks them watched in Plex (needs \
-writes enabled). Other way: trakt_sync_to_trakt.",
+        description = "Compare Trakt's watched history, ratings or watchlist (`what`) with Plex; apply: true writes them \
+to Plex (needs writes enabled). Other way: trakt_sync_to_trakt.",
         annotations(
             title = "Trakt Sync From Trakt",
             read_only_hint = false,
@@ -173,6 +190,9 @@ writes enabled). Other way: trakt_sync_to_trakt.",
         let opts = FromTraktOptions {
             apply,
             limit: args.limit.value_or(DEFAULT_PREVIEW),
+            what: What::of(args.what.as_deref()),
+            priority: args.rating_priority.unwrap_or_default(),
+            mirror: args.mirror.unwrap_or(false),
         };
         Ok(Json(sync::from_trakt(&self.ctx.plex, trakt, opts).await?))
     }
