@@ -253,3 +253,68 @@ async fn watchlists_go_both_ways_and_mirror_only_on_sound_reads() {
     assert!(!stack.trakt.state.watchlist().contains(&ours[1]));
     s.close().await;
 }
+
+#[tokio::test]
+async fn a_killed_ratings_and_watchlist_sync_resumes_without_repeating() {
+    let stack = stack(Scale::DEMO, 93).await;
+    watchlist_library_movies(&stack, 2);
+    let token = signed_in(&stack);
+    let dir = temp_dir("lists-kill");
+    let env = [
+        ("TRAKT_ACCESS_TOKEN", token.as_str()),
+        ("TRAKT_WRITE_INTERVAL_MS", "0"),
+    ];
+    let args = [
+        "call",
+        "trakt_sync_to_trakt",
+        r#"what=["ratings","watchlist"]"#,
+        "ratingPriority=plex",
+    ];
+    // The ratings land on Trakt, but the answer never comes back: the run is killed waiting.
+    stack.control.inject_on(
+        "POST",
+        "/sync/ratings",
+        Fault::DelayAfter(std::time::Duration::from_secs(120)),
+        1,
+    );
+    let mut child = command(&stack, &dir, &env)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    wait_for("the ratings post", || {
+        !stack.trakt.state.list_posts().0.is_empty()
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    child.kill().await.expect("kill");
+    let rated = stack.trakt.state.ratings();
+    assert!(
+        stack.trakt.state.list_posts().1.is_empty(),
+        "killed before the watchlist"
+    );
+
+    let out = command(&stack, &dir, &env)
+        .args(args)
+        .output()
+        .await
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let result: Value = serde_json::from_slice(&out.stdout).expect("JSON result");
+    let r = &result["ratings"];
+    assert_eq!((n(&r["added"]), n(&r["updated"])), (0, 0), "{result}");
+    assert_eq!(
+        stack.trakt.state.list_posts().0.len(),
+        1,
+        "the ratings went once"
+    );
+    assert_eq!(stack.trakt.state.ratings(), rated);
+    assert_eq!(n(&result["watchlist"]["added"]), 2, "{result}");
+    let (_, watchlist_posts) = stack.trakt.state.list_posts();
+    assert_eq!(watchlist_posts.len(), 1);
+}
