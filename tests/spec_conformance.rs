@@ -600,6 +600,49 @@ async fn fake_trakt_matches_the_trakt_spec() {
     );
     let (_, flat) = get("/sync/watched/episodes?limit=3").await;
     assert!(flat[0]["episode"]["number"].is_u64(), "{flat}");
+    // Ratings and the watchlist: reads and both kinds of change.
+    let (_, rated) = get("/sync/ratings/movies").await;
+    assert!(
+        !rated.as_array().unwrap().is_empty(),
+        "the sample rates movies"
+    );
+    check("/sync/ratings/{type}/{rating}", "get", "200", &rated);
+    let rated_movie = json!({"movies": [{"ids": rated[0]["movie"]["ids"], "rating": 7}]});
+    let (status, answer) = call(
+        reqwest::Method::POST,
+        "/sync/ratings",
+        Some(token),
+        Some(rated_movie.clone()),
+    )
+    .await;
+    assert_eq!((status, answer["added"]["movies"].clone()), (201, json!(1)));
+    check("/sync/ratings", "post", "201", &answer);
+    let (status, answer) = call(
+        reqwest::Method::POST,
+        "/sync/ratings/remove",
+        Some(token),
+        Some(rated_movie),
+    )
+    .await;
+    assert_eq!(
+        (status, answer["deleted"]["movies"].clone()),
+        (200, json!(1))
+    );
+    check("/sync/ratings/remove", "post", "200", &answer);
+    let (_, listed) = get("/sync/watchlist/movies/rank").await;
+    check("/sync/watchlist/{type}/{sort}", "get", "200", &listed);
+    let listed_movie = json!({"movies": [{"ids": listed[0]["movie"]["ids"]}]});
+    for (path, status) in [("/sync/watchlist/remove", 200), ("/sync/watchlist", 201)] {
+        let (got, answer) = call(
+            reqwest::Method::POST,
+            path,
+            Some(token),
+            Some(listed_movie.clone()),
+        )
+        .await;
+        assert_eq!(got, status, "{path}");
+        check(path, "post", &status.to_string(), &answer);
+    }
     let (_, found) = get("/search/movie,show?query=the&limit=20").await;
     assert!(!found.as_array().unwrap().is_empty());
     check("/search/{type}", "get", "200", &found);
