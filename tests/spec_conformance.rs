@@ -601,12 +601,14 @@ async fn fake_trakt_matches_the_trakt_spec() {
     let (_, flat) = get("/sync/watched/episodes?limit=3").await;
     assert!(flat[0]["episode"]["number"].is_u64(), "{flat}");
     // Ratings and the watchlist: reads and both kinds of change.
-    let (_, rated) = get("/sync/ratings/movies").await;
+    // The spec's examples of the reads are episode rows, so episodes are what is checked.
+    let (_, rated) = get("/sync/ratings/episodes").await;
     assert!(
         !rated.as_array().unwrap().is_empty(),
-        "the sample rates movies"
+        "the sample rates an episode"
     );
     check("/sync/ratings/{type}/{rating}", "get", "200", &rated);
+    let (_, rated) = get("/sync/ratings/movies").await;
     let rated_movie = json!({"movies": [{"ids": rated[0]["movie"]["ids"], "rating": 7}]});
     let (status, answer) = call(
         reqwest::Method::POST,
@@ -629,8 +631,20 @@ async fn fake_trakt_matches_the_trakt_spec() {
         (200, json!(1))
     );
     check("/sync/ratings/remove", "post", "200", &answer);
-    let (_, listed) = get("/sync/watchlist/movies/rank").await;
+    let show = first_season_show(&stack);
+    let episode = json!({"shows": [{"ids": {"trakt": show}, "seasons": [{"number": 1, "episodes": [{"number": 1}]}]}]});
+    let (status, _) = call(
+        reqwest::Method::POST,
+        "/sync/watchlist",
+        Some(token),
+        Some(episode),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (_, listed) = get("/sync/watchlist/episodes/rank").await;
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
     check("/sync/watchlist/{type}/{sort}", "get", "200", &listed);
+    let (_, listed) = get("/sync/watchlist/movies/rank").await;
     let listed_movie = json!({"movies": [{"ids": listed[0]["movie"]["ids"]}]});
     for (path, status) in [("/sync/watchlist/remove", 200), ("/sync/watchlist", 201)] {
         let (got, answer) = call(
@@ -762,4 +776,16 @@ async fn fake_plex_tv_matches_the_plex_tv_spec() {
         400,
         "plex.tv requires X-Plex-Client-Identifier"
     );
+}
+
+/// The rating key (the fake Trakt's id) of a show of the sample with an S01E01.
+fn first_season_show(stack: &plex_mcp::fake::FakeStack) -> u64 {
+    stack
+        .data
+        .items
+        .iter()
+        .find(|i| i.kind == "episode" && i.parent_index == Some(1) && i.index == Some(1))
+        .and_then(|e| e.grandparent_rating_key.as_deref())
+        .and_then(|k| k.parse().ok())
+        .expect("a show with S01E01")
 }

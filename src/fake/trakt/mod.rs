@@ -87,7 +87,7 @@ impl CatalogItem {
     /// An episode's ids, numbered like the sample library's episode guids.
     fn episode_ids(&self, season: u32, number: u32) -> Value {
         let rk = self.episodes.get(&(season, number)).copied().unwrap_or(0);
-        json!({"trakt": rk, "tvdb": 5_000_000 + rk, "tmdb": 1_000_000 + rk, "imdb": null})
+        json!({"trakt": rk, "tvdb": 5_000_000 + rk, "tmdb": 1_000_000 + rk, "imdb": format!("tt{:07}", 5_000_000 + rk)})
     }
 }
 
