@@ -100,6 +100,19 @@ async fn every_fake_endpoint_matches_the_plex_specs() {
         ("/identity".into(), &pms, response_pointer("/identity")),
         ("/".into(), &pms, response_pointer("/")),
         (
+            "/library/sections/1/collections".into(),
+            &pms,
+            response_pointer("/library/sections/{sectionId}/collections"),
+        ),
+        (
+            format!(
+                "/library/collections/{}/items",
+                data.collections[0].rating_key
+            ),
+            &pms,
+            response_pointer("/library/collections/{collectionId}/items"),
+        ),
+        (
             "/library/sections/1/genre?type=1".into(),
             &legacy,
             response_pointer("/library/sections/{sectionKey}/genre"),

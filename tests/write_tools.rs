@@ -7,15 +7,19 @@ use common::*;
 use plex_mcp::fake::{Dataset, FakeStack, Fault, Scale};
 use serde_json::json;
 
-const WRITES: [&str; 12] = [
+const WRITES: [&str; 16] = [
+    "add_to_collection",
     "add_to_playlist",
     "add_to_watchlist",
     "clear_playlist",
+    "create_collection",
     "create_playlist",
+    "delete_collection",
     "delete_playlist",
     "mark_unwatched",
     "mark_watched",
     "rate_media",
+    "remove_from_collection",
     "remove_from_playlist",
     "remove_from_watchlist",
     "update_metadata",

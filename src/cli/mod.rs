@@ -67,8 +67,9 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub read_only: bool,
 
-    /// Tool families to list, comma-separated: browse, analytics, playlists, metadata, watchlist,
-    /// sonarr, radarr, trakt [default: PLEX_MCP_TOOLSETS, else every configured family].
+    /// Tool families to list, comma-separated: browse, analytics, playlists, collections,
+    /// metadata, watchlist, sonarr, radarr, trakt [default: PLEX_MCP_TOOLSETS, else every
+    /// configured family].
     #[arg(long, global = true, value_name = "FAMILIES")]
     pub toolsets: Option<String>,
 

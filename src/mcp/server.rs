@@ -133,6 +133,7 @@ impl PlexMcp {
             + Self::search_tools()
             + Self::history_tools()
             + Self::playlist_tools()
+            + Self::collection_tools()
             + Self::watchlist_tools()
             + Self::analytics_tools()
             + Self::recommendation_tools()
@@ -146,7 +147,10 @@ impl PlexMcp {
     }
 
     fn write_routers() -> ToolRouter<Self> {
-        Self::write_tools() + Self::playlist_write_tools() + Self::metadata_tools()
+        Self::write_tools()
+            + Self::playlist_write_tools()
+            + Self::collection_write_tools()
+            + Self::metadata_tools()
     }
 
     /// For a tool of ours that is not listed: what to set to get it.

@@ -11,6 +11,7 @@ pub enum Family {
     Browse,
     Analytics,
     Playlists,
+    Collections,
     Metadata,
     Watchlist,
     Sonarr,
@@ -19,10 +20,11 @@ pub enum Family {
 }
 
 impl Family {
-    pub const ALL: [Family; 8] = [
+    pub const ALL: [Family; 9] = [
         Family::Browse,
         Family::Analytics,
         Family::Playlists,
+        Family::Collections,
         Family::Metadata,
         Family::Watchlist,
         Family::Sonarr,
@@ -35,6 +37,7 @@ impl Family {
             Family::Browse => "browse",
             Family::Analytics => "analytics",
             Family::Playlists => "playlists",
+            Family::Collections => "collections",
             Family::Metadata => "metadata",
             Family::Watchlist => "watchlist",
             Family::Sonarr => "sonarr",
@@ -49,6 +52,9 @@ impl Family {
             Family::Browse => "libraries, items, search, watch history, sessions, export",
             Family::Analytics => "watch and library statistics, popular titles, recommendations",
             Family::Playlists => "playlists and their items; creating and editing them (writes)",
+            Family::Collections => {
+                "library collections and their items; creating and editing them (writes)"
+            }
             Family::Metadata => "editable fields; metadata edits, ratings, watched state (writes)",
             Family::Watchlist => "the Plex account watchlist; adding and removing (writes)",
             Family::Sonarr => "Sonarr series, search, add, missing, queue, calendar",
@@ -82,6 +88,12 @@ impl Family {
             | "remove_from_playlist"
             | "clear_playlist"
             | "delete_playlist" => Family::Playlists,
+            "get_collections"
+            | "get_collection_items"
+            | "create_collection"
+            | "add_to_collection"
+            | "remove_from_collection"
+            | "delete_collection" => Family::Collections,
             "get_watchlist" | "add_to_watchlist" | "remove_from_watchlist" => Family::Watchlist,
             "get_editable_fields"
             | "update_metadata"

@@ -8,8 +8,8 @@ use serde::de::{DeserializeOwned, IgnoredAny};
 use super::{
     client::{Collected, PAGE_SIZE, Page, PlexClient, Walk},
     models::{
-        AccountsContainer, DevicesContainer, GenresContainer, Identity, Item, LibrarySection,
-        MetadataPage, SectionsContainer, ServerInfo,
+        AccountsContainer, Collection, DevicesContainer, GenresContainer, Identity, Item,
+        LibrarySection, MetadataPage, SectionsContainer, ServerInfo,
     },
 };
 use crate::backend::BackendError;
@@ -295,6 +295,67 @@ impl PlexClient {
     ) -> Result<Vec<T>, BackendError> {
         self.collect_all(self.pms(), &format!("/playlists/{id}/items"), &[])
             .await
+    }
+
+    // ---- collections ----
+
+    /// Every collection of a library.
+    pub async fn collections(&self, section: &str) -> Result<Vec<Collection>, BackendError> {
+        let path = format!("/library/sections/{section}/collections");
+        self.collect_all(self.pms(), &path, &[]).await
+    }
+
+    /// `limit` items of a collection from `offset`.
+    pub async fn collection_items<T: DeserializeOwned + Send>(
+        &self,
+        id: &str,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Collected<T>, BackendError> {
+        let path = format!("/library/collections/{id}/items");
+        self.collect(self.pms(), &path, &[], offset, limit).await
+    }
+
+    /// Creates a collection in `section` of Plex type `type_id` holding `keys` (none: empty).
+    /// Never retried after an ambiguous failure: it could create two.
+    pub async fn create_collection(
+        &self,
+        section: &str,
+        type_id: u8,
+        title: &str,
+        keys: &[String],
+    ) -> Result<Vec<Collection>, BackendError> {
+        let mut query = vec![
+            ("title", title.to_string()),
+            ("type", type_id.to_string()),
+            ("smart", "0".to_string()),
+            ("sectionId", section.to_string()),
+        ];
+        if !keys.is_empty() {
+            let machine = self.machine_identifier().await?;
+            query.push(("uri", PlaylistSource::Items(keys.to_vec()).uri(&machine)));
+        }
+        let created: MetadataPage<Collection> = self.create("/library/collections", &query).await?;
+        Ok(created.metadata)
+    }
+
+    pub async fn add_to_collection(&self, id: &str, key: &str) -> Result<(), BackendError> {
+        let machine = self.machine_identifier().await?;
+        let uri = PlaylistSource::Items(vec![key.to_string()]).uri(&machine);
+        let path = format!("/library/collections/{id}/items");
+        self.act(self.pms(), Method::PUT, &path, &[("uri", uri)])
+            .await
+    }
+
+    /// Plex removes a collection member with a PUT on the member's path.
+    pub async fn remove_from_collection(&self, id: &str, key: &str) -> Result<(), BackendError> {
+        let path = format!("/library/collections/{id}/items/{key}");
+        self.act(self.pms(), Method::PUT, &path, &[]).await
+    }
+
+    pub async fn delete_collection(&self, section: &str, id: &str) -> Result<(), BackendError> {
+        let path = format!("/library/sections/{section}/collection/{id}");
+        self.act(self.pms(), Method::DELETE, &path, &[]).await
     }
 
     /// How many entries a playlist holds, when Plex says.

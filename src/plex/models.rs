@@ -104,6 +104,8 @@ pub struct Item {
     pub guid: Option<String>,
     #[serde(rename = "type")]
     pub kind: String,
+    /// A collection's member type: movie or show.
+    pub subtype: Option<String>,
     pub title: String,
     pub original_title: Option<String>,
     pub edition_title: Option<String>,
@@ -307,6 +309,34 @@ pub struct HistoryRow {
     pub device_id: Option<i64>,
     #[serde(rename = "librarySectionID", deserialize_with = "opt_string_or_number")]
     pub library_section_id: Option<String>,
+}
+
+/// A library collection, as `/library/sections/{key}/collections` and its creation list it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Collection {
+    #[serde(deserialize_with = "string_or_number")]
+    pub rating_key: String,
+    pub title: String,
+    /// movie or show.
+    pub subtype: Option<String>,
+    #[serde(deserialize_with = "flag")]
+    pub smart: bool,
+    pub child_count: Option<usize>,
+    #[serde(rename = "librarySectionID", deserialize_with = "opt_string_or_number")]
+    pub library_section_id: Option<String>,
+    pub added_at: Option<i64>,
+    pub updated_at: Option<i64>,
+}
+
+/// A flag Plex writes as `true`, `1` or `"1"`.
+fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Bool(b) => b,
+        serde_json::Value::Number(n) => n.as_u64() == Some(1),
+        serde_json::Value::String(s) => s == "1" || s == "true",
+        _ => false,
+    })
 }
 
 /// `/`: the server's name, platform and version.

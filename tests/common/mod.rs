@@ -24,10 +24,12 @@ use serde_json::Value;
 pub const TEST_TOKEN: &str = "tok-Zq8rX2vLm4Wp9Ks7";
 
 /// Every tool the server lists, sorted.
-pub const TOOLS: [&str; 46] = [
+pub const TOOLS: [&str; 48] = [
     "arr_get_status",
     "export_library",
     "get_active_sessions",
+    "get_collection_items",
+    "get_collections",
     "get_editable_fields",
     "get_fully_watched",
     "get_libraries",

@@ -601,6 +601,7 @@ impl Dataset {
             ),
             server_name: "Demo Plex".into(),
             sections,
+            collections: collections_of(&items, now),
             items,
             accounts,
             devices,
@@ -651,4 +652,39 @@ fn rate_some(items: &mut [FakeItem]) {
             _ => it.user_rating,
         };
     }
+}
+
+/// One collection per collection tag of the movies and shows, numbered after every item.
+fn collections_of(items: &[FakeItem], now: i64) -> Vec<super::Collection> {
+    let mut by_tag: std::collections::BTreeMap<(u32, &str, &str), Vec<usize>> = Default::default();
+    for (i, it) in items.iter().enumerate() {
+        if matches!(it.kind, "movie" | "show") {
+            for tag in &it.collections {
+                by_tag
+                    .entry((it.library_section_id, it.kind, tag.tag.as_str()))
+                    .or_default()
+                    .push(i);
+            }
+        }
+    }
+    let first = items
+        .iter()
+        .filter_map(|i| i.rating_key.parse::<u64>().ok())
+        .max()
+        .unwrap_or(0)
+        + 500;
+    by_tag
+        .into_iter()
+        .enumerate()
+        .map(|(n, ((section, kind, title), members))| super::Collection {
+            rating_key: (first + n as u64).to_string(),
+            title: title.to_string(),
+            section,
+            subtype: if kind == "movie" { 1 } else { 2 },
+            smart: false,
+            items: members,
+            added_at: now - 86_400 * (n as i64 + 1),
+            updated_at: now - 86_400,
+        })
+        .collect()
 }

@@ -226,6 +226,20 @@ pub struct Playlist {
     pub entries: Vec<(u64, usize)>,
 }
 
+/// A library collection: its members by index into `Dataset::items`, in order.
+#[derive(Debug, Clone)]
+pub struct Collection {
+    pub rating_key: String,
+    pub title: String,
+    pub section: u32,
+    /// Plex's type id of the members (1 movies, 2 shows).
+    pub subtype: u8,
+    pub smart: bool,
+    pub items: Vec<usize>,
+    pub added_at: i64,
+    pub updated_at: i64,
+}
+
 #[derive(Debug, Clone)]
 pub struct WatchlistEntry {
     pub rating_key: String,
@@ -260,6 +274,7 @@ pub struct Dataset {
     /// Newest first, as Plex returns it with `sort=viewedAt:desc`.
     pub history: Vec<Play>,
     pub playlists: Vec<Playlist>,
+    pub collections: Vec<Collection>,
     pub watchlist: Vec<WatchlistEntry>,
     pub sessions: Vec<ActiveSession>,
     /// Indices into `items` of partly watched items, most recent first.

@@ -1,6 +1,8 @@
 //! Fake Plex Media Server: the endpoints plex-mcp uses, shaped and paged like the real server.
 
+mod collections;
 mod write;
+use collections::*;
 use write::*;
 
 use std::{
@@ -55,6 +57,26 @@ pub(super) fn router(data: LiveData, token: String) -> Router {
         .route("/library/sections/{key}/all", get(section_all))
         .route("/library/sections/{key}/search", get(section_search))
         .route("/library/sections/{key}/genre", get(section_genres))
+        .route(
+            "/library/sections/{key}/collections",
+            get(section_collections),
+        )
+        .route(
+            "/library/sections/{key}/collection/{id}",
+            axum::routing::delete(delete_collection),
+        )
+        .route(
+            "/library/collections",
+            axum::routing::post(create_collection),
+        )
+        .route(
+            "/library/collections/{id}/items",
+            get(collection_items).put(add_collection_items),
+        )
+        .route(
+            "/library/collections/{id}/items/{item}",
+            axum::routing::put(remove_collection_item),
+        )
         .route("/search", get(search))
         .route("/library/metadata/{ids}", get(metadata).put(edit_metadata))
         .route(
@@ -492,10 +514,18 @@ async fn section_search(
 
 async fn metadata(State(f): State<Fake>, Path(ids): Path<String>) -> Response {
     let data = f.read();
+    // Collections are metadata items too.
     let found: Vec<Value> = ids
         .split(',')
-        .filter_map(|id| data.item_by_key(id.trim()))
-        .map(detail_view)
+        .filter_map(|id| {
+            let id = id.trim();
+            data.item_by_key(id).map(detail_view).or_else(|| {
+                data.collections
+                    .iter()
+                    .find(|c| c.rating_key == id)
+                    .map(collection_json)
+            })
+        })
         .collect();
     if found.is_empty() {
         return not_found();

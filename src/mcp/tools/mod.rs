@@ -3,6 +3,7 @@
 
 mod analytics;
 mod arr;
+mod collections;
 mod history;
 mod library;
 mod metadata;

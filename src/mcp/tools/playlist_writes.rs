@@ -24,7 +24,7 @@ struct Approval {
 }
 rmcp::elicit_safe!(Approval);
 
-enum Decision {
+pub(super) enum Decision {
     Proceed,
     Declined,
     Preview,
@@ -32,7 +32,7 @@ enum Decision {
 
 /// `confirm: true` proceeds; otherwise the person is asked through elicitation when the client
 /// supports it; when it does not, the caller previews and waits for `confirm: true`.
-async fn decide(
+pub(super) async fn decide(
     peer: &Peer<RoleServer>,
     confirm: Option<bool>,
     question: String,
