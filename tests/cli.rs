@@ -39,7 +39,7 @@ fn demo_tools_lists_every_tool_on_one_line() {
     let listed = stdout(&out);
     let (tools, _toolsets) = listed.split_once("\n\n").expect("tools, then toolsets");
     let lines: Vec<String> = tools.lines().map(str::to_string).collect();
-    assert_eq!(lines.len(), 48, "one line per tool: {lines:?}");
+    assert_eq!(lines.len(), 49, "one line per tool: {lines:?}");
     assert!(lines.iter().any(|l| l.starts_with("search_media ")));
     assert!(
         stderr(&out).is_empty(),
@@ -170,10 +170,10 @@ fn readme_lists_exactly_the_tools_the_code_has() {
     let (tools, toolsets) = listed.split_once("\n\n").expect("tools, then toolsets");
     assert_eq!(
         tools.lines().count(),
-        64,
-        "48 tools plus the 16 write tools"
+        68,
+        "49 tools plus the 19 write tools"
     );
-    assert_eq!(toolsets.lines().filter(|l| l.contains(" on ")).count(), 9);
+    assert_eq!(toolsets.lines().filter(|l| l.contains(" on ")).count(), 10);
     // Every tool name the README mentions elsewhere exists.
     let names: Vec<&str> = tools
         .lines()

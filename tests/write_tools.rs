@@ -7,7 +7,7 @@ use common::*;
 use plex_mcp::fake::{Dataset, FakeStack, Fault, Scale};
 use serde_json::json;
 
-const WRITES: [&str; 16] = [
+const WRITES: [&str; 19] = [
     "add_to_collection",
     "add_to_playlist",
     "add_to_watchlist",
@@ -16,12 +16,15 @@ const WRITES: [&str; 16] = [
     "create_playlist",
     "delete_collection",
     "delete_playlist",
+    "empty_trash",
     "mark_unwatched",
     "mark_watched",
     "rate_media",
+    "refresh_metadata",
     "remove_from_collection",
     "remove_from_playlist",
     "remove_from_watchlist",
+    "scan_library",
     "update_metadata",
     "update_metadata_from_json",
 ];

@@ -134,6 +134,7 @@ impl PlexMcp {
             + Self::history_tools()
             + Self::playlist_tools()
             + Self::collection_tools()
+            + Self::server_tools()
             + Self::watchlist_tools()
             + Self::analytics_tools()
             + Self::recommendation_tools()
@@ -150,6 +151,7 @@ impl PlexMcp {
         Self::write_tools()
             + Self::playlist_write_tools()
             + Self::collection_write_tools()
+            + Self::server_write_tools()
             + Self::metadata_tools()
     }
 

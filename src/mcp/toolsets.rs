@@ -12,6 +12,7 @@ pub enum Family {
     Analytics,
     Playlists,
     Collections,
+    Server,
     Metadata,
     Watchlist,
     Sonarr,
@@ -20,11 +21,12 @@ pub enum Family {
 }
 
 impl Family {
-    pub const ALL: [Family; 9] = [
+    pub const ALL: [Family; 10] = [
         Family::Browse,
         Family::Analytics,
         Family::Playlists,
         Family::Collections,
+        Family::Server,
         Family::Metadata,
         Family::Watchlist,
         Family::Sonarr,
@@ -38,6 +40,7 @@ impl Family {
             Family::Analytics => "analytics",
             Family::Playlists => "playlists",
             Family::Collections => "collections",
+            Family::Server => "server",
             Family::Metadata => "metadata",
             Family::Watchlist => "watchlist",
             Family::Sonarr => "sonarr",
@@ -54,6 +57,9 @@ impl Family {
             Family::Playlists => "playlists and their items; creating and editing them (writes)",
             Family::Collections => {
                 "library collections and their items; creating and editing them (writes)"
+            }
+            Family::Server => {
+                "server status; library scans, metadata refresh, emptying trash (writes)"
             }
             Family::Metadata => "editable fields; metadata edits, ratings, watched state (writes)",
             Family::Watchlist => "the Plex account watchlist; adding and removing (writes)",
@@ -94,6 +100,9 @@ impl Family {
             | "add_to_collection"
             | "remove_from_collection"
             | "delete_collection" => Family::Collections,
+            "get_server_status" | "scan_library" | "refresh_metadata" | "empty_trash" => {
+                Family::Server
+            }
             "get_watchlist" | "add_to_watchlist" | "remove_from_watchlist" => Family::Watchlist,
             "get_editable_fields"
             | "update_metadata"

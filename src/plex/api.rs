@@ -8,8 +8,9 @@ use serde::de::{DeserializeOwned, IgnoredAny};
 use super::{
     client::{Collected, PAGE_SIZE, Page, PlexClient, Walk},
     models::{
-        AccountsContainer, Collection, DevicesContainer, GenresContainer, Identity, Item,
-        LibrarySection, MetadataPage, SectionsContainer, ServerInfo,
+        AccountsContainer, ActivitiesContainer, Activity, Collection, DevicesContainer,
+        GenresContainer, Identity, Item, LibrarySection, MetadataPage, SectionsContainer,
+        ServerInfo, UpdaterStatus,
     },
 };
 use crate::backend::BackendError;
@@ -295,6 +296,49 @@ impl PlexClient {
     ) -> Result<Vec<T>, BackendError> {
         self.collect_all(self.pms(), &format!("/playlists/{id}/items"), &[])
             .await
+    }
+
+    // ---- maintenance ----
+
+    /// Starts a scan of a library for new and removed files, optionally of one folder.
+    pub async fn scan_section(&self, key: &str, path: Option<&str>) -> Result<(), BackendError> {
+        let query: Vec<(&str, String)> =
+            path.map(|p| ("path", p.to_string())).into_iter().collect();
+        let route = format!("/library/sections/{key}/refresh");
+        self.act(self.pms(), Method::POST, &route, &query).await
+    }
+
+    /// Starts a metadata refresh of a whole library (`force`: even unchanged items).
+    pub async fn refresh_section(&self, key: &str) -> Result<(), BackendError> {
+        let route = format!("/library/sections/{key}/refresh");
+        self.act(
+            self.pms(),
+            Method::POST,
+            &route,
+            &[("force", "1".to_string())],
+        )
+        .await
+    }
+
+    /// Starts a metadata refresh of one item.
+    pub async fn refresh_item(&self, key: &str) -> Result<(), BackendError> {
+        let route = format!("/library/metadata/{key}/refresh");
+        self.act(self.pms(), Method::PUT, &route, &[]).await
+    }
+
+    /// Deletes the library's items whose files are gone.
+    pub async fn empty_trash(&self, key: &str) -> Result<(), BackendError> {
+        let route = format!("/library/sections/{key}/emptyTrash");
+        self.act(self.pms(), Method::PUT, &route, &[]).await
+    }
+
+    pub async fn activities(&self) -> Result<Vec<Activity>, BackendError> {
+        let found: ActivitiesContainer = self.get(self.pms(), "/activities", &[]).await?;
+        Ok(found.activities)
+    }
+
+    pub async fn updater_status(&self) -> Result<UpdaterStatus, BackendError> {
+        self.get(self.pms(), "/updater/status", &[]).await
     }
 
     // ---- collections ----

@@ -339,6 +339,41 @@ fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     })
 }
 
+/// `/activities`: what the server is busy with.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ActivitiesContainer {
+    #[serde(rename = "Activity")]
+    pub activities: Vec<Activity>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Activity {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub subtitle: Option<String>,
+    /// Percent, or -1 when unknown.
+    pub progress: Option<f64>,
+}
+
+/// `/updater/status`: the releases the server could update to.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct UpdaterStatus {
+    #[serde(rename = "Release")]
+    pub releases: Vec<Release>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Release {
+    pub version: String,
+    /// available, downloading, downloaded, installing, …
+    pub state: String,
+}
+
 /// `/`: the server's name, platform and version.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]

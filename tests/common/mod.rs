@@ -24,7 +24,7 @@ use serde_json::Value;
 pub const TEST_TOKEN: &str = "tok-Zq8rX2vLm4Wp9Ks7";
 
 /// Every tool the server lists, sorted.
-pub const TOOLS: [&str; 48] = [
+pub const TOOLS: [&str; 49] = [
     "arr_get_status",
     "export_library",
     "get_active_sessions",
@@ -43,6 +43,7 @@ pub const TOOLS: [&str; 48] = [
     "get_recently_added",
     "get_recently_watched",
     "get_recommendations",
+    "get_server_status",
     "get_user_stats",
     "get_watch_history",
     "get_watch_stats",

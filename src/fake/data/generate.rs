@@ -602,6 +602,7 @@ impl Dataset {
             server_name: "Demo Plex".into(),
             sections,
             collections: collections_of(&items, now),
+            activities: Vec::new(),
             items,
             accounts,
             devices,

@@ -226,6 +226,15 @@ pub struct Playlist {
     pub entries: Vec<(u64, usize)>,
 }
 
+/// A background job of the server, as `/activities` lists it.
+#[derive(Debug, Clone)]
+pub struct Activity {
+    pub uuid: String,
+    pub kind: &'static str,
+    pub title: String,
+    pub progress: i64,
+}
+
 /// A library collection: its members by index into `Dataset::items`, in order.
 #[derive(Debug, Clone)]
 pub struct Collection {
@@ -275,6 +284,8 @@ pub struct Dataset {
     pub history: Vec<Play>,
     pub playlists: Vec<Playlist>,
     pub collections: Vec<Collection>,
+    /// What the server is busy with (`/activities`): scans and refreshes started here.
+    pub activities: Vec<Activity>,
     pub watchlist: Vec<WatchlistEntry>,
     pub sessions: Vec<ActiveSession>,
     /// Indices into `items` of partly watched items, most recent first.

@@ -1,6 +1,8 @@
 //! Fake Plex Media Server: the endpoints plex-mcp uses, shaped and paged like the real server.
 
 mod collections;
+mod server;
+use server::*;
 mod write;
 use collections::*;
 use write::*;
@@ -61,6 +63,20 @@ pub(super) fn router(data: LiveData, token: String) -> Router {
             "/library/sections/{key}/collections",
             get(section_collections),
         )
+        .route(
+            "/library/sections/{key}/refresh",
+            axum::routing::post(refresh_section),
+        )
+        .route(
+            "/library/sections/{key}/emptyTrash",
+            axum::routing::put(empty_trash),
+        )
+        .route(
+            "/library/metadata/{ids}/refresh",
+            axum::routing::put(refresh_items),
+        )
+        .route("/activities", get(activities))
+        .route("/updater/status", get(updater_status))
         .route(
             "/library/sections/{key}/collection/{id}",
             axum::routing::delete(delete_collection),

@@ -12,6 +12,7 @@ mod playlists;
 mod radarr;
 mod recommendations;
 mod search;
+mod server;
 mod sonarr;
 mod trakt;
 mod watchlist;

@@ -1,0 +1,96 @@
+//! The server family: status, scans, metadata refreshes and the trash, through the real binary.
+
+mod common;
+
+use common::*;
+use plex_mcp::fake::Scale;
+use serde_json::json;
+
+fn sent(stack: &plex_mcp::fake::FakeStack, prefix: &str) -> Vec<String> {
+    stack
+        .control
+        .requests()
+        .into_iter()
+        .filter(|r| r.starts_with(prefix))
+        .collect()
+}
+
+#[tokio::test]
+async fn status_scans_refreshes_and_trash_each_ask_plex_their_own_way() {
+    let stack = stack(Scale::DEMO, 110).await;
+    let s = connect(&stack, &[("PLEX_ENABLE_MUTATIVE_OPS", "true")]).await;
+    let status = s.ok("get_server_status", json!({})).await;
+    assert_eq!(status["name"], json!("Demo Plex"));
+    assert_eq!(status["updateAvailable"], json!("1.42.0.9999-abcdef12"));
+    assert_eq!(status["libraryScanRunning"], json!(false));
+    assert_eq!(status["streams"], json!(stack.data.sessions.len()));
+
+    // A scan is a refresh request without force; it shows up as a running job.
+    stack.control.clear_requests();
+    let out = s
+        .ok(
+            "scan_library",
+            json!({"libraryKey": "1", "path": "/media/movies/new"}),
+        )
+        .await;
+    assert_eq!(out["started"], json!(true), "{out}");
+    let scans = sent(&stack, "POST /library/sections/1/refresh");
+    assert_eq!(scans.len(), 1);
+    assert!(!scans[0].contains("force"), "{scans:?}");
+    assert!(scans[0].contains("path="), "{scans:?}");
+    let status = s.ok("get_server_status", json!({})).await;
+    assert_eq!(status["libraryScanRunning"], json!(true), "{status}");
+    assert!(
+        status["activities"][0]["title"]
+            .as_str()
+            .unwrap()
+            .contains("Scanning Movies")
+    );
+
+    // A metadata refresh of an item is a PUT on the item; of a library, a forced refresh that
+    // is asked for first.
+    let movie = stack.data.items.iter().find(|i| i.kind == "movie").unwrap();
+    stack.control.clear_requests();
+    s.ok("refresh_metadata", json!({"ratingKey": movie.rating_key}))
+        .await;
+    assert_eq!(
+        sent(
+            &stack,
+            &format!("PUT /library/metadata/{}/refresh", movie.rating_key)
+        )
+        .len(),
+        1
+    );
+    let preview = s.ok("refresh_metadata", json!({"libraryKey": "1"})).await;
+    assert_eq!(preview["preview"], json!(true), "{preview}");
+    assert!(sent(&stack, "POST /library/sections/1/refresh").is_empty());
+    s.ok(
+        "refresh_metadata",
+        json!({"libraryKey": "1", "confirm": true}),
+    )
+    .await;
+    let forced = sent(&stack, "POST /library/sections/1/refresh");
+    assert!(
+        forced.len() == 1 && forced[0].contains("force=1"),
+        "{forced:?}"
+    );
+    for args in [json!({}), json!({"ratingKey": "1", "libraryKey": "1"})] {
+        let err = s.err("refresh_metadata", args).await;
+        assert!(err.contains("exactly one"), "{err}");
+    }
+
+    // The trash: previewed, then emptied.
+    stack.control.clear_requests();
+    let preview = s.ok("empty_trash", json!({"libraryKey": "2"})).await;
+    assert_eq!(preview["preview"], json!(true));
+    assert!(sent(&stack, "PUT /library/sections/2/emptyTrash").is_empty());
+    let done = s
+        .ok("empty_trash", json!({"libraryKey": "2", "confirm": true}))
+        .await;
+    assert_eq!(done["started"], json!(true), "{done}");
+    assert_eq!(sent(&stack, "PUT /library/sections/2/emptyTrash").len(), 1);
+
+    let err = s.err("scan_library", json!({"libraryKey": "77"})).await;
+    assert!(err.contains("get_libraries"), "{err}");
+    s.close().await;
+}
