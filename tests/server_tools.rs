@@ -22,7 +22,12 @@ async fn status_scans_refreshes_and_trash_each_ask_plex_their_own_way() {
     let status = s.ok("get_server_status", json!({})).await;
     assert_eq!(status["name"], json!("Demo Plex"));
     assert_eq!(status["updateAvailable"], json!("1.42.0.9999-abcdef12"));
-    assert_eq!(status["libraryScanRunning"], json!(false));
+    assert_eq!(
+        status["libraryScanRunning"],
+        json!(false),
+        "the butler is no scan"
+    );
+    assert_eq!(status["activities"][0]["progressPercent"], json!(40));
     assert_eq!(status["streams"], json!(stack.data.sessions.len()));
 
     // A scan is a refresh request without force; it shows up as a running job.
@@ -40,11 +45,16 @@ async fn status_scans_refreshes_and_trash_each_ask_plex_their_own_way() {
     assert!(scans[0].contains("path="), "{scans:?}");
     let status = s.ok("get_server_status", json!({})).await;
     assert_eq!(status["libraryScanRunning"], json!(true), "{status}");
+    let jobs: Vec<&str> = status["activities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert!(jobs.contains(&"Scanning Movies"), "{jobs:?}");
     assert!(
-        status["activities"][0]["title"]
-            .as_str()
-            .unwrap()
-            .contains("Scanning Movies")
+        jobs.contains(&"Optimizing database"),
+        "the butler's job too: {jobs:?}"
     );
 
     // A metadata refresh of an item is a PUT on the item; of a library, a forced refresh that

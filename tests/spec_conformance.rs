@@ -99,6 +99,12 @@ async fn every_fake_endpoint_matches_the_plex_specs() {
     let cases: Vec<(String, &Value, String)> = vec![
         ("/identity".into(), &pms, response_pointer("/identity")),
         ("/".into(), &pms, response_pointer("/")),
+        ("/activities".into(), &pms, response_pointer("/activities")),
+        (
+            "/updater/status".into(),
+            &pms,
+            response_pointer("/updater/status"),
+        ),
         (
             "/library/sections/1/collections".into(),
             &pms,

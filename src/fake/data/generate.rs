@@ -602,7 +602,13 @@ impl Dataset {
             server_name: "Demo Plex".into(),
             sections,
             collections: collections_of(&items, now),
-            activities: Vec::new(),
+            // The butler is busy with its nightly upkeep.
+            activities: vec![super::Activity {
+                uuid: "00000000-butler".into(),
+                kind: "butler.task",
+                title: "Optimizing database".into(),
+                progress: 40,
+            }],
             items,
             accounts,
             devices,
