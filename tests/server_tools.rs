@@ -104,3 +104,48 @@ async fn status_scans_refreshes_and_trash_each_ask_plex_their_own_way() {
     assert!(err.contains("get_libraries"), "{err}");
     s.close().await;
 }
+
+#[tokio::test]
+async fn media_details_name_the_files_and_their_streams() {
+    let stack = stack(Scale::DEMO, 111).await;
+    let s = connect(&stack, &[]).await;
+    let uhd = stack
+        .data
+        .items
+        .iter()
+        .find(|i| i.media.first().is_some_and(|m| m.video_resolution == "4k"))
+        .expect("a 4K item");
+    let out = s
+        .ok("get_media_details", json!({"ratingKey": uhd.rating_key}))
+        .await;
+    let v = &out["details"]["versions"][0];
+    assert_eq!(v["resolution"], json!("4k"), "{out}");
+    assert_eq!(v["hdr"], json!("HDR10"));
+    assert_eq!(v["videoCodec"], json!("hevc"));
+    assert_eq!(v["bitrateMbps"], json!(40.0));
+    let media = &uhd.media[0];
+    let bytes = media.parts[0].size as f64;
+    assert_eq!(v["sizeGb"].as_f64().unwrap(), (bytes / 1e7).round() / 100.0);
+    assert!(v["file"].as_str().unwrap().ends_with(".mkv"));
+    assert_eq!(v["audio"][0]["language"], json!("English"));
+
+    // Subtitles and a second audio track where the file has them; SDR has no hdr.
+    let rich = stack
+        .data
+        .items
+        .iter()
+        .find(|i| {
+            i.media
+                .first()
+                .is_some_and(|m| m.video_resolution == "1080" && m.parts[0].streams.len() == 4)
+        })
+        .expect("a 1080p file with two audio tracks and subtitles");
+    let out = s
+        .ok("get_media_details", json!({"ratingKey": rich.rating_key}))
+        .await;
+    let v = &out["details"]["versions"][0];
+    assert!(v.get("hdr").is_none(), "{out}");
+    assert_eq!(v["audio"].as_array().unwrap().len(), 2);
+    assert_eq!(v["subtitles"][0]["codec"], json!("srt"));
+    s.close().await;
+}

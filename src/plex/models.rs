@@ -60,6 +60,40 @@ pub struct Media {
     pub video_resolution: Option<String>,
     pub video_codec: Option<String>,
     pub audio_codec: Option<String>,
+    pub container: Option<String>,
+    /// Kbit/s.
+    pub bitrate: Option<u64>,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    #[serde(rename = "Part")]
+    pub parts: Vec<Part>,
+}
+
+/// One file of a media version.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Part {
+    pub file: Option<String>,
+    /// Bytes.
+    pub size: Option<u64>,
+    #[serde(rename = "Stream")]
+    pub streams: Vec<Stream>,
+}
+
+/// A video (1), audio (2) or subtitle (3) stream of a file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Stream {
+    pub stream_type: u8,
+    pub codec: Option<String>,
+    pub display_title: Option<String>,
+    pub language: Option<String>,
+    pub channels: Option<u32>,
+    pub forced: Option<bool>,
+    /// `smpte2084` (PQ) or `arib-std-b67` (HLG) for HDR video.
+    pub color_trc: Option<String>,
+    #[serde(rename = "DOVIPresent")]
+    pub dolby_vision: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -143,6 +143,10 @@ impl Dataset {
                         video_codec: "h264",
                         audio_codec: AUDIO_CODECS[rng.range(0, AUDIO_CODECS.len() - 1)],
                         container: "mkv",
+                        bitrate: 0,
+                        width: 0,
+                        height: 0,
+                        parts: Vec::new(),
                     }],
                 });
             }
@@ -347,6 +351,10 @@ impl Dataset {
                             video_codec: "hevc",
                             audio_codec: "eac3",
                             container: "mkv",
+                            bitrate: 0,
+                            width: 0,
+                            height: 0,
+                            parts: Vec::new(),
                         }],
                     });
                 }
@@ -485,6 +493,7 @@ impl Dataset {
         }
         roll_up_view_state(&mut items);
         rate_some(&mut items);
+        describe_files(&mut items);
 
         // On deck: a few unwatched items the owner is part-way through.
         let mut on_deck = Vec::new();
@@ -694,4 +703,62 @@ fn collections_of(items: &[FakeItem], now: i64) -> Vec<super::Collection> {
             updated_at: now - 86_400,
         })
         .collect()
+}
+
+/// Files and streams for every media version, derived from what the item already says (the
+/// random stream stays as it was): a 4K file is HEVC HDR10 at 40 Mbit/s, one in three items has
+/// English subtitles, one in five a second (French) audio track.
+fn describe_files(items: &mut [FakeItem]) {
+    for it in items.iter_mut() {
+        let rk: u64 = it.rating_key.parse().unwrap_or(0);
+        let title = it.title.clone();
+        let section = it.library_section_id;
+        for m in &mut it.media {
+            let (w, h, kbps) = match m.video_resolution {
+                "4k" => (3840, 2160, 40_000),
+                "1080" => (1920, 1080, 10_000),
+                "720" => (1280, 720, 5_000),
+                _ => (720, 480, 2_000),
+            };
+            if m.video_resolution == "4k" {
+                m.video_codec = "hevc";
+            }
+            (m.width, m.height, m.bitrate) = (w, h, kbps);
+            let id = m.id;
+            let mut streams = vec![serde_json::json!({
+                "id": id * 10 + 1, "key": format!("/library/streams/{}", id * 10 + 1),
+                "streamType": 1, "codec": m.video_codec, "index": 0, "bitrate": kbps - 640,
+                "height": h, "width": w,
+                "displayTitle": format!("{} ({})", if h >= 2160 { "4K".to_string() } else { format!("{h}p") }, m.video_codec.to_uppercase()),
+                "colorTrc": if h >= 2160 { "smpte2084" } else { "bt709" },
+            })];
+            let audio = |n: u64, codec: &str, lang: &str, code: &str| {
+                serde_json::json!({
+                    "id": id * 10 + n, "key": format!("/library/streams/{}", id * 10 + n),
+                    "streamType": 2, "codec": codec, "channels": 6, "language": lang,
+                    "languageCode": code, "displayTitle": format!("{lang} ({} 5.1)", codec.to_uppercase()),
+                })
+            };
+            streams.push(audio(2, m.audio_codec, "English", "eng"));
+            if rk.is_multiple_of(5) {
+                streams.push(audio(3, "aac", "Français", "fra"));
+            }
+            if rk.is_multiple_of(3) {
+                streams.push(serde_json::json!({
+                    "id": id * 10 + 4, "key": format!("/library/streams/{}", id * 10 + 4),
+                    "streamType": 3, "codec": "srt", "language": "English", "languageCode": "eng",
+                    "displayTitle": "English (SRT)", "forced": false,
+                }));
+            }
+            m.parts = vec![FakePart {
+                id,
+                key: format!("/library/parts/{id}/file.{}", m.container),
+                file: format!("/media/library{section}/{title}/{title}.{}", m.container),
+                size: (kbps as i64 * 1000 / 8 * (m.duration / 1000)).max(0) as u64,
+                container: m.container,
+                duration: m.duration,
+                streams,
+            }];
+        }
+    }
 }

@@ -89,6 +89,26 @@ pub struct FakeMedia {
     pub video_codec: &'static str,
     pub audio_codec: &'static str,
     pub container: &'static str,
+    /// Kbit/s; with the sizes and streams below filled in after generation.
+    pub bitrate: u64,
+    pub width: u32,
+    pub height: u32,
+    #[serde(rename = "Part", skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<FakePart>,
+}
+
+/// A media file, with its streams (served in item details only, as Plex does).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FakePart {
+    pub id: u64,
+    pub key: String,
+    pub file: String,
+    pub size: u64,
+    pub container: &'static str,
+    pub duration: i64,
+    #[serde(rename = "Stream", skip_serializing_if = "Vec::is_empty")]
+    pub streams: Vec<serde_json::Value>,
 }
 
 /// One metadata item, already in the shape Plex serialises it.

@@ -211,6 +211,12 @@ fn list_view(item: &FakeItem, guids: bool) -> Value {
     it.writers.truncate(1);
     it.roles.truncate(3);
     it.collections.clear();
+    // Listings name the files; their streams come with the item's details only.
+    for m in &mut it.media {
+        for p in &mut m.parts {
+            p.streams.clear();
+        }
+    }
     if !guids {
         it.guids.clear();
     }

@@ -202,6 +202,9 @@ pub struct MediaDetails {
     pub guid: Option<String>,
     #[serde(skip_serializing_if = "ExternalIds::is_empty")]
     pub external_ids: ExternalIds,
+    /// The files: one per version of a movie or episode.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub versions: Vec<super::media_info::Version>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -484,6 +487,7 @@ IMDb/TMDB/TVDB ids.",
                 viewed_leaf_count: it.viewed_leaf_count,
                 guid: it.guid,
                 external_ids,
+                versions: super::media_info::versions(it.media),
             },
         }))
     }

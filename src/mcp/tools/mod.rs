@@ -6,6 +6,7 @@ mod arr;
 mod collections;
 mod history;
 mod library;
+mod media_info;
 mod metadata;
 mod playlist_writes;
 mod playlists;
