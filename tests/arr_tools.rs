@@ -242,7 +242,7 @@ async fn missing_keys_answer_a_setup_message() {
             ("RADARR_API_KEY", ""),
             (
                 "PLEX_MCP_TOOLSETS",
-                "browse,analytics,playlists,collections,server,metadata,watchlist,sonarr,radarr,trakt",
+                "browse,analytics,playlists,collections,server,playback,metadata,watchlist,sonarr,radarr,trakt",
             ),
         ],
     )

@@ -149,3 +149,61 @@ async fn media_details_name_the_files_and_their_streams() {
     assert_eq!(v["subtitles"][0]["codec"], json!("srt"));
     s.close().await;
 }
+
+#[tokio::test]
+async fn a_stream_is_stopped_by_its_session_id_only_when_confirmed() {
+    let stack = stack(Scale::DEMO, 112).await;
+    let s = connect(&stack, &[("PLEX_ENABLE_MUTATIVE_OPS", "true")]).await;
+    let sessions = s.ok("get_active_sessions", json!({})).await;
+    let row = &sessions["activeSessions"][0];
+    let id = row["sessionId"].as_str().expect("a session id").to_string();
+    assert_ne!(
+        Some(id.as_str()),
+        row["sessionKey"].as_str(),
+        "the id is not the key"
+    );
+
+    let err = s
+        .err("stop_stream", json!({"sessionId": row["sessionKey"]}))
+        .await;
+    assert!(
+        err.contains("get_active_sessions") && err.contains(&id),
+        "{err}"
+    );
+
+    stack.control.clear_requests();
+    let preview = s.ok("stop_stream", json!({"sessionId": id})).await;
+    assert_eq!(preview["preview"], json!(true), "{preview}");
+    assert!(sent(&stack, "POST /status/sessions/terminate").is_empty());
+
+    // A server without Plex Pass refuses: the error says so.
+    stack.control.inject_on(
+        "POST",
+        "/status/sessions/terminate",
+        plex_mcp::fake::Fault::Status(401),
+        1,
+    );
+    let err = s
+        .err("stop_stream", json!({"sessionId": id, "confirm": true}))
+        .await;
+    assert!(err.contains("Plex Pass"), "{err}");
+
+    let done = s
+        .ok(
+            "stop_stream",
+            json!({"sessionId": id, "confirm": true, "reason": "Bedtime"}),
+        )
+        .await;
+    assert_eq!(done["stopped"], json!(true), "{done}");
+    let sent = sent(&stack, "POST /status/sessions/terminate");
+    assert!(
+        sent.iter().any(|r| r.contains("reason=Bedtime")),
+        "{sent:?}"
+    );
+    let after = s.ok("get_active_sessions", json!({})).await;
+    assert_eq!(
+        after["sessionCount"].as_u64().unwrap() + 1,
+        sessions["sessionCount"].as_u64().unwrap()
+    );
+    s.close().await;
+}

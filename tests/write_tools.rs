@@ -7,7 +7,7 @@ use common::*;
 use plex_mcp::fake::{Dataset, FakeStack, Fault, Scale};
 use serde_json::json;
 
-const WRITES: [&str; 19] = [
+const WRITES: [&str; 20] = [
     "add_to_collection",
     "add_to_playlist",
     "add_to_watchlist",
@@ -25,6 +25,7 @@ const WRITES: [&str; 19] = [
     "remove_from_playlist",
     "remove_from_watchlist",
     "scan_library",
+    "stop_stream",
     "update_metadata",
     "update_metadata_from_json",
 ];

@@ -68,8 +68,8 @@ pub struct Cli {
     pub read_only: bool,
 
     /// Tool families to list, comma-separated: browse, analytics, playlists, collections,
-    /// server, metadata, watchlist, sonarr, radarr, trakt [default: PLEX_MCP_TOOLSETS, else
-    /// every configured family].
+    /// server, playback, metadata, watchlist, sonarr, radarr, trakt [default:
+    /// PLEX_MCP_TOOLSETS, else every configured family].
     #[arg(long, global = true, value_name = "FAMILIES")]
     pub toolsets: Option<String>,
 

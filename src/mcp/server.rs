@@ -152,6 +152,7 @@ impl PlexMcp {
             + Self::playlist_write_tools()
             + Self::collection_write_tools()
             + Self::server_write_tools()
+            + Self::playback_write_tools()
             + Self::metadata_tools()
     }
 

@@ -13,6 +13,7 @@ pub enum Family {
     Playlists,
     Collections,
     Server,
+    Playback,
     Metadata,
     Watchlist,
     Sonarr,
@@ -21,12 +22,13 @@ pub enum Family {
 }
 
 impl Family {
-    pub const ALL: [Family; 10] = [
+    pub const ALL: [Family; 11] = [
         Family::Browse,
         Family::Analytics,
         Family::Playlists,
         Family::Collections,
         Family::Server,
+        Family::Playback,
         Family::Metadata,
         Family::Watchlist,
         Family::Sonarr,
@@ -41,6 +43,7 @@ impl Family {
             Family::Playlists => "playlists",
             Family::Collections => "collections",
             Family::Server => "server",
+            Family::Playback => "playback",
             Family::Metadata => "metadata",
             Family::Watchlist => "watchlist",
             Family::Sonarr => "sonarr",
@@ -61,6 +64,7 @@ impl Family {
             Family::Server => {
                 "server status; library scans, metadata refresh, emptying trash (writes)"
             }
+            Family::Playback => "what plays where: stopping streams (writes)",
             Family::Metadata => "editable fields; metadata edits, ratings, watched state (writes)",
             Family::Watchlist => "the Plex account watchlist; adding and removing (writes)",
             Family::Sonarr => "Sonarr series, search, add, missing, queue, calendar",
@@ -103,6 +107,7 @@ impl Family {
             "get_server_status" | "scan_library" | "refresh_metadata" | "empty_trash" => {
                 Family::Server
             }
+            "stop_stream" => Family::Playback,
             "get_watchlist" | "add_to_watchlist" | "remove_from_watchlist" => Family::Watchlist,
             "get_editable_fields"
             | "update_metadata"

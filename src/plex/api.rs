@@ -298,6 +298,21 @@ impl PlexClient {
             .await
     }
 
+    /// Ends a playback session (its `Session.id`), showing `reason` to the viewer.
+    pub async fn terminate_session(&self, id: &str, reason: &str) -> Result<(), BackendError> {
+        let query = [
+            ("sessionId", id.to_string()),
+            ("reason", reason.to_string()),
+        ];
+        self.act(
+            self.pms(),
+            Method::POST,
+            "/status/sessions/terminate",
+            &query,
+        )
+        .await
+    }
+
     // ---- maintenance ----
 
     /// Starts a scan of a library for new and removed files, optionally of one folder.

@@ -116,6 +116,8 @@ pub struct Player {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct PlaybackSession {
+    /// What `/status/sessions/terminate` takes (not the session key).
+    pub id: Option<String>,
     pub location: Option<String>,
     pub bandwidth: Option<i64>,
 }

@@ -78,6 +78,21 @@ pub(super) async fn activities(State(f): State<Fake>) -> Response {
     container(json!({"size": rows.len(), "Activity": rows}))
 }
 
+/// `POST /status/sessions/terminate?sessionId&reason`: the stream ends (its reason kept).
+pub(super) async fn terminate(State(f): State<Fake>, Query(q): Params) -> Response {
+    let mut data = f.write();
+    let Some(id) = q.get("sessionId").filter(|s| !s.is_empty()) else {
+        return html_status(StatusCode::FORBIDDEN);
+    };
+    let before = data.sessions.len();
+    data.sessions
+        .retain(|s| format!("session-{}", s.session_key) != *id);
+    if data.sessions.len() == before {
+        return not_found();
+    }
+    StatusCode::OK.into_response()
+}
+
 /// An update is always available, so the status has something to say.
 pub(super) async fn updater_status() -> Response {
     container(json!({

@@ -158,6 +158,9 @@ pub struct ActiveSession {
     pub rating_key: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub session_key: Option<String>,
+    /// What stop_stream takes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
     pub title: String,
     #[serde(rename = "type")]
     pub kind: String,
@@ -279,6 +282,7 @@ nothing plays.",
             .await?
             .into_iter()
             .map(|s| ActiveSession {
+                session_id: s.session.as_ref().and_then(|l| l.id.clone()),
                 progress: progress(s.view_offset, s.duration),
                 summary: preview(&s.summary),
                 user: s.user.and_then(|u| u.title),

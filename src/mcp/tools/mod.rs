@@ -8,6 +8,7 @@ mod history;
 mod library;
 mod media_info;
 mod metadata;
+mod playback;
 mod playlist_writes;
 mod playlists;
 mod radarr;
