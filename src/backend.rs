@@ -302,6 +302,32 @@ impl Backend {
         self.decode(path, response).await
     }
 
+    /// Reads a 2xx answer's body as bytes, at most `max` of them, with its content type.
+    pub async fn bytes(
+        &self,
+        path: &str,
+        max: usize,
+        build: impl Fn() -> RequestBuilder,
+    ) -> Result<(Vec<u8>, Option<String>), BackendError> {
+        let response = self.send(path, Retry::Idempotent, build).await?;
+        let mime = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| self.transport_error(path, &e))?;
+        if body.len() > max {
+            return Err(self.malformed(
+                path,
+                format!("an image of {} bytes, over {max}", body.len()),
+            ));
+        }
+        Ok((body.to_vec(), mime))
+    }
+
     /// Reads a 2xx answer's body as JSON of type `T`.
     pub async fn decode<T: DeserializeOwned>(
         &self,

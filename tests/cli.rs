@@ -39,7 +39,7 @@ fn demo_tools_lists_every_tool_on_one_line() {
     let listed = stdout(&out);
     let (tools, _toolsets) = listed.split_once("\n\n").expect("tools, then toolsets");
     let lines: Vec<String> = tools.lines().map(str::to_string).collect();
-    assert_eq!(lines.len(), 49, "one line per tool: {lines:?}");
+    assert_eq!(lines.len(), 50, "one line per tool: {lines:?}");
     assert!(lines.iter().any(|l| l.starts_with("search_media ")));
     assert!(
         stderr(&out).is_empty(),
@@ -170,8 +170,8 @@ fn readme_lists_exactly_the_tools_the_code_has() {
     let (tools, toolsets) = listed.split_once("\n\n").expect("tools, then toolsets");
     assert_eq!(
         tools.lines().count(),
-        69,
-        "49 tools plus the 20 write tools"
+        70,
+        "50 tools plus the 20 write tools"
     );
     assert_eq!(toolsets.lines().filter(|l| l.contains(" on ")).count(), 11);
     // Every tool name the README mentions elsewhere exists.

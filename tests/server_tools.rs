@@ -207,3 +207,62 @@ async fn a_stream_is_stopped_by_its_session_id_only_when_confirmed() {
     );
     s.close().await;
 }
+
+/// Width and height from a PNG's IHDR chunk.
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "a PNG");
+    assert_eq!(&bytes[12..16], b"IHDR");
+    let be = |at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());
+    (be(16), be(20))
+}
+
+#[tokio::test]
+async fn a_poster_is_an_image_of_the_asked_size_with_no_token_in_sight() {
+    use base64::Engine;
+    let stack = stack(Scale::DEMO, 113).await;
+    let s = connect(&stack, &[]).await;
+    let movie = stack.data.items.iter().find(|i| i.kind == "movie").unwrap();
+    stack.control.clear_requests();
+    for (args, size) in [
+        (json!({"ratingKey": movie.rating_key}), (300, 450)),
+        (
+            json!({"ratingKey": movie.rating_key, "kind": "art", "width": 200}),
+            (200, 112),
+        ),
+    ] {
+        let result = s.call("get_poster", args).await;
+        assert_ne!(result.is_error, Some(true), "{}", text(&result));
+        let image = result
+            .content
+            .iter()
+            .find_map(|c| c.as_image())
+            .expect("an image block");
+        assert_eq!(image.mime_type, "image/png");
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(&image.data)
+            .unwrap();
+        assert_eq!(png_size(&bytes), size);
+        let info = result.structured_content.clone().unwrap();
+        assert_eq!(
+            (info["widthPx"].clone(), info["heightPx"].clone()),
+            (json!(size.0), json!(size.1))
+        );
+        let shown = serde_json::to_string(&result).unwrap();
+        assert!(
+            !shown.contains(&stack.token),
+            "the token stays on the server"
+        );
+        assert!(!shown.contains("X-Plex-Token"), "no URL with a token");
+    }
+    let requests = sent(&stack, "GET /photo/:/transcode");
+    assert_eq!(requests.len(), 2, "{requests:?}");
+    assert!(requests[0].contains("width=300") && requests[0].contains("height=450"));
+    let err = s
+        .err(
+            "get_poster",
+            json!({"ratingKey": movie.rating_key, "width": 301}),
+        )
+        .await;
+    assert!(err.contains("width"), "{err}");
+    s.close().await;
+}

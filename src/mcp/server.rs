@@ -135,6 +135,7 @@ impl PlexMcp {
             + Self::playlist_tools()
             + Self::collection_tools()
             + Self::server_tools()
+            + Self::poster_tools()
             + Self::watchlist_tools()
             + Self::analytics_tools()
             + Self::recommendation_tools()

@@ -124,6 +124,7 @@ impl Family {
             | "get_watch_history"
             | "get_recently_watched"
             | "get_active_sessions"
+            | "get_poster"
             | "export_library" => Family::Browse,
             _ => return None,
         };

@@ -313,6 +313,28 @@ impl PlexClient {
         .await
     }
 
+    /// An image of the server's (`thumb` or `art` path), resized by the server to `width` by
+    /// `height`, as PNG bytes; at most `max` bytes.
+    pub async fn image(
+        &self,
+        source: &str,
+        (width, height): (u32, u32),
+        max: usize,
+    ) -> Result<(Vec<u8>, Option<String>), BackendError> {
+        let query = [
+            ("url", source.to_string()),
+            ("width", width.to_string()),
+            ("height", height.to_string()),
+            ("minSize", "1".to_string()),
+            ("upscale", "1".to_string()),
+            ("format", "png".to_string()),
+        ];
+        let pms = self.pms();
+        let path = "/photo/:/transcode";
+        pms.bytes(path, max, || self.build(pms, Method::GET, path, &query))
+            .await
+    }
+
     // ---- maintenance ----
 
     /// Starts a scan of a library for new and removed files, optionally of one folder.

@@ -77,7 +77,7 @@ impl PlexClient {
         &self.discover
     }
 
-    fn build(
+    pub(super) fn build(
         &self,
         backend: &Backend,
         method: Method,

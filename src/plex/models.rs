@@ -142,6 +142,9 @@ pub struct Item {
     pub kind: String,
     /// A collection's member type: movie or show.
     pub subtype: Option<String>,
+    /// Server paths of the poster and the background art.
+    pub thumb: Option<String>,
+    pub art: Option<String>,
     pub title: String,
     pub original_title: Option<String>,
     pub edition_title: Option<String>,

@@ -24,7 +24,7 @@ use serde_json::Value;
 pub const TEST_TOKEN: &str = "tok-Zq8rX2vLm4Wp9Ks7";
 
 /// Every tool the server lists, sorted.
-pub const TOOLS: [&str; 49] = [
+pub const TOOLS: [&str; 50] = [
     "arr_get_status",
     "export_library",
     "get_active_sessions",
@@ -40,6 +40,7 @@ pub const TOOLS: [&str; 49] = [
     "get_playlist_items",
     "get_playlists",
     "get_popular_content",
+    "get_poster",
     "get_recently_added",
     "get_recently_watched",
     "get_recommendations",

@@ -76,6 +76,7 @@ pub(super) fn router(data: LiveData, token: String) -> Router {
             axum::routing::put(refresh_items),
         )
         .route("/activities", get(activities))
+        .route("/photo/:/transcode", get(transcode_photo))
         .route("/status/sessions/terminate", axum::routing::post(terminate))
         .route("/updater/status", get(updater_status))
         .route(

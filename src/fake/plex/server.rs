@@ -112,3 +112,89 @@ pub(super) async fn updater_status() -> Response {
         }],
     }))
 }
+
+/// `GET /photo/:/transcode?url&width&height`: the item's artwork at the asked size, as a real
+/// PNG (a gradient in a colour of the item's own), or 400 without a size, 404 for another URL.
+pub(super) async fn transcode_photo(State(f): State<Fake>, Query(q): Params) -> Response {
+    let data = f.read();
+    let size = |k: &str| {
+        q.get(k)
+            .and_then(|v| v.parse::<u32>().ok())
+            .filter(|n| (1..=2000).contains(n))
+    };
+    let (Some(w), Some(h)) = (size("width"), size("height")) else {
+        return bad_request();
+    };
+    let key = q
+        .get("url")
+        .and_then(|u| u.strip_prefix("/library/metadata/"))
+        .and_then(|rest| rest.split('/').next());
+    let Some(item) = key.and_then(|k| data.item_by_key(k)) else {
+        return not_found();
+    };
+    let seed: u32 = item.rating_key.parse().unwrap_or(0);
+    let png = png(w, h, |x, y| {
+        [
+            (seed.wrapping_mul(37) % 256) as u8,
+            (x * 255 / w) as u8,
+            (y * 255 / h) as u8,
+        ]
+    });
+    ([(axum::http::header::CONTENT_TYPE, "image/png")], png).into_response()
+}
+
+/// A minimal PNG encoder (8-bit RGB, uncompressed deflate blocks): enough for test artwork.
+fn png(w: u32, h: u32, pixel: impl Fn(u32, u32) -> [u8; 3]) -> Vec<u8> {
+    fn crc(bytes: &[u8]) -> u32 {
+        let mut c = 0xffff_ffffu32;
+        for &b in bytes {
+            c ^= u32::from(b);
+            for _ in 0..8 {
+                c = if c & 1 == 1 {
+                    0xedb8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                };
+            }
+        }
+        !c
+    }
+    fn chunk(out: &mut Vec<u8>, kind: &[u8], body: &[u8]) {
+        out.extend((body.len() as u32).to_be_bytes());
+        let mut tagged = kind.to_vec();
+        tagged.extend(body);
+        out.extend(&tagged);
+        out.extend(crc(&tagged).to_be_bytes());
+    }
+    let mut raw = Vec::with_capacity((w * 3 + 1) as usize * h as usize);
+    for y in 0..h {
+        raw.push(0);
+        for x in 0..w {
+            raw.extend(pixel(x, y));
+        }
+    }
+    let (mut a, mut b) = (1u32, 0u32);
+    for &byte in &raw {
+        a = (a + u32::from(byte)) % 65_521;
+        b = (b + a) % 65_521;
+    }
+    let mut zlib = vec![0x78, 0x01];
+    let blocks: Vec<&[u8]> = raw.chunks(65_535).collect();
+    for (i, block) in blocks.iter().enumerate() {
+        zlib.push(u8::from(i + 1 == blocks.len()));
+        let len = block.len() as u16;
+        zlib.extend(len.to_le_bytes());
+        zlib.extend((!len).to_le_bytes());
+        zlib.extend(*block);
+    }
+    zlib.extend(((b << 16) | a).to_be_bytes());
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut header = Vec::new();
+    header.extend(w.to_be_bytes());
+    header.extend(h.to_be_bytes());
+    header.extend([8, 2, 0, 0, 0]);
+    chunk(&mut out, b"IHDR", &header);
+    chunk(&mut out, b"IDAT", &zlib);
+    chunk(&mut out, b"IEND", &[]);
+    out
+}

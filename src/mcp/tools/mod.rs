@@ -11,6 +11,7 @@ mod metadata;
 mod playback;
 mod playlist_writes;
 mod playlists;
+mod poster;
 mod radarr;
 mod recommendations;
 mod search;
