@@ -197,3 +197,44 @@ async fn collections_are_created_type_checked_and_edited_idempotently() {
     assert!(err.contains("Plex"), "{err}");
     s.close().await;
 }
+
+#[tokio::test]
+async fn a_smart_collection_is_filled_by_plex_from_a_filter() {
+    let stack = stack(Scale::DEMO, 102).await;
+    let s = connect(&stack, &[("PLEX_ENABLE_MUTATIVE_OPS", "true")]).await;
+    stack.control.clear_requests();
+    let out = s
+        .ok(
+            "create_collection",
+            json!({"libraryKey": "1", "title": "Recent Dramas", "smart": true,
+                   "smartFilter": "genre=Drama&year>=2020"}),
+        )
+        .await;
+    assert_eq!(out["collection"]["smart"], json!(true), "{out}");
+    let created: Vec<String> = stack
+        .control
+        .requests()
+        .into_iter()
+        .filter(|r| r.starts_with("POST /library/collections"))
+        .collect();
+    assert_eq!(created.len(), 1);
+    assert!(created[0].contains("smart=1"), "{created:?}");
+    assert!(
+        created[0].contains("genre%3DDrama"),
+        "the filter travels in the URI: {created:?}"
+    );
+    for (args, name) in [
+        (
+            json!({"libraryKey": "1", "title": "x", "smart": true, "ratingKeys": ["1001"]}),
+            "ratingKeys",
+        ),
+        (
+            json!({"libraryKey": "1", "title": "x", "smartFilter": "genre=Drama"}),
+            "smartFilter",
+        ),
+    ] {
+        let err = s.err("create_collection", args).await;
+        assert!(err.contains(name), "{err}");
+    }
+    s.close().await;
+}

@@ -397,24 +397,26 @@ impl PlexClient {
         self.collect(self.pms(), &path, &[], offset, limit).await
     }
 
-    /// Creates a collection in `section` of Plex type `type_id` holding `keys` (none: empty).
-    /// Never retried after an ambiguous failure: it could create two.
+    /// Creates a collection in `section` of Plex type `type_id` from `source` (listed items, or a
+    /// filter for a smart collection; `None`: empty). Never retried after an ambiguous failure:
+    /// it could create two.
     pub async fn create_collection(
         &self,
         section: &str,
         type_id: u8,
         title: &str,
-        keys: &[String],
+        source: Option<&PlaylistSource>,
     ) -> Result<Vec<Collection>, BackendError> {
+        let smart = matches!(source, Some(PlaylistSource::Filter { .. }));
         let mut query = vec![
             ("title", title.to_string()),
             ("type", type_id.to_string()),
-            ("smart", "0".to_string()),
+            ("smart", if smart { "1" } else { "0" }.to_string()),
             ("sectionId", section.to_string()),
         ];
-        if !keys.is_empty() {
+        if let Some(source) = source {
             let machine = self.machine_identifier().await?;
-            query.push(("uri", PlaylistSource::Items(keys.to_vec()).uri(&machine)));
+            query.push(("uri", source.uri(&machine)));
         }
         let created: MetadataPage<Collection> = self.create("/library/collections", &query).await?;
         Ok(created.metadata)

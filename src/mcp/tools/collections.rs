@@ -11,6 +11,7 @@ use super::playlist_writes::{Decision, decide};
 use super::{ItemHeader, PAGE, more_at_offset};
 use crate::mcp::args::{Int, OrDefault, PlexId, Text};
 use crate::mcp::error::no_library;
+use crate::plex::api::PlaylistSource;
 use crate::time::Iso;
 use crate::{
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
@@ -88,6 +89,10 @@ pub struct CreateCollectionArgs {
     pub title: Text<1, 200>,
     /// Movies or shows of that library, from search_media or get_library_items.
     pub rating_keys: Option<Vec<PlexId>>,
+    /// Filled by Plex from smartFilter.
+    pub smart: Option<bool>,
+    /// e.g. "genre=Drama&year>=2020".
+    pub smart_filter: Option<Text<1, 2000>>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -272,8 +277,8 @@ ratingKey is the collectionId the other collection tools take.",
 #[tool_router(router = collection_write_tools, vis = "pub(crate)")]
 impl PlexMcp {
     #[tool(
-        description = "Create a collection in a movie or TV library, optionally with items of that library and type \
-(checked first). Each call makes a new one; undo with delete_collection. Needs writes enabled.",
+        description = "Create a collection in a movie or TV library, with items of it (type-checked first) or smart \
+(filled by Plex). Each call makes a new one; undo with delete_collection. Needs writes enabled.",
         annotations(
             title = "Create Collection",
             read_only_hint = false,
@@ -310,12 +315,34 @@ impl PlexMcp {
             .map(PlexId::into_string)
             .collect();
         keys.dedup();
-        if !keys.is_empty() {
-            self.check_members(&keys, &library, &section.kind, "ratingKeys")
-                .await?;
-        }
+        let smart = args.smart.unwrap_or(false);
+        let source = match (smart, keys.is_empty(), args.smart_filter) {
+            (true, false, _) => {
+                return Err(ToolError::invalid(
+                    "ratingKeys",
+                    "a smart collection is filled by Plex: give smartFilter, not ratingKeys",
+                ));
+            }
+            (false, _, Some(_)) => {
+                return Err(ToolError::invalid(
+                    "smartFilter",
+                    "only a smart collection takes a filter (smart: true)",
+                ));
+            }
+            (true, true, filter) => Some(PlaylistSource::Filter {
+                section: library.clone(),
+                type_id,
+                filter: filter.map(Text::into_string),
+            }),
+            (false, true, None) => None,
+            (false, false, None) => {
+                self.check_members(&keys, &library, &section.kind, "ratingKeys")
+                    .await?;
+                Some(PlaylistSource::Items(keys))
+            }
+        };
         let created = plex
-            .create_collection(&library, type_id, &args.title, &keys)
+            .create_collection(&library, type_id, &args.title, source.as_ref())
             .await?;
         let collection = created.into_iter().next().ok_or_else(|| {
             ToolError::Local(
