@@ -590,7 +590,15 @@ async fn active_sessions_describe_the_player() {
     );
     assert_eq!(session["player"]["state"], json!("playing"));
     assert_eq!(session["transcode"]["videoDecision"], json!("transcode"));
-    assert_eq!(session["media"]["videoCodec"], json!("hevc"));
+    // A transcoding session describes what the player gets; the source shows in the reasons.
+    assert_eq!(session["media"]["videoCodec"], json!("h264"));
+    assert!(
+        session["transcode"]["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("HEVC"),
+        "{session}"
+    );
     assert_eq!(session["session"]["location"], json!("lan"));
     s.close().await;
 }

@@ -266,3 +266,72 @@ async fn a_poster_is_an_image_of_the_asked_size_with_no_token_in_sight() {
     assert!(err.contains("width"), "{err}");
     s.close().await;
 }
+
+#[tokio::test]
+async fn transcodes_are_explained_from_the_source_file() {
+    let stack = stack(Scale::DEMO, 114).await;
+    // A 4K HDR movie with subtitles plays on a player that wants H.264 and AAC.
+    let (idx, uhd) = stack
+        .data
+        .items
+        .iter()
+        .enumerate()
+        .find(|(_, i)| {
+            i.kind == "movie"
+                && i.media.first().is_some_and(|m| {
+                    m.video_resolution == "4k"
+                        && m.parts[0]
+                            .streams
+                            .iter()
+                            .any(|s| s["streamType"] == json!(3))
+                })
+        })
+        .expect("a 4K movie with subtitles");
+    {
+        let mut live = stack.live.write().unwrap();
+        live.sessions.clear();
+        live.sessions.push(plex_mcp::fake::data::ActiveSession {
+            item: idx,
+            account_id: 1,
+            device_id: 1,
+            session_key: "42".into(),
+            view_offset: 60_000,
+            state: "playing",
+            transcoding: true,
+        });
+    }
+    let s = connect(&stack, &[]).await;
+    let out = s.ok("get_active_sessions", json!({})).await;
+    let t = &out["activeSessions"][0]["transcode"];
+    let reasons: Vec<&str> = t["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert!(
+        reasons.iter().any(|r| r.contains("HEVC → H264")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.iter().any(|r| r.contains("HDR tone-mapped")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.iter().any(|r| r.contains("subtitles burned")),
+        "{reasons:?}"
+    );
+    let rk: u64 = uhd.rating_key.parse().unwrap();
+    let expected = if rk.is_multiple_of(2) {
+        "hardware"
+    } else {
+        "partly hardware"
+    };
+    assert!(t["doneIn"].as_str().unwrap().starts_with(expected), "{t}");
+    // The session's media is the output; the explanation came from the item's file.
+    assert_eq!(
+        out["activeSessions"][0]["media"]["videoCodec"],
+        json!("h264")
+    );
+    s.close().await;
+}

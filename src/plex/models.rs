@@ -127,7 +127,15 @@ pub struct PlaybackSession {
 pub struct TranscodeSession {
     pub video_decision: Option<String>,
     pub audio_decision: Option<String>,
+    /// `burn` when subtitles are drawn into the picture.
+    pub subtitle_decision: Option<String>,
     pub progress: Option<f64>,
+    pub source_video_codec: Option<String>,
+    pub source_audio_codec: Option<String>,
+    pub video_codec: Option<String>,
+    pub audio_codec: Option<String>,
+    pub transcode_hw_requested: Option<bool>,
+    pub transcode_hw_full_pipeline: Option<bool>,
 }
 
 /// A metadata item as Plex lists or details it (movie, show, season, episode, playlist, ...).

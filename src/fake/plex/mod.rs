@@ -658,18 +658,10 @@ async fn sessions(State(f): State<Fake>) -> Response {
             });
             v["Session"] = json!({"id": format!("session-{}", s.session_key), "bandwidth": 12000, "location": "lan"});
             if s.transcoding {
-                v["TranscodeSession"] = json!({
-                    "key": format!("/transcode/sessions/{}", s.session_key),
-                    "progress": 35.5,
-                    "speed": 2.1,
-                    "throttled": false,
-                    "complete": false,
-                    "videoDecision": "transcode",
-                    "audioDecision": "copy",
-                    "protocol": "dash",
-                    "sourceVideoCodec": "hevc",
-                    "sourceAudioCodec": "eac3",
-                });
+                v["TranscodeSession"] = transcode_session(item, &s.session_key);
+                // A session describes what the player gets, not the file.
+                v["Media"] = json!([{"id": 1, "videoCodec": "h264", "videoResolution": "1080",
+                                     "audioCodec": "aac", "container": "mpegts"}]);
             }
             v
         })

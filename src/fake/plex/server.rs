@@ -198,3 +198,33 @@ fn png(w: u32, h: u32, pixel: impl Fn(u32, u32) -> [u8; 3]) -> Vec<u8> {
     chunk(&mut out, b"IEND", &[]);
     out
 }
+
+/// How the fake's server transcodes an item for a player that plays H.264 and AAC only: the
+/// video when the file is not H.264 or is 4K, the audio when it is not AAC, and subtitles burned
+/// in when the file has them; every other stream in hardware.
+pub(super) fn transcode_session(item: &FakeItem, session_key: &str) -> Value {
+    let media = item.media.first();
+    let video = media.map_or("h264", |m| m.video_codec);
+    let audio = media.map_or("aac", |m| m.audio_codec);
+    let uhd = media.is_some_and(|m| m.video_resolution == "4k");
+    let subtitles = media.is_some_and(|m| {
+        m.parts
+            .iter()
+            .any(|p| p.streams.iter().any(|s| s["streamType"] == json!(3)))
+    });
+    let rk: u64 = item.rating_key.parse().unwrap_or(0);
+    let mut t = json!({
+        "key": format!("/transcode/sessions/{session_key}"),
+        "progress": 35.5, "speed": 2.1, "throttled": false, "complete": false,
+        "protocol": "dash", "container": "mpegts",
+        "videoDecision": if video != "h264" || uhd { "transcode" } else { "copy" },
+        "audioDecision": if audio != "aac" { "transcode" } else { "copy" },
+        "sourceVideoCodec": video, "sourceAudioCodec": audio,
+        "videoCodec": "h264", "audioCodec": "aac",
+        "transcodeHwRequested": true, "transcodeHwFullPipeline": rk.is_multiple_of(2),
+    });
+    if subtitles {
+        t["subtitleDecision"] = json!("burn");
+    }
+    t
+}

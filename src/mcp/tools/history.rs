@@ -139,6 +139,10 @@ pub struct SessionTranscode {
     pub video_decision: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_decision: Option<String>,
+    /// Why, in plain words, from the source file and what the player gets.
+    pub reasons: Vec<String>,
+    /// hardware, partly hardware, or software.
+    pub done_in: &'static str,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -277,9 +281,18 @@ nothing plays.",
         _args: Parameters<NoArgs>,
     ) -> Result<Json<ActiveSessionsOutput>, ToolError> {
         let plex = &self.ctx.plex;
-        let active_sessions: Vec<ActiveSession> = plex
-            .sessions()
-            .await?
+        let sessions = plex.sessions().await?;
+        // The source files of what is transcoded: the sessions describe only the output.
+        let transcoded: Vec<String> = sessions
+            .iter()
+            .filter(|s| s.transcode_session.is_some())
+            .map(|s| s.rating_key.clone())
+            .collect();
+        let sources = plex
+            .metadata_batch::<Item>(&transcoded)
+            .await
+            .unwrap_or_default();
+        let active_sessions: Vec<ActiveSession> = sessions
             .into_iter()
             .map(|s| ActiveSession {
                 session_id: s.session.as_ref().and_then(|l| l.id.clone()),
@@ -291,12 +304,19 @@ nothing plays.",
                     state: p.state,
                     platform: p.platform,
                 }),
-                session: s.session.map(|l| SessionLocation {
-                    location: l.location,
+                session: s.session.as_ref().map(|l| SessionLocation {
+                    location: l.location.clone(),
                 }),
-                transcode: s.transcode_session.map(|t| SessionTranscode {
-                    video_decision: t.video_decision,
-                    audio_decision: t.audio_decision,
+                transcode: s.transcode_session.map(|t| {
+                    let source = sources.iter().find(|i| i.rating_key == s.rating_key);
+                    let location = s.session.as_ref().and_then(|l| l.location.as_deref());
+                    let (reasons, done_in) = super::transcode::explain(&t, source, location);
+                    SessionTranscode {
+                        video_decision: t.video_decision,
+                        audio_decision: t.audio_decision,
+                        reasons,
+                        done_in,
+                    }
                 }),
                 media: s.media.into_iter().next().map(|m| SessionMedia {
                     video_resolution: m.video_resolution,

@@ -18,6 +18,7 @@ mod search;
 mod server;
 mod sonarr;
 mod trakt;
+mod transcode;
 mod watchlist;
 mod write;
 
