@@ -7,7 +7,7 @@ use rmcp::{Json, Peer, RoleServer, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::playlist_writes::{Decision, decide};
+use super::confirm::Confirmed;
 use super::{ItemHeader, PAGE, more_at_offset};
 use crate::mcp::args::{Int, OrDefault, PlexId, Text};
 use crate::mcp::error::no_library;
@@ -293,12 +293,7 @@ impl PlexMcp {
     ) -> Result<Json<CreateCollectionOutput>, ToolError> {
         let plex = &self.ctx.plex;
         let library = args.library_key.to_string();
-        let section = plex
-            .sections()
-            .await?
-            .into_iter()
-            .find(|s| s.key == library)
-            .ok_or_else(|| ToolError::NotFound(no_library(&library)))?;
+        let section = self.library_section(&library).await?;
         let type_id = member_type(&section.kind).ok_or_else(|| {
             ToolError::invalid(
                 "libraryKey",
@@ -436,25 +431,15 @@ confirm when the client can, else previews until called with confirm: true. Need
         let item_count = collection.child_count.unwrap_or(0) as usize;
         let title = collection.title;
         let question = format!("Delete the collection \"{title}\" ({item_count} items)?");
-        let decision = decide(
-            &peer,
-            args.confirm,
-            question,
-            self.ctx.config.confirm_timeout,
-        )
-        .await;
-        let (preview, declined) = match decision {
-            Decision::Proceed => {
-                self.ctx.plex.delete_collection(&library, &id).await?;
-                (false, false)
-            }
-            Decision::Declined => (false, true),
-            Decision::Preview => (true, false),
-        };
+        let plex = &self.ctx.plex;
+        let act = || async { Ok(plex.delete_collection(&library, &id).await?) };
+        let answer = self
+            .when_confirmed(&peer, args.confirm, question, act)
+            .await?;
         Ok(Json(DeleteCollectionOutput {
-            preview,
-            done: !preview && !declined,
-            declined,
+            preview: answer == Confirmed::Preview,
+            done: answer == Confirmed::Done,
+            declined: answer == Confirmed::Declined,
             title,
             item_count,
         }))

@@ -10,6 +10,7 @@ use super::ItemHeader;
 use super::{ItemType, NoArgs, PAGE, more_at_offset, preview, progress};
 use crate::mcp::args::{Int, OrDefault, PlexId, Sort, Text};
 use crate::mcp::error::no_library;
+use crate::plex::models::LibrarySection;
 use crate::services::{self, Error, export};
 use crate::time::{Iso, minutes};
 use crate::{
@@ -596,6 +597,17 @@ update_metadata.",
 
 impl PlexMcp {
     /// The full metadata of one item, with a not-found error that names the argument.
+    /// The library with `key`, or an error saying where keys come from.
+    pub(crate) async fn library_section(&self, key: &str) -> Result<LibrarySection, ToolError> {
+        self.ctx
+            .plex
+            .sections()
+            .await?
+            .into_iter()
+            .find(|s| s.key == key)
+            .ok_or_else(|| ToolError::NotFound(no_library(key)))
+    }
+
     pub(crate) async fn fetch_item(&self, rating_key: &str) -> Result<Item, ToolError> {
         Ok(services::item(&self.ctx.plex, rating_key).await?)
     }

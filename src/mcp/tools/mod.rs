@@ -4,6 +4,7 @@
 mod analytics;
 mod arr;
 mod collections;
+mod confirm;
 mod history;
 mod library;
 mod media_info;

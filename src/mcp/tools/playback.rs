@@ -4,7 +4,7 @@ use rmcp::{Json, Peer, RoleServer, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::playlist_writes::{Decision, decide};
+use super::confirm::Confirmed;
 use crate::backend::ErrorKind;
 use crate::mcp::args::Text;
 use crate::mcp::{error::ToolError, params::Parameters, server::PlexMcp};
@@ -84,35 +84,26 @@ to confirm when the client can, else previews until called with confirm: true. N
         let reason = args
             .reason
             .map_or_else(|| DEFAULT_REASON.to_string(), Text::into_string);
-        let (stopped, preview, declined) = match decide(
-            &peer,
-            args.confirm,
-            question,
-            self.ctx.config.confirm_timeout,
-        )
-        .await
-        {
-            Decision::Proceed => {
-                plex.terminate_session(&id, &reason).await.map_err(|e| {
-                    if matches!(e.kind, ErrorKind::Unauthorized(_)) {
-                        ToolError::Local(
-                            "Plex refused to stop the stream: ending streams needs a Plex Pass \
-                                 on the server's owner account."
-                                .into(),
-                        )
-                    } else {
-                        e.into()
-                    }
-                })?;
-                (true, false, false)
-            }
-            Decision::Declined => (false, false, true),
-            Decision::Preview => (false, true, false),
+        let act = || async {
+            plex.terminate_session(&id, &reason).await.map_err(|e| {
+                if matches!(e.kind, ErrorKind::Unauthorized(_)) {
+                    ToolError::Local(
+                        "Plex refused to stop the stream: ending streams needs a Plex Pass on the \
+                         server's owner account."
+                            .into(),
+                    )
+                } else {
+                    e.into()
+                }
+            })
         };
+        let answer = self
+            .when_confirmed(&peer, args.confirm, question, act)
+            .await?;
         Ok(Json(StopStreamOutput {
-            stopped,
-            preview,
-            declined,
+            stopped: answer == Confirmed::Done,
+            preview: answer == Confirmed::Preview,
+            declined: answer == Confirmed::Declined,
             stream,
         }))
     }

@@ -3,60 +3,17 @@
 //! first, so a repeat changes nothing more; the destructive ones ask (elicitation) or preview until
 //! called with `confirm: true`.
 
-use std::time::Duration;
-
-use rmcp::{Json, Peer, RoleServer, service::ElicitationError, tool, tool_router};
+use rmcp::{Json, Peer, RoleServer, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::confirm::Confirmed;
 use crate::mcp::args::{PlexId, Text};
 use crate::plex::api::PlaylistSource;
 use crate::{
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
     plex::models::Item,
 };
-
-/// The answer to a confirmation prompt.
-#[derive(Debug, Deserialize, JsonSchema)]
-struct Approval {
-    /// Go ahead with this change?
-    confirm: bool,
-}
-rmcp::elicit_safe!(Approval);
-
-pub(super) enum Decision {
-    Proceed,
-    Declined,
-    Preview,
-}
-
-/// `confirm: true` proceeds; otherwise the person is asked through elicitation when the client
-/// supports it; when it does not, the caller previews and waits for `confirm: true`.
-pub(super) async fn decide(
-    peer: &Peer<RoleServer>,
-    confirm: Option<bool>,
-    question: String,
-    timeout: Duration,
-) -> Decision {
-    match confirm {
-        Some(true) => return Decision::Proceed,
-        Some(false) => return Decision::Preview,
-        None => {}
-    }
-    match peer
-        .elicit_with_timeout::<Approval>(question, Some(timeout))
-        .await
-    {
-        Ok(Some(Approval { confirm: true })) => Decision::Proceed,
-        Ok(_) | Err(ElicitationError::UserDeclined) | Err(ElicitationError::UserCancelled) => {
-            Decision::Declined
-        }
-        Err(e) => {
-            tracing::debug!("no elicitation ({e}); answering a preview");
-            Decision::Preview
-        }
-    }
-}
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -398,34 +355,22 @@ when the client can, else previews until called with confirm: true. Needs writes
     ) -> Result<Json<DestructiveOutput>, ToolError> {
         let (id, title, count) = self.playlist_summary(&args.playlist_id).await?;
         let question = format!("Remove all {count} items from the playlist \"{title}\"?");
-        match decide(
-            &peer,
-            args.confirm,
-            question,
-            self.ctx.config.confirm_timeout,
-        )
-        .await
-        {
-            Decision::Proceed => {}
-            Decision::Declined => return Ok(Json(outcome(Outcome::Declined, id, title, count))),
-            Decision::Preview => {
-                return Ok(Json(outcome(
-                    Outcome::Preview("Would remove all items from"),
-                    id,
-                    title,
-                    count,
-                )));
+        let plex = &self.ctx.plex;
+        let act = || async {
+            if count > 0 {
+                plex.clear_playlist(&id).await?;
             }
-        }
-        if count > 0 {
-            self.ctx.plex.clear_playlist(&id).await?;
-        }
-        Ok(Json(outcome(
-            Outcome::Done("Removed every item from"),
-            id,
-            title,
-            count,
-        )))
+            Ok(())
+        };
+        let answer = self
+            .when_confirmed(&peer, args.confirm, question, act)
+            .await?;
+        let how = match answer {
+            Confirmed::Done => Outcome::Done("Removed every item from"),
+            Confirmed::Preview => Outcome::Preview("Would remove all items from"),
+            Confirmed::Declined => Outcome::Declined,
+        };
+        Ok(Json(outcome(how, id, title, count)))
     }
 
     #[tool(
@@ -448,32 +393,17 @@ when the client can, else previews until called with confirm: true. Needs writes
         let question = format!(
             "Delete the playlist \"{title}\" ({count} items)? The media stays in the library."
         );
-        match decide(
-            &peer,
-            args.confirm,
-            question,
-            self.ctx.config.confirm_timeout,
-        )
-        .await
-        {
-            Decision::Proceed => {}
-            Decision::Declined => return Ok(Json(outcome(Outcome::Declined, id, title, count))),
-            Decision::Preview => {
-                return Ok(Json(outcome(
-                    Outcome::Preview("Would delete the playlist"),
-                    id,
-                    title,
-                    count,
-                )));
-            }
-        }
-        self.ctx.plex.delete_playlist(&id).await?;
-        Ok(Json(outcome(
-            Outcome::Done("Deleted the playlist"),
-            id,
-            title,
-            count,
-        )))
+        let plex = &self.ctx.plex;
+        let act = || async { Ok(plex.delete_playlist(&id).await?) };
+        let answer = self
+            .when_confirmed(&peer, args.confirm, question, act)
+            .await?;
+        let how = match answer {
+            Confirmed::Done => Outcome::Done("Deleted the playlist"),
+            Confirmed::Preview => Outcome::Preview("Would delete the playlist"),
+            Confirmed::Declined => Outcome::Declined,
+        };
+        Ok(Json(outcome(how, id, title, count)))
     }
 }
 

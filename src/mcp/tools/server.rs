@@ -6,13 +6,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::NoArgs;
-use super::playlist_writes::{Decision, decide};
+use super::confirm::Confirmed;
 use crate::mcp::args::{PlexId, Text};
-use crate::mcp::error::no_library;
-use crate::{
-    mcp::{error::ToolError, params::Parameters, server::PlexMcp},
-    plex::models::LibrarySection,
-};
+use crate::mcp::{error::ToolError, params::Parameters, server::PlexMcp};
 
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -86,16 +82,6 @@ pub struct JobOutput {
 }
 
 impl PlexMcp {
-    async fn library(&self, key: &str) -> Result<LibrarySection, ToolError> {
-        self.ctx
-            .plex
-            .sections()
-            .await?
-            .into_iter()
-            .find(|s| s.key == key)
-            .ok_or_else(|| ToolError::NotFound(no_library(key)))
-    }
-
     /// Asks (or previews) before `act`, and says what happened.
     async fn confirmed<F: Future<Output = Result<(), ToolError>>>(
         &self,
@@ -105,30 +91,23 @@ impl PlexMcp {
         act: impl FnOnce() -> F,
         done: String,
     ) -> Result<JobOutput, ToolError> {
-        let decision = decide(
-            peer,
-            confirm,
-            question.clone(),
-            self.ctx.config.confirm_timeout,
-        )
-        .await;
-        Ok(match decision {
-            Decision::Proceed => {
-                act().await?;
-                JobOutput {
-                    started: true,
-                    preview: false,
-                    declined: false,
-                    message: done,
-                }
-            }
-            Decision::Declined => JobOutput {
+        let answer = self
+            .when_confirmed(peer, confirm, question.clone(), act)
+            .await?;
+        Ok(match answer {
+            Confirmed::Done => JobOutput {
+                started: true,
+                preview: false,
+                declined: false,
+                message: done,
+            },
+            Confirmed::Declined => JobOutput {
                 started: false,
                 preview: false,
                 declined: true,
                 message: "Declined; nothing was done.".into(),
             },
-            Decision::Preview => JobOutput {
+            Confirmed::Preview => JobOutput {
                 started: false,
                 preview: true,
                 declined: false,
@@ -205,7 +184,7 @@ refreshed (refresh_metadata). Runs in the background: get_server_status follows 
         &self,
         Parameters(args): Parameters<ScanArgs>,
     ) -> Result<Json<JobOutput>, ToolError> {
-        let library = self.library(&args.library_key).await?;
+        let library = self.library_section(&args.library_key).await?;
         let path = args.path.map(Text::into_string);
         self.ctx
             .plex
@@ -255,7 +234,7 @@ fields are overwritten; fields edited with update_metadata are locked and kept. 
                 }))
             }
             (None, Some(key)) => {
-                let library = self.library(&key).await?;
+                let library = self.library_section(&key).await?;
                 let question = format!("Refresh the metadata of every item in {}?", library.title);
                 let done = format!(
                     "Refreshing {}; get_server_status shows progress.",
@@ -290,7 +269,7 @@ confirm when the client can, else previews until called with confirm: true. Need
         Parameters(args): Parameters<TrashArgs>,
         peer: Peer<RoleServer>,
     ) -> Result<Json<JobOutput>, ToolError> {
-        let library = self.library(&args.library_key).await?;
+        let library = self.library_section(&args.library_key).await?;
         let question = format!(
             "Delete the items of {} whose files are gone? This cannot be undone.",
             library.title
