@@ -316,6 +316,11 @@ pub struct Dataset {
 pub const OWNER_ACCOUNT: u32 = 1;
 
 impl Dataset {
+    /// The library section with `key` as a request names it.
+    pub fn section(&self, key: &str) -> Option<&Section> {
+        self.sections.iter().find(|s| s.key.to_string() == key)
+    }
+
     pub fn item_by_key(&self, rating_key: &str) -> Option<&FakeItem> {
         self.item_index(rating_key).map(|i| &self.items[i])
     }

@@ -28,7 +28,7 @@ pub(super) async fn section_collections(
     Query(q): Params,
 ) -> Response {
     let data = f.read();
-    let Some(section) = data.sections.iter().find(|s| s.key.to_string() == key) else {
+    let Some(section) = data.section(&key) else {
         return not_found();
     };
     let found: Vec<&crate::fake::data::Collection> = data

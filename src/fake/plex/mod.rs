@@ -335,7 +335,7 @@ async fn section_genres(
     Query(q): Params,
 ) -> Response {
     let data = f.read();
-    let Some(section) = data.sections.iter().find(|s| s.key.to_string() == key) else {
+    let Some(section) = data.section(&key) else {
         return not_found();
     };
     let Some(kind) = q.get("type").and_then(|t| t.parse::<u8>().ok()) else {
@@ -427,7 +427,7 @@ fn section_items<'a>(
     key: &str,
     q: &HashMap<String, String>,
 ) -> Option<Result<Vec<&'a FakeItem>, ()>> {
-    let section = data.sections.iter().find(|s| s.key.to_string() == key)?;
+    let section = data.section(key)?;
     let kind = match q.get("type") {
         Some(t) => match type_name(t) {
             Some(k) => k,
@@ -460,7 +460,7 @@ async fn section_all(
         Some(Err(())) => return bad_request(),
         Some(Ok(items)) => items,
     };
-    let section = data.sections.iter().find(|s| s.key.to_string() == key);
+    let section = data.section(&key);
     let guids = wants_guids(&q);
     paged(
         &items,
@@ -516,7 +516,7 @@ async fn section_search(
     Query(q): Params,
 ) -> Response {
     let data = f.read();
-    let Some(section) = data.sections.iter().find(|s| s.key.to_string() == key) else {
+    let Some(section) = data.section(&key) else {
         return not_found();
     };
     let in_section = data

@@ -4,10 +4,7 @@
 use super::*;
 
 fn section_title(data: &Dataset, key: &str) -> Option<String> {
-    data.sections
-        .iter()
-        .find(|s| s.key.to_string() == key)
-        .map(|s| s.title.clone())
+    data.section(key).map(|s| s.title.clone())
 }
 
 fn start(data: &mut Dataset, kind: &'static str, title: String) {
