@@ -35,6 +35,8 @@ pub const DEFAULT_PLEX_TV_URL: &str = "https://plex.tv";
 pub const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(20);
 /// How long a confirmation prompt (elicitation) waits for the person before the preview.
 pub const DEFAULT_CONFIRM_TIMEOUT: Duration = Duration::from_secs(60);
+/// TV apps can take several seconds to open and start a stream.
+pub const DEFAULT_PLAY_WAIT: Duration = Duration::from_secs(12);
 pub const DEFAULT_MAX_SESSIONS: usize = 64;
 pub const DEFAULT_SESSION_IDLE: Duration = Duration::from_secs(300);
 /// HTTP server: time for a request's headers (and, between requests, for the next one) to arrive.
@@ -105,6 +107,8 @@ pub struct Config {
     pub log_filter: Option<String>,
     /// How long a confirmation prompt waits for an answer (`PLEX_MCP_CONFIRM_TIMEOUT`, seconds).
     pub confirm_timeout: Duration,
+    /// How long play_media watches for the player to start (`PLEX_MCP_PLAY_WAIT`, seconds).
+    pub play_wait: Duration,
     /// `PLEX_MCP_TOOLSETS`: the tool families to list, comma-separated; unset lists every family
     /// whose service is configured.
     pub toolsets: Option<String>,
@@ -180,6 +184,14 @@ impl Config {
                 ));
             }
         };
+        let play_wait = match positive("PLEX_MCP_PLAY_WAIT", DEFAULT_PLAY_WAIT.as_secs())? {
+            secs @ 1..=120 => Duration::from_secs(secs),
+            secs => {
+                return Err(format!(
+                    "PLEX_MCP_PLAY_WAIT must be seconds between 1 and 120 (got {secs})"
+                ));
+            }
+        };
         let session_idle = Duration::from_secs(positive(
             "SESSION_TIMEOUT_SECONDS",
             DEFAULT_SESSION_IDLE.as_secs(),
@@ -240,6 +252,7 @@ impl Config {
             max_connections,
             log_filter: non_empty("PLEX_MCP_LOG"),
             confirm_timeout,
+            play_wait,
             toolsets: non_empty("PLEX_MCP_TOOLSETS"),
             time_zone: match non_empty("PLEX_MCP_TZ") {
                 Some(name) => crate::time::Zone::parse(&name)?,

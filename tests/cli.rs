@@ -39,11 +39,57 @@ fn demo_tools_lists_every_tool_on_one_line() {
     let listed = stdout(&out);
     let (tools, _toolsets) = listed.split_once("\n\n").expect("tools, then toolsets");
     let lines: Vec<String> = tools.lines().map(str::to_string).collect();
-    assert_eq!(lines.len(), 50, "one line per tool: {lines:?}");
+    assert_eq!(lines.len(), 51, "one line per tool: {lines:?}");
     assert!(lines.iter().any(|l| l.starts_with("search_media ")));
     assert!(
         stderr(&out).is_empty(),
         "one-shot commands are quiet: {}",
+        stderr(&out)
+    );
+}
+
+/// The demo has a player to drive and one that cannot be: the whole flow from a fresh clone.
+#[test]
+fn demo_plays_on_its_controllable_player_and_explains_the_other() {
+    let out = run(&["--demo", "call", "get_players"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON on stdout");
+    let players = v["players"].as_array().unwrap();
+    assert_eq!(players.len(), 2, "{v}");
+    assert_eq!(players[0]["controllable"], serde_json::json!(true));
+    assert!(players[1]["whyNot"].is_string(), "{v}");
+
+    let writes = [("PLEX_ENABLE_MUTATIVE_OPS", "true")];
+    let name = players[0]["name"].as_str().unwrap();
+    let out = run(
+        &[
+            "--demo",
+            "call",
+            "play_media",
+            "ratingKey=1001",
+            &format!("player={name}"),
+        ],
+        &writes,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON on stdout");
+    assert_eq!(v["started"], serde_json::json!(true), "{v}");
+    assert_eq!(v["ratingKey"], serde_json::json!("1001"));
+    let other = players[1]["name"].as_str().unwrap();
+    let out = run(
+        &[
+            "--demo",
+            "call",
+            "play_media",
+            "ratingKey=1001",
+            &format!("player={other}"),
+        ],
+        &writes,
+    );
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        stderr(&out).contains("cannot be controlled"),
+        "{}",
         stderr(&out)
     );
 }
@@ -170,8 +216,8 @@ fn readme_lists_exactly_the_tools_the_code_has() {
     let (tools, toolsets) = listed.split_once("\n\n").expect("tools, then toolsets");
     assert_eq!(
         tools.lines().count(),
-        70,
-        "50 tools plus the 20 write tools"
+        73,
+        "51 tools plus the 22 write tools"
     );
     assert_eq!(toolsets.lines().filter(|l| l.contains(" on ")).count(), 11);
     // Every tool name the README mentions elsewhere exists.

@@ -27,7 +27,7 @@ async fn definitions_fit_the_budget_and_say_what_the_schema_cannot() {
     let stack = stack(Scale::DEMO, 1).await;
     let s = connect(&stack, &[("PLEX_ENABLE_MUTATIVE_OPS", "true")]).await;
     let tools = s.tools().await;
-    assert_eq!(tools.len(), 70, "every family, writes included");
+    assert_eq!(tools.len(), 73, "every family, writes included");
     let read_only: Vec<String> = {
         let plain = connect(&stack, &[]).await;
         plain

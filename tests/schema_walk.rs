@@ -197,7 +197,7 @@ async fn every_declared_constraint_is_enforced_before_any_backend_is_asked() {
     let stack = stack(MEDIUM, 11).await;
     let s = connect(&stack, &[("PLEX_ENABLE_MUTATIVE_OPS", "true")]).await;
     let tools = s.tools().await;
-    assert_eq!(tools.len(), 70, "every family, writes included");
+    assert_eq!(tools.len(), 73, "every family, writes included");
     stack.control.clear_requests();
     let mut checked = 0;
     let mut constrained = 0;

@@ -100,6 +100,7 @@ async fn every_fake_endpoint_matches_the_plex_specs() {
         ("/identity".into(), &pms, response_pointer("/identity")),
         ("/".into(), &pms, response_pointer("/")),
         ("/activities".into(), &pms, response_pointer("/activities")),
+        ("/clients".into(), &legacy, response_pointer("/clients")),
         (
             "/updater/status".into(),
             &pms,
@@ -248,6 +249,37 @@ async fn every_fake_endpoint_matches_the_plex_specs() {
             &format!("{method} {path}"),
             &body,
         );
+    }
+
+    // A transient token and a play queue, as play_media asks for them.
+    for (path, query) in [
+        (
+            "/security/token",
+            vec![("type", "delegation".to_string()), ("scope", "all".into())],
+        ),
+        (
+            "/playQueues",
+            vec![
+                ("uri", uri.clone()),
+                ("type", "video".into()),
+                ("continuous", "1".into()),
+            ],
+        ),
+    ] {
+        let resp = http
+            .post(format!("{}{path}", stack.plex.url))
+            .header("X-Plex-Token", TEST_TOKEN)
+            .query(&query)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "POST {path}");
+        let body: Value = resp.json().await.unwrap();
+        let pointer = format!(
+            "#/paths/{}/post/responses/200/content/application~1json/schema",
+            path.replace('/', "~1")
+        );
+        assert_valid(&validator(&pms, &pointer), &format!("POST {path}"), &body);
     }
 
     // The legacy spec describes the Discover watchlist container's contents directly.

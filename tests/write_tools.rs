@@ -7,11 +7,12 @@ use common::*;
 use plex_mcp::fake::{Dataset, FakeStack, Fault, Scale};
 use serde_json::json;
 
-const WRITES: [&str; 20] = [
+const WRITES: [&str; 22] = [
     "add_to_collection",
     "add_to_playlist",
     "add_to_watchlist",
     "clear_playlist",
+    "control_playback",
     "create_collection",
     "create_playlist",
     "delete_collection",
@@ -19,6 +20,7 @@ const WRITES: [&str; 20] = [
     "empty_trash",
     "mark_unwatched",
     "mark_watched",
+    "play_media",
     "rate_media",
     "refresh_metadata",
     "remove_from_collection",

@@ -344,7 +344,42 @@ pub struct FakeStack {
     pub radarr: FakeArr,
     pub trakt: FakeTrakt,
     pub plextv: FakePlexTv,
+    /// The listeners of players that take commands directly.
+    pub players: Vec<FakeServer>,
     pub token: String,
+}
+
+fn lock_read(live: &plex::LiveData) -> std::sync::RwLockReadGuard<'_, Dataset> {
+    live.read().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Gives player `index` its address: a listener of its own when it listens, an address where
+/// nothing does when it refuses.
+async fn serve_player(
+    live: &plex::LiveData,
+    index: usize,
+    control: &Control,
+) -> std::io::Result<Option<FakeServer>> {
+    let (reach, machine) = {
+        let data = lock_read(live);
+        let p = &data.players[index];
+        let machine = data
+            .device(p.device_id)
+            .map(|d| d.client_identifier.clone())
+            .unwrap_or_default();
+        (p.reach, machine)
+    };
+    let (url, server) = match reach {
+        data::Reach::Listen => {
+            let server = spawn(plex::player_router(live.clone(), machine), control.clone()).await?;
+            (Some(server.url.clone()), Some(server))
+        }
+        // The discard port: nothing listens there on a test machine.
+        data::Reach::Refuse => (Some("http://127.0.0.1:9".to_string()), None),
+        data::Reach::Unknown => (None, None),
+    };
+    live.write().unwrap_or_else(|e| e.into_inner()).players[index].url = url;
+    Ok(server)
 }
 
 /// A running fake plex.tv and the handle on its state.
@@ -416,10 +451,16 @@ impl FakeStack {
                 ],
             }],
         );
+        let state = state.with_players(live.clone());
         let plextv = FakePlexTv {
             server: spawn(plextv::router(state.clone()), control.clone()).await?,
             state,
         };
+        let mut players = Vec::new();
+        let count = lock_read(&live).players.len();
+        for index in 0..count {
+            players.extend(serve_player(&live, index, &control).await?);
+        }
         Ok(FakeStack {
             data,
             live,
@@ -430,8 +471,43 @@ impl FakeStack {
             radarr,
             trakt,
             plextv,
+            players,
             token,
         })
+    }
+
+    /// Adds a player to the stack (a new device named `name` unless one has that name), serving
+    /// it when it listens; returns its machine identifier.
+    pub async fn add_player(
+        &mut self,
+        name: &str,
+        player: data::FakePlayer,
+    ) -> std::io::Result<String> {
+        let (index, machine) = {
+            let mut data = self.live.write().unwrap_or_else(|e| e.into_inner());
+            let device = match data.devices.iter().find(|d| d.name == name) {
+                Some(d) => d.clone(),
+                None => {
+                    let id = data.devices.iter().map(|d| d.id).max().unwrap_or(0) + 1;
+                    let device = data::Device {
+                        id,
+                        name: name.to_string(),
+                        platform: "Android",
+                        client_identifier: format!("device-added-{id:04}"),
+                    };
+                    data.devices.push(device.clone());
+                    device
+                }
+            };
+            data.players.push(data::FakePlayer {
+                device_id: device.id,
+                ..player
+            });
+            (data.players.len() - 1, device.client_identifier)
+        };
+        self.players
+            .extend(serve_player(&self.live, index, &self.control).await?);
+        Ok(machine)
     }
 
     /// The environment that points plex-mcp at this stack.

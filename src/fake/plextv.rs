@@ -42,6 +42,8 @@ pub struct PlexTvState {
     pins: Recent<PinState>,
     pins_created: u64,
     servers: Vec<FakeResource>,
+    /// The server's data, whose players on the account plex.tv lists too.
+    live: Option<super::plex::LiveData>,
 }
 
 #[derive(Clone)]
@@ -56,7 +58,14 @@ impl PlexTvHandle {
             pins: Recent::new(100),
             pins_created: 0,
             servers,
+            live: None,
         })))
+    }
+
+    /// Lists the players of `live` that are on the account.
+    pub fn with_players(self, live: super::plex::LiveData) -> Self {
+        lock(&self.0).live = Some(live);
+        self
     }
 
     /// The user approves a PIN on its `n`th poll (0: at once), or never.
@@ -234,17 +243,45 @@ async fn resources(State(h): State<PlexTvHandle>, headers: HeaderMap) -> Respons
                 }).collect::<Vec<_>>(),
             })
         })
-        // A player on the account too: not a server, so never offered.
-        .chain(std::iter::once(json!({
-            "name": "Living Room TV", "product": "Plex for Android (TV)", "productVersion": "10.1",
-            "platform": "Android", "platformVersion": "12", "device": "Shield",
-            "clientIdentifier": "player-0001", "createdAt": "2023-01-10T10:00:00Z",
-            "lastSeenAt": "2026-11-20T10:00:00Z", "provides": "player,pubsub-player",
-            "ownerId": null, "sourceTitle": null, "publicAddress": "203.0.113.7",
-            "accessToken": s.account_token, "owned": true, "home": false, "synced": false,
-            "relay": false, "presence": true, "httpsRequired": false, "publicAddressMatches": true,
-            "dnsRebindingProtection": false, "natLoopbackSupported": false, "connections": [],
-        })))
+        .chain(players(&s))
         .collect();
     Json(Value::Array(rows)).into_response()
+}
+
+/// The account's players as plex.tv lists them: online, with the address they announce (none for
+/// a player nothing can reach).
+fn players(s: &PlexTvState) -> Vec<Value> {
+    let Some(live) = &s.live else {
+        return Vec::new();
+    };
+    let data = live.read().unwrap_or_else(|e| e.into_inner());
+    data.players
+        .iter()
+        .filter(|p| p.on_account)
+        .filter_map(|p| {
+            let device = data.device(p.device_id)?;
+            let url = p.url.as_deref().and_then(|u| reqwest::Url::parse(u).ok());
+            let connections: Vec<Value> = url
+                .iter()
+                .map(|u| {
+                    json!({
+                        "protocol": u.scheme(), "address": u.host_str(),
+                        "port": u.port_or_known_default(), "uri": u.as_str().trim_end_matches('/'),
+                        "local": true, "relay": false, "IPv6": false,
+                    })
+                })
+                .collect();
+            Some(json!({
+                "name": device.name, "product": p.product, "productVersion": "10.1",
+                "platform": device.platform, "platformVersion": "12", "device": device.platform,
+                "clientIdentifier": device.client_identifier, "createdAt": "2023-01-10T10:00:00Z",
+                "lastSeenAt": "2026-11-20T10:00:00Z", "provides": "client,player,pubsub-player",
+                "ownerId": null, "sourceTitle": null, "publicAddress": "203.0.113.7",
+                "accessToken": s.account_token, "owned": true, "home": false, "synced": false,
+                "relay": false, "presence": true, "httpsRequired": false,
+                "publicAddressMatches": true, "dnsRebindingProtection": false,
+                "natLoopbackSupported": false, "connections": connections,
+            }))
+        })
+        .collect()
 }

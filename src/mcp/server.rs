@@ -136,6 +136,7 @@ impl PlexMcp {
             + Self::collection_tools()
             + Self::server_tools()
             + Self::poster_tools()
+            + Self::playback_tools()
             + Self::watchlist_tools()
             + Self::analytics_tools()
             + Self::recommendation_tools()

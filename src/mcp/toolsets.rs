@@ -64,7 +64,9 @@ impl Family {
             Family::Server => {
                 "server status; library scans, metadata refresh, emptying trash (writes)"
             }
-            Family::Playback => "what plays where: stopping streams (writes)",
+            Family::Playback => {
+                "players and what they play; playing, remote control, stopping streams (writes)"
+            }
             Family::Metadata => "editable fields; metadata edits, ratings, watched state (writes)",
             Family::Watchlist => "the Plex account watchlist; adding and removing (writes)",
             Family::Sonarr => "Sonarr series, search, add, missing, queue, calendar",
@@ -107,7 +109,7 @@ impl Family {
             "get_server_status" | "scan_library" | "refresh_metadata" | "empty_trash" => {
                 Family::Server
             }
-            "stop_stream" => Family::Playback,
+            "get_players" | "play_media" | "control_playback" | "stop_stream" => Family::Playback,
             "get_watchlist" | "add_to_watchlist" | "remove_from_watchlist" => Family::Watchlist,
             "get_editable_fields"
             | "update_metadata"

@@ -99,16 +99,21 @@ impl PlexClient {
         self.get(self.pms(), "/", &[]).await
     }
 
-    /// The server's identifier, which playlist URIs name.
-    async fn machine_identifier(&self) -> Result<String, BackendError> {
-        let id = self.identity().await?;
-        if id.machine_identifier.is_empty() {
-            return Err(self.pms().malformed(
-                "/identity",
-                "no machineIdentifier; check PLEX_URL and PLEX_TOKEN",
-            ));
-        }
-        Ok(id.machine_identifier)
+    /// The server's identifier, which playlist and play queue URIs name (read once).
+    pub async fn machine_identifier(&self) -> Result<String, BackendError> {
+        self.machine()
+            .get_or_try_init(|| async {
+                let id = self.identity().await?;
+                if id.machine_identifier.is_empty() {
+                    return Err(self.pms().malformed(
+                        "/identity",
+                        "no machineIdentifier; check PLEX_URL and PLEX_TOKEN",
+                    ));
+                }
+                Ok(id.machine_identifier)
+            })
+            .await
+            .cloned()
     }
 
     pub async fn sections(&self) -> Result<Vec<LibrarySection>, BackendError> {

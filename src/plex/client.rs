@@ -5,7 +5,14 @@ use futures::{Stream, StreamExt, TryStreamExt};
 use reqwest::{Method, RequestBuilder, header::HeaderValue};
 use serde::de::DeserializeOwned;
 
-use super::models::{Envelope, MetadataPage};
+use std::sync::Arc;
+
+use tokio::sync::OnceCell;
+
+use super::{
+    models::{Envelope, MetadataPage},
+    tv::PlexTv,
+};
 use crate::{
     backend::{Backend, BackendError, Retry, Service},
     config::{Config, Secret},
@@ -18,13 +25,20 @@ pub const PAGE_CONCURRENCY: usize = 4;
 /// Items per batched `/library/metadata/{id,id,...}` request.
 pub const METADATA_BATCH: usize = 100;
 
-const CLIENT_IDENTIFIER: &str = "plex-mcp";
+pub(super) const CLIENT_IDENTIFIER: &str = "plex-mcp";
 
 #[derive(Clone)]
 pub struct PlexClient {
     pms: Backend,
     discover: Backend,
     token: HeaderValue,
+    /// The account token again, for plex.tv (which takes a [`Secret`]).
+    account: Secret,
+    tv: Arc<PlexTv>,
+    /// For players on the network, which are no configured backend.
+    http: reqwest::Client,
+    /// The server's machine identifier, read once from `/identity`.
+    machine: Arc<OnceCell<String>>,
 }
 
 /// One page of a collection and the collection's size when Plex reports it.
@@ -48,10 +62,16 @@ pub struct Collected<T> {
 
 impl PlexClient {
     pub fn new(config: &Config, token: &Secret, http: reqwest::Client) -> Result<Self, String> {
-        let mut token = HeaderValue::from_str(token.expose()).map_err(|_| {
+        let mut value = HeaderValue::from_str(token.expose()).map_err(|_| {
             "PLEX_TOKEN contains characters that cannot be sent in an HTTP header".to_string()
         })?;
-        token.set_sensitive(true);
+        value.set_sensitive(true);
+        let tv = PlexTv::new(
+            &config.plex_tv_url,
+            CLIENT_IDENTIFIER.to_string(),
+            http.clone(),
+            config.http_timeout,
+        );
         Ok(Self {
             pms: Backend::new(
                 Service::Plex,
@@ -62,11 +82,31 @@ impl PlexClient {
             discover: Backend::new(
                 Service::Discover,
                 config.discover_url.clone(),
-                http,
+                http.clone(),
                 config.http_timeout,
             ),
-            token,
+            token: value,
+            account: token.clone(),
+            tv: Arc::new(tv),
+            http,
+            machine: Arc::default(),
         })
+    }
+
+    pub(super) fn tv(&self) -> &PlexTv {
+        &self.tv
+    }
+
+    pub(super) fn account(&self) -> &Secret {
+        &self.account
+    }
+
+    pub(super) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    pub(super) fn machine(&self) -> &OnceCell<String> {
+        &self.machine
     }
 
     pub(super) fn pms(&self) -> &Backend {

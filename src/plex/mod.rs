@@ -3,5 +3,6 @@
 pub mod api;
 pub mod client;
 pub mod models;
+pub mod players;
 
 pub mod tv;

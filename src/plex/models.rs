@@ -84,10 +84,12 @@ pub struct Part {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Stream {
+    pub id: Option<u64>,
     pub stream_type: u8,
     pub codec: Option<String>,
     pub display_title: Option<String>,
     pub language: Option<String>,
+    pub language_code: Option<String>,
     pub channels: Option<u32>,
     pub forced: Option<bool>,
     /// `smpte2084` (PQ) or `arib-std-b67` (HLG) for HDR video.
@@ -111,6 +113,8 @@ pub struct Player {
     pub state: Option<String>,
     pub platform: Option<String>,
     pub product: Option<String>,
+    #[serde(rename = "machineIdentifier")]
+    pub machine_identifier: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -31,6 +31,12 @@ pub struct Pin {
 #[serde(default, rename_all = "camelCase")]
 pub struct Resource {
     pub name: String,
+    pub client_identifier: String,
+    pub product: Option<String>,
+    pub platform: Option<String>,
+    pub device: Option<String>,
+    /// Whether the device is online now.
+    pub presence: bool,
     pub provides: String,
     pub product_version: String,
     pub owned: bool,
@@ -47,6 +53,10 @@ pub struct Connection {
 }
 
 impl Resource {
+    fn provides(&self, role: &str) -> bool {
+        self.provides.split(',').any(|p| p.trim() == role)
+    }
+
     /// The token that opens this server: its own access token, else the account's.
     pub fn token(&self, account: &Secret) -> Secret {
         self.access_token
@@ -142,6 +152,15 @@ impl PlexTv {
 
     /// The account's Plex Media Servers, with every connection plex.tv knows.
     pub async fn servers(&self, token: &Secret) -> Result<Vec<Resource>, BackendError> {
+        self.resources(token, "server").await
+    }
+
+    /// The account's devices that play media (online or not).
+    pub async fn players(&self, token: &Secret) -> Result<Vec<Resource>, BackendError> {
+        self.resources(token, "player").await
+    }
+
+    async fn resources(&self, token: &Secret, role: &str) -> Result<Vec<Resource>, BackendError> {
         let path = "/api/v2/resources";
         let all: Vec<Resource> = self
             .backend
@@ -150,10 +169,7 @@ impl PlexTv {
                     .query(&[("includeHttps", "1"), ("includeRelay", "1")])
             })
             .await?;
-        Ok(all
-            .into_iter()
-            .filter(|r| r.provides.split(',').any(|p| p.trim() == "server"))
-            .collect())
+        Ok(all.into_iter().filter(|r| r.provides(role)).collect())
     }
 
     /// Whether each connection answers `/identity` with this token, all probed at once.

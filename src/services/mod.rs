@@ -6,6 +6,7 @@
 pub mod analytics;
 pub mod export;
 pub mod jobs;
+pub mod playback;
 pub mod scrobbler;
 pub mod sync;
 #[cfg(test)]

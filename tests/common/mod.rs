@@ -24,7 +24,7 @@ use serde_json::Value;
 pub const TEST_TOKEN: &str = "tok-Zq8rX2vLm4Wp9Ks7";
 
 /// Every tool the server lists, sorted.
-pub const TOOLS: [&str; 50] = [
+pub const TOOLS: [&str; 51] = [
     "arr_get_status",
     "export_library",
     "get_active_sessions",
@@ -37,6 +37,7 @@ pub const TOOLS: [&str; 50] = [
     "get_library_stats",
     "get_media_details",
     "get_on_deck",
+    "get_players",
     "get_playlist_items",
     "get_playlists",
     "get_popular_content",

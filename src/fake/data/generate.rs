@@ -620,11 +620,30 @@ impl Dataset {
             }],
             items,
             accounts,
-            devices,
             history,
             playlists,
             watchlist,
+            // One player takes commands; the other is known to plex.tv but has no address.
+            players: [
+                (
+                    0,
+                    "Plex for Android (TV)",
+                    "timeline,playback,navigation,playqueues",
+                    Reach::Listen,
+                ),
+                (1, "Plex for iOS", "", Reach::Unknown),
+            ]
+            .into_iter()
+            .filter_map(|(i, product, caps, reach)| {
+                devices
+                    .get(i)
+                    .map(|d| FakePlayer::new(d.id, product, caps, reach))
+            })
+            .collect(),
+            devices,
             sessions,
+            play_queues: Vec::new(),
+            transient_tokens: Vec::new(),
             on_deck,
         }
     }

@@ -280,6 +280,76 @@ pub struct WatchlistEntry {
     pub watchlisted_at: i64,
 }
 
+/// How a fake player answers commands sent straight to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// A server of its own on 127.0.0.1.
+    Listen,
+    /// An address where nothing listens.
+    Refuse,
+    /// No address known.
+    Unknown,
+}
+
+/// A device that plays media and may take remote-control commands.
+#[derive(Debug, Clone)]
+pub struct FakePlayer {
+    /// The device it is (name, platform, machine identifier).
+    pub device_id: u32,
+    pub product: &'static str,
+    pub capabilities: &'static str,
+    /// Listed by the server's `/clients` (the server relays commands to it).
+    pub on_network: bool,
+    /// Listed among the account's plex.tv resources.
+    pub on_account: bool,
+    pub reach: Reach,
+    /// Where it listens (or seems to): set when the stack starts.
+    pub url: Option<String>,
+    /// Answers every command with 200 and does nothing, like an app in the background.
+    pub silent: bool,
+    /// Commands as they arrived: (name, sent straight to the player).
+    pub received: Vec<(String, bool)>,
+    /// The `X-Plex-Token`s direct commands carried.
+    pub tokens_seen: Vec<String>,
+    pub volume: Option<u8>,
+    /// `setStreams` parameters last received.
+    pub streams: Vec<(String, String)>,
+    /// The play queue it plays and the position in it.
+    pub queue: Option<(u64, usize)>,
+}
+
+impl FakePlayer {
+    pub fn new(
+        device_id: u32,
+        product: &'static str,
+        capabilities: &'static str,
+        reach: Reach,
+    ) -> Self {
+        FakePlayer {
+            device_id,
+            product,
+            capabilities,
+            on_network: reach != Reach::Unknown,
+            on_account: true,
+            reach,
+            url: None,
+            silent: false,
+            received: Vec::new(),
+            tokens_seen: Vec::new(),
+            volume: None,
+            streams: Vec::new(),
+            queue: None,
+        }
+    }
+}
+
+/// A play queue the fake server made: indices into `Dataset::items`.
+#[derive(Debug, Clone)]
+pub struct FakePlayQueue {
+    pub id: u64,
+    pub items: Vec<usize>,
+}
+
 #[derive(Debug, Clone)]
 pub struct ActiveSession {
     pub item: usize,
@@ -308,6 +378,10 @@ pub struct Dataset {
     pub activities: Vec<Activity>,
     pub watchlist: Vec<WatchlistEntry>,
     pub sessions: Vec<ActiveSession>,
+    pub players: Vec<FakePlayer>,
+    pub play_queues: Vec<FakePlayQueue>,
+    /// Transient tokens `/security/token` handed out, newest last.
+    pub transient_tokens: Vec<String>,
     /// Indices into `items` of partly watched items, most recent first.
     pub on_deck: Vec<usize>,
 }

@@ -1,10 +1,13 @@
 //! Fake Plex Media Server: the endpoints plex-mcp uses, shaped and paged like the real server.
 
 mod collections;
+mod players;
 mod server;
 use server::*;
 mod write;
 use collections::*;
+pub use players::player_router;
+use players::*;
 use write::*;
 
 use std::{
@@ -76,6 +79,10 @@ pub(super) fn router(data: LiveData, token: String) -> Router {
             axum::routing::put(refresh_items),
         )
         .route("/activities", get(activities))
+        .route("/clients", get(clients))
+        .route("/security/token", get(security_token).post(security_token))
+        .route("/playQueues", axum::routing::post(create_play_queue))
+        .route("/player/playback/{command}", get(relay))
         .route("/photo/:/transcode", get(transcode_photo))
         .route("/status/sessions/terminate", axum::routing::post(terminate))
         .route("/updater/status", get(updater_status))
@@ -649,7 +656,8 @@ async fn sessions(State(f): State<Fake>) -> Response {
             v["Player"] = json!({
                 "title": device.map(|d| d.name.clone()),
                 "platform": device.map(|d| d.platform),
-                "product": "Plex for Android (TV)",
+                "product": data.players.iter().find(|p| p.device_id == s.device_id)
+                    .map_or("Plex for Android (TV)", |p| p.product),
                 "state": s.state,
                 "machineIdentifier": device.map(|d| d.client_identifier.clone()),
                 "address": "192.168.1.20",
