@@ -8,7 +8,7 @@ use rmcp::{
     model::{
         CallToolRequestParams, CallToolResponse, CallToolResult, CompleteRequestParams,
         CompleteResult, ContentBlock, GetPromptRequestParams, GetPromptResponse, Implementation,
-        ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult,
+        ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
         PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse,
         ServerCapabilities, ServerConfig,
     },
@@ -173,9 +173,11 @@ impl PlexMcp {
         ))
     }
 
-    /// Every tool this server offers, for `plex-mcp tools` and the tests.
+    /// Every tool this server offers the model, for `plex-mcp tools` and the tests.
     pub fn tools(&self) -> Vec<rmcp::model::Tool> {
-        self.tool_router.list_all()
+        let mut tools = self.tool_router.list_all();
+        tools.retain(|t| !super::apps::APP_ONLY.contains(&t.name.as_ref()));
+        tools
     }
 }
 
@@ -233,12 +235,17 @@ fn reword_argument_error(tool: &str, result: &mut CallToolResult) {
 #[tool_handler(router = self.tool_router)]
 impl ServerHandler for PlexMcp {
     fn get_info(&self) -> ServerConfig {
-        let capabilities = ServerCapabilities::builder()
+        let mut capabilities = ServerCapabilities::builder()
             .enable_tools()
             .enable_prompts()
             .enable_resources()
             .enable_completions()
             .build();
+        capabilities.extensions = Some(
+            [(super::apps::EXTENSION.to_string(), Default::default())]
+                .into_iter()
+                .collect(),
+        );
         ServerConfig::new(capabilities)
             .with_server_info(Implementation::new("plex-mcp", env!("CARGO_PKG_VERSION")))
             .with_instructions(instructions(&self.ctx))
@@ -271,12 +278,38 @@ impl ServerHandler for PlexMcp {
         super::prompts::get(&request.name, args, &self.ctx.toolsets).map(Into::into)
     }
 
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        let mut tools = self.tool_router.list_all();
+        if super::apps::client_renders(&context) {
+            super::apps::link(&mut tools);
+        } else {
+            tools.retain(|t| !super::apps::APP_ONLY.contains(&t.name.as_ref()));
+        }
+        let mut result = ListToolsResult::with_all_items(tools);
+        // As rmcp's default: cache hints only for the version that defines them.
+        if context
+            .protocol_version()
+            .is_some_and(|v| v >= rmcp::model::ProtocolVersion::V_2026_07_28)
+        {
+            result.ttl_ms = Some(0);
+        }
+        Ok(result)
+    }
+
     async fn list_resources(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
-        Ok(ListResourcesResult::with_all_items(super::resources::list()))
+        let mut all = super::resources::list();
+        if super::apps::client_renders(&context) {
+            all.extend(super::apps::resources());
+        }
+        Ok(ListResourcesResult::with_all_items(all))
     }
 
     async fn list_resource_templates(
@@ -294,6 +327,9 @@ impl ServerHandler for PlexMcp {
         request: ReadResourceRequestParams,
         _context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, ErrorData> {
+        if let Some(view) = super::apps::read(&request.uri) {
+            return Ok(view.into());
+        }
         self.read_resource_uri(&request.uri).await.map(Into::into)
     }
 

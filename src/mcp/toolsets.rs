@@ -127,6 +127,7 @@ impl Family {
             | "get_recently_watched"
             | "get_active_sessions"
             | "get_poster"
+            | "get_view_posters"
             | "export_library" => Family::Browse,
             _ => return None,
         };

@@ -2,6 +2,7 @@
 //! (never fetched anywhere else), so no URL, and no token in one, ever reaches the client.
 
 use base64::Engine;
+use futures::StreamExt;
 use rmcp::{
     model::{CallToolResult, ContentBlock},
     tool, tool_router,
@@ -43,6 +44,33 @@ pub struct PosterInfo {
     pub width_px: u32,
     pub height_px: u32,
     pub size_kb: u32,
+}
+
+/// Posters a view asks for at once: one screen of a poster wall.
+const VIEW_POSTERS: usize = 30;
+const VIEW_WIDTH: u32 = 120;
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ViewPostersArgs {
+    /// At most 30.
+    pub rating_keys: Vec<PlexId>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ViewPosters {
+    /// Small posters as data: URIs (a view may load nothing from elsewhere).
+    pub posters: Vec<ViewPoster>,
+    /// Whether play_media can be offered (writes and the playback family on).
+    pub can_play: bool,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ViewPoster {
+    pub rating_key: String,
+    pub src: String,
 }
 
 #[tool_router(router = poster_tools, vis = "pub(crate)")]
@@ -106,5 +134,55 @@ Plex server.",
             mime,
         ));
         Ok(result)
+    }
+
+    #[tool(
+        description = "Small posters for a view (app-only): data: URIs, never a URL with a token.",
+        output_schema = rmcp::handler::server::tool::schema_for_output::<ViewPosters>(),
+        annotations(title = "View Posters", read_only_hint = true, open_world_hint = true)
+    )]
+    pub async fn get_view_posters(
+        &self,
+        Parameters(args): Parameters<ViewPostersArgs>,
+    ) -> Result<rmcp::Json<ViewPosters>, ToolError> {
+        if args.rating_keys.len() > VIEW_POSTERS {
+            return Err(ToolError::invalid(
+                "ratingKeys",
+                format!(
+                    "at most {VIEW_POSTERS} at once (got {})",
+                    args.rating_keys.len()
+                ),
+            ));
+        }
+        let mut keys: Vec<String> = args.rating_keys.iter().map(|k| k.to_string()).collect();
+        keys.dedup();
+        let plex = &self.ctx.plex;
+        let size = (VIEW_WIDTH, VIEW_WIDTH * 3 / 2);
+        let posters = futures::stream::iter(keys)
+            .map(|key| async move {
+                let source = format!("/library/metadata/{key}/thumb");
+                let (bytes, mime) = plex.image(&source, size, MAX_BYTES).await.ok()?;
+                let mime = mime
+                    .filter(|m| m.starts_with("image/"))
+                    .unwrap_or_else(|| "image/png".into());
+                let data = base64::engine::general_purpose::STANDARD.encode(&bytes);
+                Some(ViewPoster {
+                    rating_key: key,
+                    src: format!("data:{mime};base64,{data}"),
+                })
+            })
+            .buffered(6)
+            .filter_map(std::future::ready)
+            .collect()
+            .await;
+        let config = &self.ctx.config;
+        Ok(rmcp::Json(ViewPosters {
+            posters,
+            can_play: config.mutative_ops
+                && self
+                    .ctx
+                    .toolsets
+                    .is_on(crate::mcp::toolsets::Family::Playback),
+        }))
     }
 }
