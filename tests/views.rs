@@ -158,17 +158,30 @@ async fn views_are_linked_only_for_a_client_that_renders_them() {
         .expect("app-only tool listed to a host");
     assert_eq!(ui(posters).unwrap()["visibility"], json!(["app"]));
     assert!(ui(tools.iter().find(|t| t.name == "get_libraries").unwrap()).is_none());
+    let review = tools.iter().find(|t| t.name == "get_view_review").unwrap();
+    assert_eq!(ui(review).unwrap()["visibility"], json!(["app"]));
+    let stats = tools.iter().find(|t| t.name == "get_user_stats").unwrap();
+    assert_eq!(
+        ui(stats).unwrap()["resourceUri"],
+        json!("ui://plex-mcp/year-in-review")
+    );
 
     let resources = host.list_all_resources().await.unwrap();
-    for uri in ["ui://plex-mcp/poster-wall", "ui://plex-mcp/now-playing"] {
+    for uri in [
+        "ui://plex-mcp/poster-wall",
+        "ui://plex-mcp/now-playing",
+        "ui://plex-mcp/year-in-review",
+    ] {
         let r = resources.iter().find(|r| r.uri == uri).expect(uri);
         assert_eq!(r.mime_type.as_deref(), Some(MIME));
         let html = view_html(&host, uri).await;
         assert!(html.starts_with("<!doctype html>"), "{uri}");
         assert!(html.len() < 60 * 1024, "{uri}: {} bytes", html.len());
+        // The SVG namespace is a name, not an address.
+        let addresses = html.replace("http://www.w3.org/2000/svg", "");
         for external in ["http://", "https://", "src=\"//"] {
             assert!(
-                !html.contains(external),
+                !addresses.contains(external),
                 "{uri} loads nothing from elsewhere ({external})"
             );
         }
@@ -186,7 +199,7 @@ async fn views_are_linked_only_for_a_client_that_renders_them() {
         tools.iter().all(|t| t.meta.is_none()),
         "no _meta.ui for a plain client"
     );
-    assert!(tools.iter().all(|t| t.name != "get_view_posters"));
+    assert!(tools.iter().all(|t| !t.name.starts_with("get_view_")));
     let resources = plain.client.list_all_resources().await.unwrap();
     assert!(resources.iter().all(|r| !r.uri.starts_with("ui://")));
     plain.close().await;
@@ -342,5 +355,95 @@ async fn now_playing_shows_each_stream_and_why_it_transcodes() {
             .any(|c| c["name"] == json!("get_active_sessions")),
         "the refresh button asks again"
     );
+    host.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_year_in_review_charts_the_tools_numbers() {
+    let stack = stack(Scale::DEMO, 504).await;
+    let host = host_session(&stack, &[]).await;
+    let html = view_html(&host, "ui://plex-mcp/year-in-review").await;
+    let input = json!({"timeRange": 365});
+    let users = call(&host, "get_user_stats", input.clone()).await;
+    let review = call(&host, "get_view_review", input.clone()).await;
+    let r = review.structured_content.clone().unwrap();
+    let months = r["months"].as_array().unwrap();
+    assert!(
+        (12..=13).contains(&months.len()),
+        "every month of the year: {}",
+        months.len()
+    );
+    let sum: f64 = months.iter().map(|m| m["hours"].as_f64().unwrap()).sum();
+    assert!(
+        (sum - r["hours"].as_f64().unwrap()).abs() < 0.1 * months.len() as f64,
+        "{sum} vs {}",
+        r["hours"]
+    );
+    let plays: u64 = r["hoursOfDay"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_u64().unwrap())
+        .sum();
+    assert_eq!(plays, r["plays"].as_u64().unwrap());
+    assert!(!r["topGenres"].as_array().unwrap().is_empty(), "{r}");
+
+    for theme in ["light", "dark"] {
+        let seen = drive(json!({
+            "html": html, "theme": theme, "input": input, "result": as_json(&users),
+            "answers": {"get_view_review": as_json(&review)},
+            "script": "year-in-review", "height": 1080,
+            "screenshot": shot(&format!("year-in-review-{theme}.png")),
+        }));
+        // The view asked for the same window the tool was called with.
+        let asked = seen["calls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == json!("get_view_review"))
+            .unwrap();
+        assert_eq!(asked["arguments"], input);
+        let bars: Vec<(Value, f64)> = seen["months"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| (b["label"].clone(), b["value"].as_f64().unwrap()))
+            .collect();
+        let expected: Vec<(Value, f64)> = months
+            .iter()
+            .map(|m| (m["label"].clone(), m["hours"].as_f64().unwrap()))
+            .collect();
+        assert_eq!(bars, expected, "one bar per month, as tall as its hours");
+        let accounts: Vec<(Value, f64)> = seen["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| (b["label"].clone(), b["value"].as_f64().unwrap()))
+            .collect();
+        let expected: Vec<(Value, f64)> = users.structured_content.as_ref().unwrap()["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| (u["name"].clone(), u["hours"].as_f64().unwrap()))
+            .collect();
+        assert_eq!(accounts, expected, "accounts as get_user_stats counts them");
+        assert_eq!(seen["peakWeekday"], json!(r["busiestDay"]), "{seen}");
+        assert_eq!(seen["total"], json!(format!("{} h", r["hours"])));
+        assert!(
+            seen["summary"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("{} plays", r["plays"]))
+        );
+        let background = seen["background"].as_str().unwrap();
+        assert_eq!(
+            background,
+            if theme == "dark" {
+                "rgb(17, 20, 24)"
+            } else {
+                "rgb(255, 255, 255)"
+            }
+        );
+    }
     host.cancel().await.unwrap();
 }

@@ -17,7 +17,7 @@ pub const MIME: &str = "text/html;profile=mcp-app";
 
 /// Tools only views call: hidden from the model (`visibility: ["app"]`) and from clients
 /// without the extension.
-pub const APP_ONLY: [&str; 1] = ["get_view_posters"];
+pub const APP_ONLY: [&str; 2] = ["get_view_posters", "get_view_review"];
 
 pub struct View {
     pub uri: &'static str,
@@ -28,7 +28,7 @@ pub struct View {
     pub tools: &'static [&'static str],
 }
 
-pub const VIEWS: [View; 2] = [
+pub const VIEWS: [View; 3] = [
     View {
         uri: "ui://plex-mcp/poster-wall",
         name: "Poster wall",
@@ -50,6 +50,13 @@ pub const VIEWS: [View; 2] = [
         description: "Each stream with its progress, player and why it transcodes; refreshes.",
         source: include_str!("views/now_playing.html"),
         tools: &["get_active_sessions"],
+    },
+    View {
+        uri: "ui://plex-mcp/year-in-review",
+        name: "Year in review",
+        description: "Hours per month, top titles and genres, busiest day and hour, accounts side by side.",
+        source: include_str!("views/year_in_review.html"),
+        tools: &["get_watch_stats", "get_user_stats", "get_view_review"],
     },
 ];
 

@@ -139,6 +139,7 @@ impl PlexMcp {
             + Self::playback_tools()
             + Self::watchlist_tools()
             + Self::analytics_tools()
+            + Self::review_tools()
             + Self::recommendation_tools()
             + Self::sonarr_tools()
             + Self::radarr_tools()

@@ -92,7 +92,8 @@ impl Family {
             | "get_library_stats"
             | "get_popular_content"
             | "get_fully_watched"
-            | "get_recommendations" => Family::Analytics,
+            | "get_recommendations"
+            | "get_view_review" => Family::Analytics,
             "get_playlists"
             | "get_playlist_items"
             | "create_playlist"

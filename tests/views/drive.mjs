@@ -53,7 +53,7 @@ const browser = await chromium.launch({
   args: ["--no-sandbox", "--disable-gpu"],
 });
 try {
-  const page = await browser.newPage({ viewport: { width: 820, height: 640 }, colorScheme: spec.theme });
+  const page = await browser.newPage({ viewport: { width: 820, height: spec.height || 640 }, colorScheme: spec.theme });
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
   page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
@@ -93,6 +93,17 @@ try {
     await view.locator("#refresh").click();
     await page.waitForFunction(() => window.calls.some((c) => c.name === "get_active_sessions"));
     await view.locator(".stream").first().waitFor();
+  } else if (spec.script === "year-in-review") {
+    await view.locator("#accounts .bar").first().waitFor();
+    const bars = (selector) => view.locator(selector).evaluateAll((bs) =>
+      bs.map((b) => ({ label: b.dataset.label, value: Number(b.dataset.value) })));
+    out.heading = await view.locator("#heading").textContent();
+    out.summary = await view.locator("#summary").textContent();
+    out.total = await view.locator("#total").textContent();
+    out.months = await bars("svg[aria-label='Hours per month'] rect.col");
+    out.weekdays = await bars("svg[aria-label='By weekday'] rect.col");
+    out.peakWeekday = await view.locator("svg[aria-label='By weekday'] rect.peak").getAttribute("data-label");
+    out.accounts = await bars("#accounts .bar");
   }
   out.calls = await calls();
   if (spec.screenshot) await page.screenshot({ path: spec.screenshot });

@@ -27,7 +27,7 @@ const TOP: usize = 10;
 const TOP_ASIDE: usize = 5;
 
 /// The default `timeRange`, in days.
-const DEFAULT_DAYS: usize = 30;
+pub(super) const DEFAULT_DAYS: usize = 30;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -698,7 +698,10 @@ For plays over time use get_watch_history.",
     }
 }
 
-fn account_label(accounts: &HashMap<i64, String>, id: Option<i64>) -> (String, Option<String>) {
+pub(super) fn account_label(
+    accounts: &HashMap<i64, String>,
+    id: Option<i64>,
+) -> (String, Option<String>) {
     match id {
         Some(id) => (
             accounts

@@ -15,6 +15,7 @@ mod playlists;
 mod poster;
 mod radarr;
 mod recommendations;
+mod review;
 mod search;
 mod server;
 mod sonarr;
