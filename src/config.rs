@@ -119,7 +119,11 @@ pub struct Config {
 impl Config {
     /// Reads the configuration through `get`, so tests can supply an environment without touching
     /// the process's own.
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        // Claude Desktop passes an optional bundle field left empty as the literal
+        // `${user_config.name}`: that is no value.
+        let get =
+            |name: &str| lookup(name).filter(|v| !v.trim_start().starts_with("${user_config."));
         let non_empty = |name: &str| {
             get(name)
                 .map(|v| v.trim().to_string())
@@ -297,6 +301,29 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn bundle_placeholders_left_empty_count_as_unset() {
+        let c = config(&[
+            ("HOME", "/h"),
+            ("PLEX_TOKEN", "${user_config.plex_token}"),
+            ("SONARR_API_KEY", "${user_config.sonarr_api_key}"),
+            ("SONARR_URL", "${user_config.sonarr_url}"),
+            ("PLEX_ENABLE_MUTATIVE_OPS", "${user_config.writes}"),
+            ("PLEX_MCP_TOOLSETS", "${user_config.toolsets}"),
+            ("RADARR_API_KEY", "real-key"),
+        ])
+        .unwrap();
+        assert!(c.plex_token.is_none());
+        assert!(c.sonarr.api_key.is_none());
+        assert_eq!(c.sonarr.url, DEFAULT_SONARR_URL);
+        assert!(!c.mutative_ops);
+        assert!(c.toolsets.is_none());
+        assert_eq!(
+            c.radarr.api_key.as_ref().map(Secret::expose),
+            Some("real-key")
+        );
     }
 
     #[test]
