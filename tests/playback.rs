@@ -174,6 +174,27 @@ async fn every_player_once_with_what_it_plays_and_whether_it_can_be_driven() {
             .all(|p| p["name"] != json!("Alex's iPhone"))
     );
     stack.control.clear_faults();
+    // A plex.tv that hangs costs a few seconds, not the HTTP timeout.
+    stack.control.inject(
+        "/api/v2/resources",
+        Fault::Delay(std::time::Duration::from_secs(30)),
+        1,
+    );
+    let started = std::time::Instant::now();
+    let list = s.ok("get_players", json!({})).await;
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        list["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("did not answer"),
+        "{list}"
+    );
+    stack.control.clear_faults();
     // The server's list is required.
     stack.control.inject("/clients", Fault::Status(401), 1);
     let err = s.err("get_players", json!({})).await;

@@ -22,6 +22,8 @@ use crate::{
     },
 };
 
+/// How long the account's device list on plex.tv may take before players are listed without it.
+const PLEX_TV_WAIT: Duration = Duration::from_secs(4);
 /// How often the sessions are read while waiting for a player to react.
 const POLL: Duration = Duration::from_millis(500);
 
@@ -121,14 +123,25 @@ pub struct Players {
 /// The players from the server's `/clients`, the account's plex.tv devices that are online and
 /// the sessions, merged by machine identifier. The server's list is required; plex.tv is not.
 pub async fn players(plex: &PlexClient) -> Result<Players, Error> {
-    let (clients, devices, sessions) =
-        join!(plex.clients(), plex.account_players(), plex.sessions());
+    // plex.tv only adds players; a slow or unreachable plex.tv must not hold up the remote.
+    let devices = tokio::time::timeout(PLEX_TV_WAIT, plex.account_players());
+    let (clients, devices, sessions) = join!(plex.clients(), devices, plex.sessions());
     let (clients, sessions) = (clients?, sessions?);
     let mut warnings = Vec::new();
-    let devices = devices.unwrap_or_else(|e| {
-        warnings.push(format!("Players known only to plex.tv are missing: {e}"));
-        Vec::new()
-    });
+    let devices = match devices {
+        Ok(Ok(devices)) => devices,
+        Ok(Err(e)) => {
+            warnings.push(format!("Players known only to plex.tv are missing: {e}"));
+            Vec::new()
+        }
+        Err(_) => {
+            warnings.push(format!(
+                "Players known only to plex.tv are missing: plex.tv did not answer within {} s.",
+                PLEX_TV_WAIT.as_secs()
+            ));
+            Vec::new()
+        }
+    };
     Ok(Players {
         players: merge(clients, devices, &sessions),
         warnings,
