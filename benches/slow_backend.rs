@@ -1,0 +1,270 @@
+//! Heavy calls against a realistic backend: the large sample stack (20,000 movies, 15,067
+//! episodes, 100,000 plays) served from a *separate process* behind a slower network (20 ms per
+//! answer and 200 Mbit/s by default, like Plex on a NAS; `BENCH_LATENCY_MS`, `BENCH_MBIT`). Per
+//! call: wall time (median of 3), the server's CPU time (user + system, from /proc), its peak
+//! RSS, the requests it made, and the replay floor: the same requests fetched again with the
+//! same concurrency and nothing parsed. Here our own costs show; against the in-process fake of
+//! `serve.rs` the backend answers too fast to hide them.
+//!
+//! Run with `cargo bench --bench slow_backend`. Plain harness: it prints a table, asserts nothing.
+
+use std::{
+    io::{BufRead, BufReader},
+    process::Stdio,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use axum::{Json, Router, routing::get};
+use futures::{StreamExt, TryStreamExt};
+use plex_mcp::fake::{Dataset, FakeStack, Scale, Shape};
+use rmcp::{
+    RoleClient, ServiceExt, model::CallToolRequestParams, service::RunningService,
+    transport::TokioChildProcess,
+};
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_plex-mcp");
+const TOKEN: &str = "bench-token";
+/// Set in the child that plays the backend.
+const BACKEND: &str = "PLEX_MCP_BENCH_BACKEND";
+
+fn main() {
+    plex_mcp::install_crypto_provider();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    if std::env::var_os(BACKEND).is_some() {
+        rt.block_on(backend());
+    } else {
+        rt.block_on(bench());
+    }
+}
+
+fn number(var: &str, default: u64) -> u64 {
+    std::env::var(var)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The backend process: serves the stack behind the shaped network, and on a control port its
+/// request log (`GET /requests`, `GET /clear`). Prints one JSON line, then runs until stdin closes.
+async fn backend() {
+    let now = chrono::Utc::now().timestamp();
+    let stack = FakeStack::start_with(Arc::new(Dataset::generate(Scale::LARGE, 1, now)), TOKEN)
+        .await
+        .unwrap();
+    stack.control.shape(Some(Shape {
+        latency: Duration::from_millis(number("BENCH_LATENCY_MS", 20)),
+        bytes_per_sec: number("BENCH_MBIT", 200) * 1_000_000 / 8,
+    }));
+    let (c1, c2) = (stack.control.clone(), stack.control.clone());
+    let control = Router::new()
+        .route("/requests", get(move || async move { Json(c1.requests()) }))
+        .route(
+            "/clear",
+            get(move || async move {
+                c2.clear_requests();
+                "ok"
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let control_url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, control).await });
+    let mut env: Vec<(String, String)> = stack
+        .env()
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    env.push((
+        "TRAKT_ACCESS_TOKEN".into(),
+        stack.trakt.state.issue_access_token(),
+    ));
+    env.push(("TRAKT_WRITE_INTERVAL_MS".into(), "0".into()));
+    println!(
+        "{}",
+        json!({"env": env, "control": control_url, "plex": stack.plex.url})
+    );
+    // Until the bench closes our stdin.
+    let _ = tokio::task::spawn_blocking(|| std::io::stdin().lines().count()).await;
+}
+
+struct Backend {
+    env: Vec<(String, String)>,
+    control: String,
+    plex: String,
+    _child: std::process::Child,
+}
+
+fn start_backend() -> Backend {
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .env(BACKEND, "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("backend process");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let v: Value = serde_json::from_str(&line).expect("backend's JSON line");
+    Backend {
+        env: serde_json::from_value(v["env"].clone()).unwrap(),
+        control: v["control"].as_str().unwrap().into(),
+        plex: v["plex"].as_str().unwrap().into(),
+        _child: child,
+    }
+}
+
+async fn spawn(backend: &Backend, dir: &std::path::Path) -> (RunningService<RoleClient, ()>, u32) {
+    let mut cmd = tokio::process::Command::new(BIN);
+    cmd.env_clear()
+        .current_dir(dir)
+        .env("HOME", dir)
+        .env("PLEX_MCP_DATA_DIR", dir.join("data"))
+        .env("PLEX_MCP_LOG", "warn");
+    for (k, v) in &backend.env {
+        cmd.env(k, v);
+    }
+    let (transport, _) = TokioChildProcess::builder(cmd)
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn plex-mcp");
+    let pid = transport.id().expect("pid");
+    (().serve(transport).await.expect("initialize"), pid)
+}
+
+/// (user + system CPU time, peak RSS in KiB) of a process so far.
+fn usage(pid: u32) -> (Duration, u64) {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, r)| r)
+        .split_whitespace()
+        .collect();
+    let ticks: u64 = fields.get(11).and_then(|v| v.parse().ok()).unwrap_or(0)
+        + fields
+            .get(12)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0);
+    let rss = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))?
+                .split_whitespace()
+                .nth(1)?
+                .parse()
+                .ok()
+        })
+        .unwrap_or(0);
+    // Linux reports CPU time in clock ticks of 1/100 s.
+    (Duration::from_millis(ticks * 10), rss)
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.0} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn median(mut xs: Vec<Duration>) -> Duration {
+    xs.sort();
+    xs[xs.len() / 2]
+}
+
+async fn bench() {
+    let started = Instant::now();
+    let backend = start_backend();
+    println!(
+        "backend: large stack in its own process, {} ms per answer, {} Mbit/s (ready in {})",
+        number("BENCH_LATENCY_MS", 20),
+        number("BENCH_MBIT", 200),
+        ms(started.elapsed())
+    );
+    let http = plex_mcp::http_client(Duration::from_secs(300));
+    println!(
+        "\n{:<34} {:>9} {:>9} {:>6} {:>9} {:>9} {:>9}",
+        "call (3 runs)", "wall", "floor", "ratio", "CPU", "requests", "peak RSS"
+    );
+    let cases = [
+        (
+            "get_library_items",
+            json!({"libraryKey": "1", "limit": 100000}),
+        ),
+        ("get_watch_stats", json!({"timeRange": 365})),
+        ("get_user_stats", json!({"timeRange": 365})),
+        ("get_popular_content", json!({"timeRange": 365})),
+        ("get_library_stats", json!({})),
+        ("get_fully_watched", json!({})),
+        ("get_recommendations", json!({"libraryKey": "1"})),
+        ("export_library", json!({"libraryKey": "1"})),
+        ("trakt_sync_to_trakt", json!({"dryRun": true})),
+    ];
+    for (tool, args) in cases {
+        let dir = std::env::temp_dir().join(format!("plex-mcp-slow-{}-{tool}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let (client, pid) = spawn(&backend, &dir).await;
+        let Value::Object(args) = args else {
+            unreachable!()
+        };
+        let (mut walls, mut cpus, mut requests) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..3 {
+            http.get(format!("{}/clear", backend.control))
+                .send()
+                .await
+                .unwrap();
+            let (cpu_before, _) = usage(pid);
+            let t = Instant::now();
+            let result = client
+                .call_tool(
+                    CallToolRequestParams::new(tool.to_string()).with_arguments(args.clone()),
+                )
+                .await
+                .unwrap();
+            walls.push(t.elapsed());
+            cpus.push(usage(pid).0.saturating_sub(cpu_before));
+            assert_ne!(result.is_error, Some(true), "{tool}: {:?}", result.content);
+            requests = http
+                .get(format!("{}/requests", backend.control))
+                .send()
+                .await
+                .unwrap()
+                .json::<Vec<String>>()
+                .await
+                .unwrap();
+        }
+        let (_, rss) = usage(pid);
+        client.cancel().await.unwrap();
+        let gets: Vec<&String> = requests.iter().filter(|r| r.starts_with("GET ")).collect();
+        let mut floors = Vec::new();
+        for _ in 0..3 {
+            let t = Instant::now();
+            futures::stream::iter(gets.iter())
+                .map(|line| {
+                    let url = format!("{}{}", backend.plex, line.trim_start_matches("GET "));
+                    let http = http.clone();
+                    async move {
+                        let resp = http.get(url).header("X-Plex-Token", TOKEN).send().await?;
+                        resp.bytes().await.map(|b| b.len())
+                    }
+                })
+                .buffered(plex_mcp::PAGE_CONCURRENCY)
+                .try_collect::<Vec<usize>>()
+                .await
+                .unwrap();
+            floors.push(t.elapsed());
+        }
+        let (wall, floor) = (median(walls), median(floors));
+        println!(
+            "{:<34} {:>9} {:>9} {:>5.2}x {:>9} {:>9} {:>5} MiB",
+            tool,
+            ms(wall),
+            ms(floor),
+            wall.as_secs_f64() / floor.as_secs_f64().max(1e-9),
+            ms(median(cpus)),
+            requests.len(),
+            rss / 1024
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
