@@ -7,6 +7,8 @@
 //! `serve.rs` the backend answers too fast to hide them.
 //!
 //! Run with `cargo bench --bench slow_backend`. Plain harness: it prints a table, asserts nothing.
+//! `BENCH_ONLY=get_watch_stats,...` runs some calls only; `BENCH_PERF=/path/perf.data` runs the
+//! server under `perf record` (CPU figures then include perf's own).
 
 use std::{
     io::{BufRead, BufReader},
@@ -116,7 +118,14 @@ fn start_backend() -> Backend {
 }
 
 async fn spawn(backend: &Backend, dir: &std::path::Path) -> (RunningService<RoleClient, ()>, u32) {
-    let mut cmd = tokio::process::Command::new(BIN);
+    let mut cmd = match std::env::var("BENCH_PERF") {
+        Ok(out) => {
+            let mut c = tokio::process::Command::new("perf");
+            c.args(["record", "-F", "2000", "-g", "-o", &out, BIN]);
+            c
+        }
+        Err(_) => tokio::process::Command::new(BIN),
+    };
     cmd.env_clear()
         .current_dir(dir)
         .env("HOME", dir)
@@ -199,7 +208,11 @@ async fn bench() {
         ("export_library", json!({"libraryKey": "1"})),
         ("trakt_sync_to_trakt", json!({"dryRun": true})),
     ];
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
     for (tool, args) in cases {
+        if !only.is_empty() && !only.split(',').any(|t| t == tool) {
+            continue;
+        }
         let dir = std::env::temp_dir().join(format!("plex-mcp-slow-{}-{tool}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();

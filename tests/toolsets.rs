@@ -111,7 +111,12 @@ async fn instructions_are_short_dated_and_say_what_is_on() {
     let info = s.client.peer_info().expect("server info");
     let text = info.instructions.clone().expect("instructions");
     assert!(text.len() <= 600, "{} characters: {text}", text.len());
-    let today = chrono::Local::now().format("%Y-%m-%d").to_string();
+    // Today where the binary under test lives (ZONE), not where the test runs.
+    let zone: chrono_tz::Tz = common::ZONE.parse().unwrap();
+    let today = chrono::Utc::now()
+        .with_timezone(&zone)
+        .format("%Y-%m-%d")
+        .to_string();
     assert!(text.contains(&today), "{text}");
     assert!(text.contains("Toolsets on: browse, analytics."), "{text}");
     assert!(text.contains("PLEX_ENABLE_MUTATIVE_OPS=true"), "{text}");

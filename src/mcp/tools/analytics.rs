@@ -647,23 +647,37 @@ For plays over time use get_watch_history.",
         let media_type = args.media_type.unwrap_or_default();
         let limit = args.limit.value_or(super::PAGE);
         let plex = &self.ctx.plex;
-        let mut watched: Vec<ItemFacts> = Vec::new();
-        for section in analytics::sections(&self.ctx.plex, key.as_deref()).await? {
+        let sections = analytics::sections(&self.ctx.plex, key.as_deref()).await?;
+        // The libraries are read side by side: one after another, each paid its own round trips.
+        let reads = sections.iter().filter_map(|section| {
             let (type_id, is_show) = match section.kind.as_str() {
                 "movie" if media_type != WatchedType::Show => ("1", false),
                 "show" if media_type != WatchedType::Movie => ("2", true),
-                _ => continue,
+                _ => return None,
             };
-            let query = [("type", type_id.to_string())];
-            let items: Vec<ItemFacts> = plex.section_all(&section.key, &query).await?;
-            watched.extend(items.into_iter().filter(|it| {
-                if is_show {
-                    it.leaf_count.is_some_and(|n| n > 0) && it.viewed_leaf_count == it.leaf_count
-                } else {
-                    it.view_count.is_some_and(|n| n > 0)
-                }
-            }));
-        }
+            Some(async move {
+                let query = [("type", type_id.to_string())];
+                let items: Vec<ItemFacts> = plex.section_all(&section.key, &query).await?;
+                Ok::<_, crate::backend::BackendError>(
+                    items
+                        .into_iter()
+                        .filter(|it| {
+                            if is_show {
+                                it.leaf_count.is_some_and(|n| n > 0)
+                                    && it.viewed_leaf_count == it.leaf_count
+                            } else {
+                                it.view_count.is_some_and(|n| n > 0)
+                            }
+                        })
+                        .collect::<Vec<_>>(),
+                )
+            })
+        });
+        let mut watched: Vec<ItemFacts> = futures::future::try_join_all(reads)
+            .await?
+            .into_iter()
+            .flatten()
+            .collect();
         watched.sort_by(|a, b| {
             b.last_viewed_at
                 .cmp(&a.last_viewed_at)
