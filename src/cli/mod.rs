@@ -267,6 +267,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         in_flight: Default::default(),
         redactor,
         toolsets,
+        routes: Default::default(),
     });
     let code = match cli
         .command

@@ -46,6 +46,8 @@ pub struct Context {
     pub redactor: Redactor,
     /// The tool families listed.
     pub toolsets: Toolsets,
+    /// Built on first use, then shared by every session.
+    pub routes: std::sync::OnceLock<Routes>,
 }
 
 /// Counts the tool calls under way.
@@ -81,6 +83,38 @@ impl Drop for CallGuard<'_> {
     }
 }
 
+/// The tool routes of this process's configuration.
+pub struct Routes {
+    /// What is listed (and callable): compacted, filtered by toolsets and the writes switch.
+    listed: ToolRouter<PlexMcp>,
+    writes: std::collections::HashSet<String>,
+    reads: std::collections::HashSet<String>,
+}
+
+impl Routes {
+    fn build(ctx: &Context) -> Self {
+        let names = |r: &ToolRouter<PlexMcp>| -> std::collections::HashSet<String> {
+            r.list_all()
+                .into_iter()
+                .map(|t| t.name.into_owned())
+                .collect()
+        };
+        let (reads, writes) = (PlexMcp::read_routers(), PlexMcp::write_routers());
+        let (read_names, write_names) = (names(&reads), names(&writes));
+        // Write tools are not even listed unless enabled (the reference listed them and only
+        // refused the calls); other tools only when their family is on.
+        let listed = |name: &str| {
+            ctx.toolsets.lists(name) && (ctx.config.mutative_ops || !write_names.contains(name))
+        };
+        let listed = lean(reads + writes, listed);
+        Routes {
+            listed,
+            writes: write_names,
+            reads: read_names,
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct PlexMcp {
     pub(crate) ctx: Arc<Context>,
@@ -112,19 +146,13 @@ fn instructions(ctx: &Context) -> String {
 
 impl PlexMcp {
     pub fn new(ctx: Arc<Context>) -> Self {
-        let writes = Self::write_routers();
-        let is_write: Vec<String> = writes
-            .list_all()
-            .into_iter()
-            .map(|t| t.name.into_owned())
-            .collect();
-        // Write tools are not even listed unless enabled (the reference listed them and only
-        // refused the calls); other tools only when their family is on.
-        let listed = |name: &str| {
-            ctx.toolsets.lists(name)
-                && (ctx.config.mutative_ops || !is_write.iter().any(|w| w == name))
-        };
-        let tool_router = lean(Self::read_routers() + writes, listed);
+        // Generating and compacting every schema is the costly part of a server: done once per
+        // process, not per HTTP session or stateless request.
+        let tool_router = ctx
+            .routes
+            .get_or_init(|| Routes::build(&ctx))
+            .listed
+            .clone();
         Self { ctx, tool_router }
     }
 
@@ -161,8 +189,9 @@ impl PlexMcp {
 
     /// For a tool of ours that is not listed: what to set to get it.
     pub fn unlisted_tool(&self, name: &str) -> Option<String> {
-        let write = Self::write_routers().has_route(name);
-        if self.tool_router.has_route(name) || !(write || Self::read_routers().has_route(name)) {
+        let routes = self.ctx.routes.get_or_init(|| Routes::build(&self.ctx));
+        let write = routes.writes.contains(name);
+        if self.tool_router.has_route(name) || !(write || routes.reads.contains(name)) {
             return None;
         }
         if !self.ctx.toolsets.lists(name) {
