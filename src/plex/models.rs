@@ -235,6 +235,16 @@ pub struct BriefItem {
     pub guid: Option<String>,
 }
 
+/// An item's length and nothing else: what the analytics need of every item of a library, so
+/// the titles and other strings of 35,000 rows are skipped rather than allocated.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ItemLength {
+    #[serde(deserialize_with = "string_or_number")]
+    pub rating_key: String,
+    pub duration: Option<i64>,
+}
+
 /// What analytics need of an item, without the tag lists: enough to weigh plays (duration),
 /// label them (title, year, show) and judge view state.
 #[derive(Debug, Default, Clone, Deserialize)]

@@ -8,7 +8,7 @@ use super::Error;
 use crate::plex::{
     api::HistoryFilter,
     client::PlexClient,
-    models::{HistoryRow, ItemFacts, LibrarySection},
+    models::{HistoryRow, ItemLength, LibrarySection},
 };
 
 /// Up to this many distinct items, durations come from batched metadata; beyond, from listings.
@@ -148,7 +148,7 @@ pub async fn play_log(
 pub async fn durations(plex: &PlexClient, keys: &[String]) -> Result<Vec<Option<i64>>, Error> {
     let mut found: HashMap<String, Option<i64>> = HashMap::with_capacity(keys.len());
     if keys.len() <= BATCH_LOOKUP_LIMIT {
-        for f in plex.metadata_batch::<ItemFacts>(keys).await? {
+        for f in plex.metadata_batch::<ItemLength>(keys).await? {
             found.insert(f.rating_key, f.duration);
         }
     } else {
@@ -158,7 +158,7 @@ pub async fn durations(plex: &PlexClient, keys: &[String]) -> Result<Vec<Option<
                 continue;
             };
             let query = [("type", type_id.to_string())];
-            let items: Vec<ItemFacts> = plex.section_all(&section.key, &query).await?;
+            let items: Vec<ItemLength> = plex.section_all(&section.key, &query).await?;
             for f in items {
                 if wanted.contains(f.rating_key.as_str()) {
                     found.insert(f.rating_key, f.duration);
