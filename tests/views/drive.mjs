@@ -1,6 +1,7 @@
 // Loads one MCP Apps view in headless Chromium inside a small host page that speaks the host side
 // of the protocol, does what a person would, and prints what they would see as JSON.
 // Usage: node drive.mjs spec.json   (spec: html, theme, input, result, answers, script, screenshot)
+// The browser: $CHROMIUM (.ci/run sets it), else Debian's /usr/bin/chromium.
 import { readFileSync } from "node:fs";
 import { chromium } from "playwright-core";
 
