@@ -72,23 +72,11 @@ impl From<Playing> for NowPlaying {
     }
 }
 
-const ACTIONS: [Action; 9] = [
-    Action::Pause,
-    Action::Resume,
-    Action::Stop,
-    Action::Seek,
-    Action::SkipNext,
-    Action::SkipPrevious,
-    Action::Volume,
-    Action::AudioStream,
-    Action::SubtitleStream,
-];
-
 impl From<Player> for PlayerRow {
     fn from(p: Player) -> Self {
         PlayerRow {
             actions: if p.controllable() {
-                ACTIONS
+                Action::ALL
                     .into_iter()
                     .filter(|a| p.supports(*a))
                     .map(Action::name)
@@ -136,42 +124,12 @@ pub struct PlayMediaOutput {
     pub note: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ActionArg {
-    Pause,
-    Resume,
-    Stop,
-    Seek,
-    SkipNext,
-    SkipPrevious,
-    Volume,
-    AudioStream,
-    SubtitleStream,
-}
-
-impl From<ActionArg> for Action {
-    fn from(a: ActionArg) -> Self {
-        match a {
-            ActionArg::Pause => Action::Pause,
-            ActionArg::Resume => Action::Resume,
-            ActionArg::Stop => Action::Stop,
-            ActionArg::Seek => Action::Seek,
-            ActionArg::SkipNext => Action::SkipNext,
-            ActionArg::SkipPrevious => Action::SkipPrevious,
-            ActionArg::Volume => Action::Volume,
-            ActionArg::AudioStream => Action::AudioStream,
-            ActionArg::SubtitleStream => Action::SubtitleStream,
-        }
-    }
-}
-
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ControlArgs {
     /// Player name (loose) or id from get_players.
     pub player: Text<1, 200>,
-    pub action: ActionArg,
+    pub action: Action,
     /// seek: 1:05:30, 95 (s) or +30/-10; volume: 0-100; audio/subtitle_stream: language, stream
     /// id, or off.
     pub value: Option<Text<1, 100>>,
@@ -330,7 +288,7 @@ what each player accepts. Needs writes enabled.",
         let plex = &self.ctx.plex;
         let players = playback::players(plex).await?;
         let player = playback::resolve(&players.players, &args.player)?;
-        let action = Action::from(args.action);
+        let action = args.action;
         let done = playback::control(plex, player, action, args.value.as_deref()).await?;
         Ok(Json(ControlOutput {
             player: player.name.clone(),

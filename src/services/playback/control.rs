@@ -10,8 +10,10 @@ use crate::{
 /// How long a pause, seek or stop may take to show in the sessions.
 const CONTROL_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
-/// A remote-control action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+// A remote-control action. control_playback's `action` argument is this type (no doc comment:
+// it would become schema text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
 pub enum Action {
     Pause,
     Resume,
@@ -25,6 +27,18 @@ pub enum Action {
 }
 
 impl Action {
+    pub const ALL: [Action; 9] = [
+        Action::Pause,
+        Action::Resume,
+        Action::Stop,
+        Action::Seek,
+        Action::SkipNext,
+        Action::SkipPrevious,
+        Action::Volume,
+        Action::AudioStream,
+        Action::SubtitleStream,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Action::Pause => "pause",
