@@ -1,9 +1,10 @@
 //! Heavy calls against a realistic backend: the large sample stack (20,000 movies, 15,067
 //! episodes, 100,000 plays) served from a *separate process* behind a slower network (20 ms per
 //! answer and 200 Mbit/s by default, like Plex on a NAS; `BENCH_LATENCY_MS`, `BENCH_MBIT`). Per
-//! call: wall time (median of 3), the server's CPU time (user + system, from /proc), its peak
-//! RSS, the requests it made, and the replay floor: the same requests fetched again with the
-//! same concurrency and nothing parsed. Here our own costs show; against the in-process fake of
+//! call, cold (the first call of a fresh process, median of 3 processes): wall time, the server's
+//! CPU time (user + system, from /proc), the requests it made, and the replay floor: the same
+//! requests fetched again with the same concurrency and nothing parsed. Warm: the median of two
+//! follow-up calls in the same process. Peak RSS: the highest of the processes. Here our own costs show; against the in-process fake of
 //! `serve.rs` the backend answers too fast to hide them.
 //!
 //! Run with `cargo bench --bench slow_backend`. Plain harness: it prints a table, asserts nothing.
@@ -191,8 +192,8 @@ async fn bench() {
     );
     let http = plex_mcp::http_client(Duration::from_secs(300));
     println!(
-        "\n{:<34} {:>9} {:>9} {:>6} {:>9} {:>9} {:>9}",
-        "call (3 runs)", "wall", "floor", "ratio", "CPU", "requests", "peak RSS"
+        "\n{:<26} {:>8} {:>8} {:>6} {:>7} {:>8} {:>9} {:>8} {:>9}",
+        "call", "wall", "floor", "ratio", "CPU", "requests", "warm wall", "warm CPU", "peak RSS"
     );
     let cases = [
         (
@@ -213,71 +214,110 @@ async fn bench() {
         if !only.is_empty() && !only.split(',').any(|t| t == tool) {
             continue;
         }
-        let dir = std::env::temp_dir().join(format!("plex-mcp-slow-{}-{tool}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let (client, pid) = spawn(&backend, &dir).await;
         let Value::Object(args) = args else {
             unreachable!()
         };
-        let (mut walls, mut cpus, mut requests) = (Vec::new(), Vec::new(), Vec::new());
-        for _ in 0..3 {
-            http.get(format!("{}/clear", backend.control))
-                .send()
-                .await
-                .unwrap();
-            let (cpu_before, _) = usage(pid);
-            let t = Instant::now();
-            let result = client
-                .call_tool(
-                    CallToolRequestParams::new(tool.to_string()).with_arguments(args.clone()),
-                )
-                .await
-                .unwrap();
-            walls.push(t.elapsed());
-            cpus.push(usage(pid).0.saturating_sub(cpu_before));
-            assert_ne!(result.is_error, Some(true), "{tool}: {:?}", result.content);
-            requests = http
-                .get(format!("{}/requests", backend.control))
-                .send()
-                .await
-                .unwrap()
-                .json::<Vec<String>>()
-                .await
-                .unwrap();
+        // Cold: the first call of a fresh process, three processes. Warm: two more calls in the
+        // first one, as a conversation's follow-up questions would be.
+        let (mut cold, mut warm) = (Vec::new(), Vec::new());
+        let mut rss = 0;
+        for process in 0..3 {
+            let dir = std::env::temp_dir().join(format!(
+                "plex-mcp-slow-{}-{tool}-{process}",
+                std::process::id()
+            ));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            let (client, pid) = spawn(&backend, &dir).await;
+            let calls = if process == 0 { 3 } else { 1 };
+            for call in 0..calls {
+                let run = measure(&client, pid, &http, &backend, tool, &args).await;
+                if call == 0 { &mut cold } else { &mut warm }.push(run);
+            }
+            rss = rss.max(usage(pid).1);
+            client.cancel().await.unwrap();
+            let _ = std::fs::remove_dir_all(&dir);
         }
-        let (_, rss) = usage(pid);
-        client.cancel().await.unwrap();
+        let requests = cold[0].requests.clone();
         let gets: Vec<&String> = requests.iter().filter(|r| r.starts_with("GET ")).collect();
         let mut floors = Vec::new();
         for _ in 0..3 {
-            let t = Instant::now();
-            futures::stream::iter(gets.iter())
-                .map(|line| {
-                    let url = format!("{}{}", backend.plex, line.trim_start_matches("GET "));
-                    let http = http.clone();
-                    async move {
-                        let resp = http.get(url).header("X-Plex-Token", TOKEN).send().await?;
-                        resp.bytes().await.map(|b| b.len())
-                    }
-                })
-                .buffered(plex_mcp::PAGE_CONCURRENCY)
-                .try_collect::<Vec<usize>>()
-                .await
-                .unwrap();
-            floors.push(t.elapsed());
+            floors.push(replay(&http, &backend, &gets).await);
         }
-        let (wall, floor) = (median(walls), median(floors));
+        let (wall, floor) = (median(cold.iter().map(|r| r.wall).collect()), median(floors));
         println!(
-            "{:<34} {:>9} {:>9} {:>5.2}x {:>9} {:>9} {:>5} MiB",
+            "{:<26} {:>8} {:>8} {:>5.2}x {:>7} {:>8} {:>9} {:>8} {:>5} MiB",
             tool,
             ms(wall),
             ms(floor),
             wall.as_secs_f64() / floor.as_secs_f64().max(1e-9),
-            ms(median(cpus)),
+            ms(median(cold.iter().map(|r| r.cpu).collect())),
             requests.len(),
+            ms(median(warm.iter().map(|r| r.wall).collect())),
+            ms(median(warm.iter().map(|r| r.cpu).collect())),
             rss / 1024
         );
-        let _ = std::fs::remove_dir_all(&dir);
     }
+}
+
+/// One call's wall time, the server's CPU time for it and the requests it made.
+struct Run {
+    wall: Duration,
+    cpu: Duration,
+    requests: Vec<String>,
+}
+
+async fn measure(
+    client: &RunningService<RoleClient, ()>,
+    pid: u32,
+    http: &reqwest::Client,
+    backend: &Backend,
+    tool: &str,
+    args: &serde_json::Map<String, Value>,
+) -> Run {
+    http.get(format!("{}/clear", backend.control))
+        .send()
+        .await
+        .unwrap();
+    let (cpu_before, _) = usage(pid);
+    let t = Instant::now();
+    let result = client
+        .call_tool(CallToolRequestParams::new(tool.to_string()).with_arguments(args.clone()))
+        .await
+        .unwrap();
+    let wall = t.elapsed();
+    let cpu = usage(pid).0.saturating_sub(cpu_before);
+    assert_ne!(result.is_error, Some(true), "{tool}: {:?}", result.content);
+    let requests = http
+        .get(format!("{}/requests", backend.control))
+        .send()
+        .await
+        .unwrap()
+        .json::<Vec<String>>()
+        .await
+        .unwrap();
+    Run {
+        wall,
+        cpu,
+        requests,
+    }
+}
+
+/// The time to fetch `gets` again, `PAGE_CONCURRENCY` at a time, reading the bodies unparsed.
+async fn replay(http: &reqwest::Client, backend: &Backend, gets: &[&String]) -> Duration {
+    let t = Instant::now();
+    futures::stream::iter(gets.iter())
+        .map(|line| {
+            let url = format!("{}{}", backend.plex, line.trim_start_matches("GET "));
+            let http = http.clone();
+            async move {
+                let resp = http.get(url).header("X-Plex-Token", TOKEN).send().await?;
+                resp.bytes().await.map(|b| b.len())
+            }
+        })
+        .buffered(plex_mcp::PAGE_CONCURRENCY)
+        .try_collect::<Vec<usize>>()
+        .await
+        .unwrap();
+    t.elapsed()
 }

@@ -99,9 +99,11 @@ pub fn local(utc: DateTime<Utc>) -> String {
         .to_string()
 }
 
-/// The calendar day of unix seconds in the server's zone, `YYYY-MM-DD`.
-pub fn date(unix: i64) -> String {
-    iso(unix)[..10].to_string()
+/// The wall-clock time of unix seconds in the server's zone, for tallies by day, month, weekday
+/// or hour (no text per play; format once per key).
+pub fn wall_clock(unix: i64) -> chrono::NaiveDateTime {
+    let utc = DateTime::from_timestamp(unix, 0).unwrap_or_default();
+    utc.with_timezone(&zone().offset_at(utc)).naive_local()
 }
 
 /// Unix seconds in the server's zone.

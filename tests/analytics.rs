@@ -184,6 +184,51 @@ async fn durations_are_right_whether_batched_or_listed() {
     s.close().await;
 }
 
+/// Listings of whole libraries, for item lengths.
+fn listings(stack: &FakeStack) -> Vec<String> {
+    let mut libraries: Vec<String> = stack
+        .control
+        .requests()
+        .iter()
+        .filter_map(|r| {
+            let rest = r.strip_prefix("GET /library/sections/")?;
+            let (key, tail) = rest.split_once('/')?;
+            tail.starts_with("all?").then(|| key.to_string())
+        })
+        .collect();
+    libraries.sort();
+    libraries.dedup();
+    libraries
+}
+
+#[tokio::test]
+async fn library_lengths_are_read_again_only_when_the_library_changes() {
+    let stack = stack(
+        Scale {
+            plays: 12_000,
+            ..MEDIUM
+        },
+        54,
+    )
+    .await;
+    let s = connect(&stack, &[("PLEX_ENABLE_MUTATIVE_OPS", "true")]).await;
+    let args = json!({"timeRange": 3650});
+    let first = s.ok("get_watch_stats", args.clone()).await;
+    let read = listings(&stack);
+    assert!(read.len() >= 2, "movies and shows are listed: {read:?}");
+    stack.control.clear_requests();
+    let again = s.ok("get_watch_stats", args.clone()).await;
+    assert_eq!(again["totalHours"], first["totalHours"]);
+    assert_eq!(listings(&stack), Vec::<String>::new(), "nothing changed");
+    let scanned = read[0].clone();
+    s.ok("scan_library", json!({"libraryKey": scanned})).await;
+    stack.control.clear_requests();
+    let after_scan = s.ok("get_watch_stats", args).await;
+    assert_eq!(after_scan["totalHours"], first["totalHours"]);
+    assert_eq!(listings(&stack), vec![scanned], "only the scanned library");
+    s.close().await;
+}
+
 #[tokio::test]
 async fn user_stats_cover_every_account() {
     let stack = stack(MEDIUM, 53).await;

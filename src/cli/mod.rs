@@ -268,6 +268,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         redactor,
         toolsets,
         routes: Default::default(),
+        lengths: Default::default(),
     });
     let code = match cli
         .command

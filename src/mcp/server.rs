@@ -48,6 +48,8 @@ pub struct Context {
     pub toolsets: Toolsets,
     /// Built on first use, then shared by every session.
     pub routes: std::sync::OnceLock<Routes>,
+    /// Item lengths of whole libraries, shared by the statistics calls.
+    pub lengths: crate::services::analytics::Lengths,
 }
 
 /// Counts the tool calls under way.

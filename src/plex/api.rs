@@ -9,7 +9,7 @@ use super::{
     client::{Collected, PAGE_SIZE, Page, PlexClient, Walk},
     models::{
         AccountsContainer, ActivitiesContainer, Activity, Collection, DevicesContainer,
-        GenresContainer, Identity, Item, LibrarySection, MetadataPage, SectionsContainer,
+        GenresContainer, HistoryRow, Identity, Item, LibrarySection, MetadataPage, SectionsContainer,
         ServerInfo, UpdaterStatus,
     },
 };
@@ -34,7 +34,11 @@ pub struct HistoryFilter {
 impl HistoryFilter {
     fn query(&self) -> Vec<(&'static str, String)> {
         let order = if self.oldest_first { "asc" } else { "desc" };
-        let mut q = vec![("sort", format!("viewedAt:{order}"))];
+        let mut q = vec![
+            ("sort", format!("viewedAt:{order}")),
+            // Half of each row is keys and thumbnails no caller reads.
+            ("includeFields", HistoryRow::FIELDS.join(",")),
+        ];
         // On the wire `viewedAt>=t` and `viewedAt<=t` (key `viewedAt>`, value t) include t.
         q.extend(self.since.map(|t| ("viewedAt>", t.to_string())));
         q.extend(self.until.map(|t| ("viewedAt<", (t - 1).to_string())));

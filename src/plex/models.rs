@@ -289,6 +289,21 @@ pub struct TasteItem {
 }
 
 impl HistoryRow {
+    /// The attributes decoded, for `includeFields`.
+    pub const FIELDS: [&str; 11] = [
+        "ratingKey",
+        "type",
+        "title",
+        "grandparentTitle",
+        "grandparentKey",
+        "parentIndex",
+        "index",
+        "viewedAt",
+        "accountID",
+        "deviceID",
+        "librarySectionID",
+    ];
+
     /// The show's ratingKey of an episode play, from `grandparentKey`.
     pub fn show_key(&self) -> Option<&str> {
         self.grandparent_key
@@ -565,6 +580,24 @@ mod tests {
         let empty: Envelope<MetadataPage<Item>> =
             serde_json::from_str(r#"{"MediaContainer":{"size":0}}"#).unwrap();
         assert!(empty.container.metadata.is_empty());
+    }
+
+    #[test]
+    fn history_rows_need_only_the_fields_they_ask_for() {
+        let full = serde_json::json!({
+            "historyKey": "/status/sessions/history/9", "key": "/library/metadata/7",
+            "thumb": "/t", "parentKey": "/library/metadata/6", "ratingKey": "7",
+            "type": "episode", "title": "E", "grandparentTitle": "S",
+            "grandparentKey": "/library/metadata/5", "parentIndex": 2, "index": 3,
+            "viewedAt": 10, "accountID": 1, "deviceID": 4, "librarySectionID": "2",
+        });
+        let mut narrowed = full.clone();
+        narrowed
+            .as_object_mut()
+            .unwrap()
+            .retain(|k, _| HistoryRow::FIELDS.contains(&k.as_str()));
+        let decode = |v: serde_json::Value| format!("{:?}", HistoryRow::deserialize(v).unwrap());
+        assert_eq!(decode(narrowed), decode(full));
     }
 
     #[test]

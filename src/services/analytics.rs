@@ -2,7 +2,11 @@
 //! page and folded into compact records, each item kept once), item lengths, and the names of
 //! accounts, devices and libraries.
 
-use std::collections::{HashMap, HashSet};
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
 
 use super::Error;
 use crate::plex::{
@@ -144,31 +148,82 @@ pub async fn play_log(
     Ok(log)
 }
 
+/// How long a library's item lengths are trusted while its `updatedAt` and `scannedAt` stay put:
+/// long enough for a conversation's follow-up questions, short enough that an edit Plex does not
+/// stamp on the library is picked up soon.
+const LENGTHS_TTL: Duration = Duration::from_secs(300);
+
+/// Item lengths of whole libraries, kept between calls so a second statistics call in the same
+/// conversation does not read every library again.
+#[derive(Default)]
+pub struct Lengths(Mutex<HashMap<String, LibraryLengths>>);
+
+struct LibraryLengths {
+    /// The library's (`updatedAt`, `scannedAt`) when it was read.
+    stamp: (Option<i64>, Option<i64>),
+    read_at: Instant,
+    /// ratingKey → length in ms.
+    lengths: Arc<HashMap<String, i64>>,
+}
+
+impl Lengths {
+    fn get(&self, section: &LibrarySection) -> Option<Arc<HashMap<String, i64>>> {
+        let cached = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let hit = cached.get(&section.key)?;
+        (hit.stamp == (section.updated_at, section.scanned_at)
+            && hit.read_at.elapsed() < LENGTHS_TTL)
+            .then(|| hit.lengths.clone())
+    }
+
+    fn put(&self, section: &LibrarySection, lengths: Arc<HashMap<String, i64>>) {
+        let entry = LibraryLengths {
+            stamp: (section.updated_at, section.scanned_at),
+            read_at: Instant::now(),
+            lengths,
+        };
+        let mut cached = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        cached.insert(section.key.clone(), entry);
+    }
+}
+
 /// Lengths (ms) of the given items, in the same order; `None` for items Plex no longer has.
-pub async fn durations(plex: &PlexClient, keys: &[String]) -> Result<Vec<Option<i64>>, Error> {
-    let mut found: HashMap<String, Option<i64>> = HashMap::with_capacity(keys.len());
+pub async fn durations(
+    plex: &PlexClient,
+    cache: &Lengths,
+    keys: &[String],
+) -> Result<Vec<Option<i64>>, Error> {
     if keys.len() <= BATCH_LOOKUP_LIMIT {
-        for f in plex.metadata_batch::<ItemLength>(keys).await? {
-            found.insert(f.rating_key, f.duration);
+        let found: HashMap<String, Option<i64>> = plex
+            .metadata_batch::<ItemLength>(keys)
+            .await?
+            .into_iter()
+            .map(|f| (f.rating_key, f.duration))
+            .collect();
+        return Ok(keys.iter().map(|k| found.get(k).copied().flatten()).collect());
+    }
+    let mut tables = Vec::new();
+    for section in sections(plex, None).await? {
+        let Some(type_id) = leaf_type(&section.kind) else {
+            continue;
+        };
+        if let Some(table) = cache.get(&section) {
+            tables.push(table);
+            continue;
         }
-    } else {
-        let wanted: HashSet<&str> = keys.iter().map(String::as_str).collect();
-        for section in sections(plex, None).await? {
-            let Some(type_id) = leaf_type(&section.kind) else {
-                continue;
-            };
-            let query = [("type", type_id.to_string())];
-            let items: Vec<ItemLength> = plex.section_all(&section.key, &query).await?;
-            for f in items {
-                if wanted.contains(f.rating_key.as_str()) {
-                    found.insert(f.rating_key, f.duration);
-                }
-            }
-        }
+        let query = [("type", type_id.to_string())];
+        let items: Vec<ItemLength> = plex.section_all(&section.key, &query).await?;
+        let table: Arc<HashMap<String, i64>> = Arc::new(
+            items
+                .into_iter()
+                .filter_map(|f| Some((f.rating_key, f.duration?)))
+                .collect(),
+        );
+        cache.put(&section, table.clone());
+        tables.push(table);
     }
     Ok(keys
         .iter()
-        .map(|k| found.get(k).copied().flatten())
+        .map(|k| tables.iter().find_map(|t| t.get(k)).copied())
         .collect())
 }
 

@@ -717,6 +717,8 @@ async fn history(State(f): State<Fake>, headers: HeaderMap, Query(q): Params) ->
     if ascending {
         rows.reverse();
     }
+    // The spec documents `includeFields` for this endpoint: only the named attributes come back.
+    let fields: Option<Vec<&str>> = q.get("includeFields").map(|f| f.split(',').collect());
     paged(&rows, &paging(&headers, &q), obj(json!({})), |p| {
         let it = &data.items[p.item];
         let mut row = json!({
@@ -746,6 +748,9 @@ async fn history(State(f): State<Fake>, headers: HeaderMap, Query(q): Params) ->
             ));
             row["index"] = json!(it.index);
             row["parentIndex"] = json!(it.parent_index);
+        }
+        if let (Some(fields), Value::Object(attrs)) = (&fields, &mut row) {
+            attrs.retain(|k, _| fields.contains(&k.as_str()));
         }
         row
     })

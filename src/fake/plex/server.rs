@@ -34,6 +34,10 @@ pub(super) async fn refresh_section(
         ("library.update.section", format!("Scanning {title}"))
     };
     start(&mut data, kind, what);
+    // The scan is done at once here, and stamps the library as Plex does.
+    if let Some(section) = data.sections.iter_mut().find(|s| s.key.to_string() == key) {
+        section.scanned_at = chrono::Utc::now().timestamp().max(section.scanned_at + 1);
+    }
     StatusCode::OK.into_response()
 }
 

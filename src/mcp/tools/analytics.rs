@@ -332,14 +332,14 @@ platforms (statType). Per account: get_user_stats.",
             analytics::names(&self.ctx.plex)
         );
         let log = log?;
-        let durations = analytics::durations(&self.ctx.plex, &log.keys()).await?;
+        let durations = analytics::durations(&self.ctx.plex, &self.ctx.lengths, &log.keys()).await?;
         let length = |p: &PlayRecord| durations[p.item as usize].unwrap_or(0);
         let total_ms: i64 = log.plays.iter().map(length).sum();
         // Tallies key by ids and days; names are attached once, at the end.
         let mut users: HashMap<Option<i64>, (usize, i64)> = HashMap::new();
         let mut devices: HashMap<Option<i64>, (usize, i64)> = HashMap::new();
         let mut libraries: HashMap<Option<&str>, (usize, i64)> = HashMap::new();
-        let mut by_day: BTreeMap<String, usize> = BTreeMap::new();
+        let mut by_day: BTreeMap<chrono::NaiveDate, usize> = BTreeMap::new();
         let mut by_type: BTreeMap<&str, (usize, i64)> = BTreeMap::new();
         fn add<K: std::hash::Hash + Eq>(t: &mut HashMap<K, (usize, i64)>, key: K, ms: i64) {
             let e = t.entry(key).or_default();
@@ -352,7 +352,9 @@ platforms (statType). Per account: get_user_stats.",
             add(&mut users, p.account, ms);
             add(&mut devices, p.device, ms);
             add(&mut libraries, item.section.as_deref(), ms);
-            *by_day.entry(crate::time::date(p.viewed_at)).or_insert(0) += 1;
+            *by_day
+                .entry(crate::time::wall_clock(p.viewed_at).date())
+                .or_insert(0) += 1;
             let t = by_type.entry(item.kind.as_str()).or_default();
             t.0 += 1;
             t.1 += ms;
@@ -403,7 +405,10 @@ platforms (statType). Per account: get_user_stats.",
             total_plays: plays,
             total_hours: hours(total_ms),
             plays: (stat_type == StatType::Plays).then(|| PlayStats {
-                by_day,
+                by_day: by_day
+                    .into_iter()
+                    .map(|(day, n)| (day.to_string(), n))
+                    .collect(),
                 by_type: by_type
                     .iter()
                     .map(|(k, (n, _))| (k.to_string(), *n))
@@ -456,7 +461,7 @@ other tools take.",
             analytics::names(&self.ctx.plex)
         );
         let log = log?;
-        let durations = analytics::durations(&self.ctx.plex, &log.keys()).await?;
+        let durations = analytics::durations(&self.ctx.plex, &self.ctx.lengths, &log.keys()).await?;
         let mut per: HashMap<i64, (usize, i64, i64)> =
             names.accounts.keys().map(|&id| (id, (0, 0, 0))).collect();
         for p in &log.plays {
@@ -538,7 +543,7 @@ plays. Per account: get_user_stats.",
             None,
         )
         .await?;
-        let durations = analytics::durations(&self.ctx.plex, &log.keys()).await?;
+        let durations = analytics::durations(&self.ctx.plex, &self.ctx.lengths, &log.keys()).await?;
         #[derive(Default)]
         struct Agg {
             title: String,

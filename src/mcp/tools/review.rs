@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use chrono::{Datelike, Timelike};
+
 use rmcp::{Json, tool, tool_router};
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -83,17 +85,17 @@ fn ranked(map: HashMap<String, Tally>, n: usize) -> Vec<Amount> {
         .collect()
 }
 
-/// "YYYY-MM" months from the one holding `from` to the one holding `to`.
-fn months_between(from: &str, to: &str) -> Vec<String> {
-    let parse = |m: &str| -> Option<(i32, u32)> {
-        Some((m.get(..4)?.parse().ok()?, m.get(5..7)?.parse().ok()?))
+/// (year, month) from the month holding `from` to the one holding `to` (unix seconds), in the
+/// server's zone.
+fn months_between(from: i64, to: i64) -> Vec<(i32, u32)> {
+    let month = |t: i64| {
+        let local = crate::time::wall_clock(t);
+        (local.year(), local.month())
     };
-    let (Some((mut y, mut m)), Some(end)) = (parse(from), parse(to)) else {
-        return Vec::new();
-    };
+    let ((mut y, mut m), end) = (month(from), month(to));
     let mut out = Vec::new();
     while (y, m) <= end && out.len() < 1200 {
-        out.push(format!("{y:04}-{m:02}"));
+        out.push((y, m));
         (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
     }
     out
@@ -118,8 +120,8 @@ titles and genres, weekdays, hours of the day, accounts.",
             analytics::names(plex)
         );
         let log = log?;
-        let durations = analytics::durations(plex, &log.keys()).await?;
-        let mut months: HashMap<String, Tally> = HashMap::new();
+        let durations = analytics::durations(plex, &self.ctx.lengths, &log.keys()).await?;
+        let mut months: HashMap<(i32, u32), Tally> = HashMap::new();
         let mut titles: HashMap<String, Tally> = HashMap::new();
         let mut title_keys: HashMap<String, String> = HashMap::new();
         let mut weekdays: [Tally; 7] = Default::default();
@@ -130,15 +132,10 @@ titles and genres, weekdays, hours of the day, accounts.",
         for p in &log.plays {
             let ms = durations[p.item as usize].unwrap_or(0);
             total += ms;
-            let local = crate::time::iso(p.viewed_at);
-            months.entry(local[..7].to_string()).or_default().add(ms);
-            if let Ok(day) = chrono::NaiveDate::parse_from_str(&local[..10], "%Y-%m-%d") {
-                use chrono::Datelike;
-                weekdays[day.weekday().num_days_from_monday() as usize].add(ms);
-            }
-            if let Ok(h) = local[11..13].parse::<usize>() {
-                hours_of_day[h.min(23)] += 1;
-            }
+            let local = crate::time::wall_clock(p.viewed_at);
+            months.entry((local.year(), local.month())).or_default().add(ms);
+            weekdays[local.weekday().num_days_from_monday() as usize].add(ms);
+            hours_of_day[local.hour() as usize] += 1;
             let item = log.item(p);
             let (key, title) = match &item.show {
                 Some((key, show)) => (key.clone(), show.clone()),
@@ -152,18 +149,15 @@ titles and genres, weekdays, hours of the day, accounts.",
                 .add(ms);
         }
         let genres = self.genre_hours(&titles, &title_keys).await?;
-        let start = crate::time::iso(window.from.unwrap_or(first));
-        let end = crate::time::iso(
-            window
-                .until
-                .unwrap_or_else(|| chrono::Utc::now().timestamp()),
-        );
-        let months = months_between(&start, &end)
+        let end = window
+            .until
+            .unwrap_or_else(|| chrono::Utc::now().timestamp());
+        let months = months_between(window.from.unwrap_or(first), end)
             .into_iter()
-            .map(|m| {
-                let t = months.remove(&m).unwrap_or_default();
+            .map(|(y, m)| {
+                let t = months.remove(&(y, m)).unwrap_or_default();
                 Amount {
-                    label: m,
+                    label: format!("{y:04}-{m:02}"),
                     hours: hours(t.ms),
                     plays: t.plays,
                 }
