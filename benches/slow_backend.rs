@@ -244,7 +244,10 @@ async fn bench() {
         for _ in 0..3 {
             floors.push(replay(&http, &backend, &gets).await);
         }
-        let (wall, floor) = (median(cold.iter().map(|r| r.wall).collect()), median(floors));
+        let (wall, floor) = (
+            median(cold.iter().map(|r| r.wall).collect()),
+            median(floors),
+        );
         println!(
             "{:<26} {:>8} {:>8} {:>5.2}x {:>7} {:>8} {:>9} {:>8} {:>5} MiB",
             tool,

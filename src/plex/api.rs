@@ -9,8 +9,8 @@ use super::{
     client::{Collected, PAGE_SIZE, Page, PlexClient, Walk},
     models::{
         AccountsContainer, ActivitiesContainer, Activity, Collection, DevicesContainer,
-        GenresContainer, HistoryRow, Identity, Item, LibrarySection, MetadataPage, SectionsContainer,
-        ServerInfo, UpdaterStatus,
+        GenresContainer, HistoryRow, Identity, Item, LibrarySection, MetadataPage,
+        SectionsContainer, ServerInfo, UpdaterStatus,
     },
 };
 use crate::backend::BackendError;
@@ -36,8 +36,8 @@ impl HistoryFilter {
         let order = if self.oldest_first { "asc" } else { "desc" };
         let mut q = vec![
             ("sort", format!("viewedAt:{order}")),
-            // Half of each row is keys and thumbnails no caller reads.
-            ("includeFields", HistoryRow::FIELDS.join(",")),
+            // Half of each row is keys and images no caller reads.
+            ("excludeFields", HistoryRow::UNREAD.join(",")),
         ];
         // On the wire `viewedAt>=t` and `viewedAt<=t` (key `viewedAt>`, value t) include t.
         q.extend(self.since.map(|t| ("viewedAt>", t.to_string())));
@@ -46,6 +46,50 @@ impl HistoryFilter {
         q.extend(self.section.clone().map(|s| ("librarySectionID", s)));
         q
     }
+}
+
+/// The child elements a listing row can carry, by Plex's names.
+const ELEMENTS: [&str; 17] = [
+    "Media",
+    "Genre",
+    "Director",
+    "Writer",
+    "Producer",
+    "Role",
+    "Country",
+    "Collection",
+    "Guid",
+    "Label",
+    "Similar",
+    "Image",
+    "UltraBlurColors",
+    "Field",
+    "Location",
+    "Mood",
+    "Style",
+];
+
+/// Listing parameters that have Plex leave out what a row type never reads: the long texts and
+/// every child element but those in `keep`. Files, tags, people and external ids are most of a
+/// listed row, and Plex honours `excludeElements`/`excludeFields` on its listings.
+pub fn lean(keep: &[&str]) -> [(&'static str, String); 2] {
+    let dropped: Vec<&str> = ELEMENTS.into_iter().filter(|e| !keep.contains(e)).collect();
+    [
+        ("excludeElements", dropped.join(",")),
+        ("excludeFields", "summary,tagline".to_string()),
+    ]
+}
+
+/// `full` without what [`lean`] has Plex leave out.
+#[cfg(test)]
+pub fn leaned(full: &serde_json::Value, keep: &[&str]) -> serde_json::Value {
+    let [(_, elements), (_, fields)] = lean(keep);
+    let dropped: Vec<&str> = elements.split(',').chain(fields.split(',')).collect();
+    let mut row = full.clone();
+    if let Some(attrs) = row.as_object_mut() {
+        attrs.retain(|k, _| !dropped.contains(&k.as_str()));
+    }
+    row
 }
 
 /// What a playlist is made from: the `uri` its create and add calls take.

@@ -289,19 +289,16 @@ pub struct TasteItem {
 }
 
 impl HistoryRow {
-    /// The attributes decoded, for `includeFields`.
-    pub const FIELDS: [&str; 11] = [
-        "ratingKey",
-        "type",
-        "title",
-        "grandparentTitle",
-        "grandparentKey",
-        "parentIndex",
-        "index",
-        "viewedAt",
-        "accountID",
-        "deviceID",
-        "librarySectionID",
+    /// The attributes Plex sends on a history row that no caller reads, for `excludeFields`.
+    pub const UNREAD: [&str; 8] = [
+        "historyKey",
+        "key",
+        "parentKey",
+        "thumb",
+        "parentThumb",
+        "grandparentThumb",
+        "grandparentArt",
+        "originallyAvailableAt",
     ];
 
     /// The show's ratingKey of an episode play, from `grandparentKey`.
@@ -553,8 +550,9 @@ fn flexible_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Err
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use serde::de::DeserializeOwned;
 
     #[test]
     fn loose_plex_types_decode() {
@@ -583,21 +581,54 @@ mod tests {
     }
 
     #[test]
-    fn history_rows_need_only_the_fields_they_ask_for() {
+    fn history_rows_read_none_of_the_fields_they_leave_out() {
         let full = serde_json::json!({
             "historyKey": "/status/sessions/history/9", "key": "/library/metadata/7",
             "thumb": "/t", "parentKey": "/library/metadata/6", "ratingKey": "7",
             "type": "episode", "title": "E", "grandparentTitle": "S",
             "grandparentKey": "/library/metadata/5", "parentIndex": 2, "index": 3,
             "viewedAt": 10, "accountID": 1, "deviceID": 4, "librarySectionID": "2",
+            "parentThumb": "/p", "grandparentThumb": "/g", "grandparentArt": "/a",
+            "originallyAvailableAt": "2020-01-01",
         });
         let mut narrowed = full.clone();
         narrowed
             .as_object_mut()
             .unwrap()
-            .retain(|k, _| HistoryRow::FIELDS.contains(&k.as_str()));
+            .retain(|k, _| !HistoryRow::UNREAD.contains(&k.as_str()));
         let decode = |v: serde_json::Value| format!("{:?}", HistoryRow::deserialize(v).unwrap());
         assert_eq!(decode(narrowed), decode(full));
+    }
+
+    /// Decodes `full` and its leaned form as `T`: the same value, or `T` reads what it asks
+    /// Plex to leave out.
+    pub(crate) fn reads_nothing_left_out<T: DeserializeOwned + std::fmt::Debug>(
+        full: &serde_json::Value,
+        keep: &[&str],
+    ) {
+        let decode =
+            |v: serde_json::Value| format!("{:?}", serde_json::from_value::<T>(v).unwrap());
+        assert_eq!(
+            decode(crate::plex::api::leaned(full, keep)),
+            decode(full.clone()),
+            "{}",
+            std::any::type_name::<T>()
+        );
+    }
+
+    #[test]
+    fn listing_rows_read_nothing_they_leave_out() {
+        let data = crate::fake::Dataset::generate(crate::fake::Scale::DEMO, 7, 1_700_000_000);
+        let mut trimmed = 0;
+        for item in &data.items {
+            let full = serde_json::to_value(item).unwrap();
+            trimmed += usize::from(crate::plex::api::leaned(&full, &[]) != full);
+            reads_nothing_left_out::<ItemLength>(&full, &[]);
+            reads_nothing_left_out::<BriefItem>(&full, &[]);
+            reads_nothing_left_out::<ItemFacts>(&full, &[]);
+            reads_nothing_left_out::<TasteItem>(&full, &["Genre", "Director", "Role"]);
+        }
+        assert!(trimmed > data.items.len() / 2, "rows lose their elements");
     }
 
     #[test]

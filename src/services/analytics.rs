@@ -10,7 +10,7 @@ use std::{
 
 use super::Error;
 use crate::plex::{
-    api::HistoryFilter,
+    api::{HistoryFilter, lean},
     client::PlexClient,
     models::{HistoryRow, ItemLength, LibrarySection},
 };
@@ -199,7 +199,10 @@ pub async fn durations(
             .into_iter()
             .map(|f| (f.rating_key, f.duration))
             .collect();
-        return Ok(keys.iter().map(|k| found.get(k).copied().flatten()).collect());
+        return Ok(keys
+            .iter()
+            .map(|k| found.get(k).copied().flatten())
+            .collect());
     }
     let mut tables = Vec::new();
     for section in sections(plex, None).await? {
@@ -210,7 +213,8 @@ pub async fn durations(
             tables.push(table);
             continue;
         }
-        let query = [("type", type_id.to_string())];
+        let [elements, fields] = lean(&[]);
+        let query = [("type", type_id.to_string()), elements, fields];
         let items: Vec<ItemLength> = plex.section_all(&section.key, &query).await?;
         let table: Arc<HashMap<String, i64>> = Arc::new(
             items

@@ -147,9 +147,12 @@ pub(super) async fn require_token(
 }
 
 /// Paging as Plex does it: `X-Plex-Container-Start`/`-Size` from the headers or the query.
+/// Which rows of a listing to send, and what to leave out of each: Plex drops the attributes
+/// named in `excludeFields` and the child elements named in `excludeElements` on its listings.
 pub(super) struct Paging {
     pub start: usize,
     pub size: Option<usize>,
+    pub exclude: Vec<String>,
 }
 
 pub(super) fn paging(headers: &HeaderMap, q: &HashMap<String, String>) -> Paging {
@@ -161,9 +164,18 @@ pub(super) fn paging(headers: &HeaderMap, q: &HashMap<String, String>) -> Paging
             .or_else(|| q.get(name).cloned())
             .and_then(|v| v.parse::<usize>().ok())
     };
+    let names = |param: &str| {
+        q.get(param)
+            .into_iter()
+            .flat_map(|v| v.split(','))
+            .map(str::to_string)
+    };
     Paging {
         start: read("X-Plex-Container-Start").unwrap_or(0),
         size: read("X-Plex-Container-Size"),
+        exclude: names("excludeFields")
+            .chain(names("excludeElements"))
+            .collect(),
     }
 }
 
@@ -177,7 +189,16 @@ pub(super) fn paged<T>(
     let total = all.len();
     let start = page.start.min(total);
     let end = page.size.map_or(total, |s| (start + s).min(total));
-    let items: Vec<Value> = all[start..end].iter().map(render).collect();
+    let items: Vec<Value> = all[start..end]
+        .iter()
+        .map(|it| {
+            let mut row = render(it);
+            if let Value::Object(attrs) = &mut row {
+                attrs.retain(|k, _| !page.exclude.contains(k));
+            }
+            row
+        })
+        .collect();
     extra.insert("size".into(), json!(items.len()));
     extra.insert("totalSize".into(), json!(total));
     extra.insert("offset".into(), json!(start));
@@ -717,8 +738,6 @@ async fn history(State(f): State<Fake>, headers: HeaderMap, Query(q): Params) ->
     if ascending {
         rows.reverse();
     }
-    // The spec documents `includeFields` for this endpoint: only the named attributes come back.
-    let fields: Option<Vec<&str>> = q.get("includeFields").map(|f| f.split(',').collect());
     paged(&rows, &paging(&headers, &q), obj(json!({})), |p| {
         let it = &data.items[p.item];
         let mut row = json!({
@@ -748,9 +767,6 @@ async fn history(State(f): State<Fake>, headers: HeaderMap, Query(q): Params) ->
             ));
             row["index"] = json!(it.index);
             row["parentIndex"] = json!(it.parent_index);
-        }
-        if let (Some(fields), Value::Object(attrs)) = (&fields, &mut row) {
-            attrs.retain(|k, _| fields.contains(&k.as_str()));
         }
         row
     })

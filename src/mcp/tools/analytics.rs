@@ -19,7 +19,10 @@ use crate::services::analytics::{self, PlayRecord};
 use crate::time::{Iso, hours};
 use crate::{
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
-    plex::models::{ItemFacts, LibrarySection},
+    plex::{
+        api::lean,
+        models::{ItemFacts, LibrarySection},
+    },
 };
 
 /// Rows in a ranking the caller asked for, and in the ones shown alongside.
@@ -332,7 +335,8 @@ platforms (statType). Per account: get_user_stats.",
             analytics::names(&self.ctx.plex)
         );
         let log = log?;
-        let durations = analytics::durations(&self.ctx.plex, &self.ctx.lengths, &log.keys()).await?;
+        let durations =
+            analytics::durations(&self.ctx.plex, &self.ctx.lengths, &log.keys()).await?;
         let length = |p: &PlayRecord| durations[p.item as usize].unwrap_or(0);
         let total_ms: i64 = log.plays.iter().map(length).sum();
         // Tallies key by ids and days; names are attached once, at the end.
@@ -461,7 +465,8 @@ other tools take.",
             analytics::names(&self.ctx.plex)
         );
         let log = log?;
-        let durations = analytics::durations(&self.ctx.plex, &self.ctx.lengths, &log.keys()).await?;
+        let durations =
+            analytics::durations(&self.ctx.plex, &self.ctx.lengths, &log.keys()).await?;
         let mut per: HashMap<i64, (usize, i64, i64)> =
             names.accounts.keys().map(|&id| (id, (0, 0, 0))).collect();
         for p in &log.plays {
@@ -543,7 +548,8 @@ plays. Per account: get_user_stats.",
             None,
         )
         .await?;
-        let durations = analytics::durations(&self.ctx.plex, &self.ctx.lengths, &log.keys()).await?;
+        let durations =
+            analytics::durations(&self.ctx.plex, &self.ctx.lengths, &log.keys()).await?;
         #[derive(Default)]
         struct Agg {
             title: String,
@@ -661,7 +667,8 @@ For plays over time use get_watch_history.",
                 _ => return None,
             };
             Some(async move {
-                let query = [("type", type_id.to_string())];
+                let [elements, fields] = lean(&[]);
+                let query = [("type", type_id.to_string()), elements, fields];
                 let items: Vec<ItemFacts> = plex.section_all(&section.key, &query).await?;
                 Ok::<_, crate::backend::BackendError>(
                     items
@@ -739,7 +746,8 @@ impl PlexMcp {
         let top = plex.section_size(&section.key).await?.unwrap_or(0);
         let (mut leaves, mut watched, mut ms) = (0usize, 0usize, 0i64);
         if let Some(type_id) = analytics::leaf_type(&section.kind) {
-            let query = [("type", type_id.to_string())];
+            let [elements, fields] = lean(&[]);
+            let query = [("type", type_id.to_string()), elements, fields];
             let items: Vec<ItemFacts> = plex.section_all(&section.key, &query).await?;
             leaves = items.len();
             watched = items

@@ -16,6 +16,7 @@ use crate::time::{Iso, minutes};
 use crate::{
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
     plex::{
+        api::lean,
         client::PAGE_CONCURRENCY,
         models::{BriefItem, ExternalIds, Item},
     },
@@ -267,8 +268,9 @@ pub struct ExportOutput {
 }
 
 /// The query of a library listing: with the `Guid` array, optionally one item type.
+/// Listing parameters for [`BriefItem`] rows, which read attributes only.
 fn library_query(kind: Option<ItemType>) -> Vec<(&'static str, String)> {
-    let mut query = vec![("includeGuids", "1".to_string())];
+    let mut query = lean(&[]).to_vec();
     query.extend(kind.map(|k| ("type", k.plex_id().to_string())));
     query
 }

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::mcp::args::{Int, OrDefault, PlexId};
 use crate::mcp::error::no_library;
-use crate::plex::api::HistoryFilter;
+use crate::plex::api::{HistoryFilter, lean};
 use crate::{
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
     plex::models::{HistoryRow, TasteItem},
@@ -315,8 +315,9 @@ impl PlexMcp {
             Some(_) => Signals::default(),
         };
         let plex = &self.ctx.plex;
+        let [elements, fields] = lean(&["Genre", "Director", "Role"]);
         let movies: Vec<TasteItem> = plex
-            .section_all(&key, &[("type", "1".to_string())])
+            .section_all(&key, &[("type", "1".to_string()), elements, fields])
             .await
             .map_err(ToolError::not_found_as(|| no_library(&key)))?;
         // Views per movie: the owner's from Plex's view state, another account's from its plays.

@@ -133,7 +133,10 @@ titles and genres, weekdays, hours of the day, accounts.",
             let ms = durations[p.item as usize].unwrap_or(0);
             total += ms;
             let local = crate::time::wall_clock(p.viewed_at);
-            months.entry((local.year(), local.month())).or_default().add(ms);
+            months
+                .entry((local.year(), local.month()))
+                .or_default()
+                .add(ms);
             weekdays[local.weekday().num_days_from_monday() as usize].add(ms);
             hours_of_day[local.hour() as usize] += 1;
             let item = log.item(p);

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use crate::{
     backend::BackendError,
     plex::{
+        api::lean,
         client::{PAGE_CONCURRENCY, PlexClient},
         models::{GuidRef, external_ids, opt_string_or_number, string_or_number},
     },
@@ -139,9 +140,12 @@ impl PlexSide {
         }
         let lists = futures::stream::iter(reads)
             .map(|(key, kind)| async move {
+                let [elements, fields] = lean(&["Guid"]);
                 let q = [
                     ("type", kind.to_string()),
                     ("includeGuids", "1".to_string()),
+                    elements,
+                    fields,
                 ];
                 plex.section_all::<SyncItem>(&key, &q)
                     .await
@@ -287,6 +291,15 @@ pub(super) mod tests {
                 ])),
             ),
         ])
+    }
+
+    #[test]
+    fn sync_rows_read_nothing_they_leave_out() {
+        let data = crate::fake::Dataset::generate(crate::fake::Scale::DEMO, 7, 1_700_000_000);
+        for item in &data.items {
+            let full = serde_json::to_value(item).unwrap();
+            crate::plex::models::tests::reads_nothing_left_out::<SyncItem>(&full, &["Guid"]);
+        }
     }
 
     #[test]
