@@ -122,7 +122,16 @@ async fn spawn(backend: &Backend, dir: &std::path::Path) -> (RunningService<Role
     let mut cmd = match std::env::var("BENCH_PERF") {
         Ok(out) => {
             let mut c = tokio::process::Command::new("perf");
-            c.args(["record", "-F", "2000", "-g", "-o", &out, BIN]);
+            c.args([
+                "record",
+                "-F",
+                "999",
+                "--call-graph",
+                "dwarf,32768",
+                "-o",
+                &out,
+                BIN,
+            ]);
             c
         }
         Err(_) => tokio::process::Command::new(BIN),

@@ -334,11 +334,29 @@ impl Backend {
         path: &str,
         response: reqwest::Response,
     ) -> Result<T, BackendError> {
-        let body = response
+        let body = self.body(path, response).await?;
+        self.parse(path, &body)
+    }
+
+    /// A 2xx answer's body, whole.
+    pub async fn body(
+        &self,
+        path: &str,
+        response: reqwest::Response,
+    ) -> Result<hyper::body::Bytes, BackendError> {
+        response
             .bytes()
             .await
-            .map_err(|e| self.transport_error(path, &e))?;
-        serde_json::from_slice(&body)
+            .map_err(|e| self.transport_error(path, &e))
+    }
+
+    /// JSON of type `T` from a body read from `path`; `T` may borrow from it.
+    pub fn parse<'a, T: serde::Deserialize<'a>>(
+        &self,
+        path: &str,
+        body: &'a [u8],
+    ) -> Result<T, BackendError> {
+        serde_json::from_slice(body)
             .map_err(|e| self.error(path, ErrorKind::Malformed(e.to_string())))
     }
 

@@ -8,8 +8,8 @@ use serde::de::{DeserializeOwned, IgnoredAny};
 use super::{
     client::{Collected, PAGE_SIZE, Page, PlexClient, Walk},
     models::{
-        AccountsContainer, ActivitiesContainer, Activity, Collection, DevicesContainer,
-        GenresContainer, HistoryRow, Identity, Item, LibrarySection, MetadataPage,
+        AccountsContainer, ActivitiesContainer, Activity, Collection, DevicesContainer, Envelope,
+        GenresContainer, HistoryRow, Identity, Item, LibrarySection, MetadataPage, OwnedHistoryRow,
         SectionsContainer, ServerInfo, UpdaterStatus,
     },
 };
@@ -284,41 +284,55 @@ impl PlexClient {
     // ---- history ----
 
     /// The newest (or oldest) `limit` plays matching `filter`.
-    pub async fn history<T: DeserializeOwned + Send>(
+    pub async fn history(
         &self,
         filter: &HistoryFilter,
         limit: usize,
-    ) -> Result<Collected<T>, BackendError> {
-        self.collect(self.pms(), HISTORY, &filter.query(), 0, limit)
-            .await
+    ) -> Result<Collected<HistoryRow<'static>>, BackendError> {
+        let got = self
+            .collect::<OwnedHistoryRow>(self.pms(), HISTORY, &filter.query(), 0, limit)
+            .await?;
+        Ok(Collected {
+            items: got.items.into_iter().map(|r| r.0).collect(),
+            total: got.total,
+        })
     }
 
     /// One page of plays from `start`.
-    pub async fn history_page<T: DeserializeOwned + Send>(
+    pub async fn history_page(
         &self,
         filter: &HistoryFilter,
         start: usize,
-    ) -> Result<Page<T>, BackendError> {
-        self.page(self.pms(), HISTORY, &filter.query(), start, PAGE_SIZE)
-            .await
+    ) -> Result<Page<HistoryRow<'static>>, BackendError> {
+        let page = self
+            .page::<OwnedHistoryRow>(self.pms(), HISTORY, &filter.query(), start, PAGE_SIZE)
+            .await?;
+        Ok(Page {
+            items: page.items.into_iter().map(|r| r.0).collect(),
+            total: page.total,
+        })
     }
 
-    /// Every play matching `filter`, handed to `fold` a page at a time as pages arrive.
-    pub async fn history_fold<T: DeserializeOwned + Send>(
+    /// Every play matching `filter`, handed to `fold` as pages arrive, each row borrowing from
+    /// its page: nothing is allocated per play unless `fold` keeps it.
+    pub async fn history_fold(
         &self,
         filter: &HistoryFilter,
-        mut fold: impl FnMut(Vec<T>),
+        mut fold: impl FnMut(HistoryRow<'_>),
     ) -> Result<Option<usize>, BackendError> {
         use futures::TryStreamExt;
-        let query = filter.query();
-        let mut walk = self
-            .walk::<T>(self.pms(), HISTORY, &query, 0, usize::MAX, PAGE_SIZE)
-            .await?;
-        fold(std::mem::take(&mut walk.first));
-        while let Some(rows) = walk.rest.try_next().await? {
-            fold(rows);
+        let (pms, query) = (self.pms(), filter.query());
+        let body = self.page_body(pms, HISTORY, &query, 0, PAGE_SIZE).await?;
+        let first: Envelope<MetadataPage<HistoryRow>> = pms.parse(HISTORY, &body)?;
+        let (got, total) = (first.container.metadata.len(), first.container.total_size);
+        first.container.metadata.into_iter().for_each(&mut fold);
+        let mut rest =
+            self.rest_bodies(pms, HISTORY, &query, got, got, PAGE_SIZE, total, usize::MAX);
+        while let Some(body) = rest.try_next().await? {
+            let page: Envelope<MetadataPage<HistoryRow>> = pms.parse(HISTORY, &body)?;
+            page.container.metadata.into_iter().for_each(&mut fold);
         }
-        Ok(walk.total)
+        Ok(total)
     }
 
     // ---- playlists ----

@@ -1,9 +1,10 @@
 //! The Plex Media Server and Plex Discover client: authenticated requests, typed decoding and the
 //! one paging helper every collection read goes through, so no tool stops at the first page.
 
-use futures::{Stream, StreamExt, TryStreamExt};
+use futures::{StreamExt, TryStreamExt, stream::BoxStream};
+use hyper::body::Bytes;
 use reqwest::{Method, RequestBuilder, header::HeaderValue};
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, IgnoredAny};
 
 use std::sync::Arc;
 
@@ -51,7 +52,7 @@ pub struct Page<T> {
 pub struct Walk<'a, T> {
     pub first: Vec<T>,
     pub total: Option<usize>,
-    pub rest: futures::stream::BoxStream<'a, Result<Vec<T>, BackendError>>,
+    pub rest: BoxStream<'a, Result<Vec<T>, BackendError>>,
 }
 
 /// A window of a collection, read completely.
@@ -187,41 +188,83 @@ impl PlexClient {
         start: usize,
         size: usize,
     ) -> Result<Page<T>, BackendError> {
-        let mut q: Vec<(&str, String)> = query.to_vec();
-        q.push(("X-Plex-Container-Start", start.to_string()));
-        q.push(("X-Plex-Container-Size", size.to_string()));
-        let page: MetadataPage<T> = self.get(backend, path, &q).await?;
+        let body = self.page_body(backend, path, query, start, size).await?;
+        let page: Envelope<MetadataPage<T>> = backend.parse(path, &body)?;
         Ok(Page {
-            items: page.metadata,
-            total: page.total_size,
+            items: page.container.metadata,
+            total: page.container.total_size,
         })
     }
 
-    /// Pages `[from, end)` of a collection, `step` rows each, fetched `PAGE_CONCURRENCY` at a time
-    /// and yielded in order.
-    fn pages<'a, T: DeserializeOwned + Send + 'a>(
+    /// One page's body, undecoded, for readers that decode rows borrowing from it.
+    pub(super) async fn page_body(
+        &self,
+        backend: &Backend,
+        path: &str,
+        query: &[(&str, String)],
+        start: usize,
+        size: usize,
+    ) -> Result<Bytes, BackendError> {
+        let mut q: Vec<(&str, String)> = query.to_vec();
+        q.push(("X-Plex-Container-Start", start.to_string()));
+        q.push(("X-Plex-Container-Size", size.to_string()));
+        let response = backend
+            .send(path, Retry::Idempotent, || {
+                self.build(backend, Method::GET, path, &q)
+            })
+            .await?;
+        backend.body(path, response).await
+    }
+
+    /// The bodies of a collection's pages from `from`, in order: with Plex's `total`, the rest
+    /// up to `end`, `got` rows each (the first page's size: a server that caps the container size
+    /// below what was asked sets the step), `PAGE_CONCURRENCY` at a time; without it, one after
+    /// another until a page comes back short.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn rest_bodies<'a>(
         &'a self,
         backend: &'a Backend,
         path: &'a str,
         query: &'a [(&'a str, String)],
         from: usize,
+        got: usize,
+        size: usize,
+        total: Option<usize>,
         end: usize,
-        step: usize,
-    ) -> impl Stream<Item = Result<Vec<T>, BackendError>> + Send + 'a {
-        let step = step.max(1);
-        futures::stream::iter((from..end).step_by(step))
-            .map(move |start| async move {
-                self.page::<T>(backend, path, query, start, step.min(end - start))
-                    .await
-                    .map(|p| p.items)
-            })
-            .buffered(PAGE_CONCURRENCY)
+    ) -> BoxStream<'a, Result<Bytes, BackendError>> {
+        match total {
+            Some(total) if got > 0 && from < total.min(end) => {
+                let end = total.min(end);
+                futures::stream::iter((from..end).step_by(got))
+                    .map(move |start| {
+                        self.page_body(backend, path, query, start, got.min(end - start))
+                    })
+                    .buffered(PAGE_CONCURRENCY)
+                    .boxed()
+            }
+            None if got == size && from < end => {
+                futures::stream::try_unfold(Some(from), move |next| async move {
+                    let Some(start) = next.filter(|s| *s < end) else {
+                        return Ok(None);
+                    };
+                    let body = self.page_body(backend, path, query, start, size).await?;
+                    let rows = backend
+                        .parse::<Envelope<MetadataPage<IgnoredAny>>>(path, &body)?
+                        .container
+                        .metadata
+                        .len();
+                    let after = (rows == size).then_some(start + rows);
+                    Ok((rows > 0).then_some((body, after)))
+                })
+                .boxed()
+            }
+            _ => futures::stream::empty().boxed(),
+        }
     }
 
     /// Walks at most `limit` rows from `offset`, `size` per request: the first page at once, the
-    /// rest as a stream of pages in order, so callers can fold or write them as they come. With
-    /// Plex's `totalSize` the remaining pages are fetched `PAGE_CONCURRENCY` at a time; without it
-    /// one after another until a short page.
+    /// rest as a stream of pages in order (see [`Self::rest_bodies`]), so callers can fold or
+    /// write them as they come.
     pub(super) async fn walk<'a, T: DeserializeOwned + Send + 'a>(
         &'a self,
         backend: &'a Backend,
@@ -235,25 +278,22 @@ impl PlexClient {
         let first = self.page::<T>(backend, path, query, offset, size).await?;
         let got = first.items.len();
         let end = offset.saturating_add(limit);
-        let rest = match first.total {
-            // A server that caps the container size below what we asked for sets the step.
-            Some(total) if got > 0 && offset + got < total.min(end) => self
-                .pages(backend, path, query, offset + got, total.min(end), got)
-                .boxed(),
-            None if got == size && offset + got < end => {
-                futures::stream::try_unfold(Some(offset + got), move |next| async move {
-                    let Some(start) = next.filter(|s| *s < end) else {
-                        return Ok(None);
-                    };
-                    let page = self.page::<T>(backend, path, query, start, size).await?;
-                    let n = page.items.len();
-                    let after = (n == size).then_some(start + n);
-                    Ok((n > 0).then_some((page.items, after)))
-                })
-                .boxed()
-            }
-            _ => futures::stream::empty().boxed(),
-        };
+        let rest = self
+            .rest_bodies(
+                backend,
+                path,
+                query,
+                offset + got,
+                got,
+                size,
+                first.total,
+                end,
+            )
+            .and_then(move |body| async move {
+                let page: Envelope<MetadataPage<T>> = backend.parse(path, &body)?;
+                Ok(page.container.metadata)
+            })
+            .boxed();
         Ok(Walk {
             first: first.items,
             total: first.total,

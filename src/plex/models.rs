@@ -3,7 +3,12 @@
 //! (`librarySectionID` is a number in metadata but a string in history), so a few fields accept
 //! either.
 
-use serde::{Deserialize, Deserializer};
+use std::borrow::Cow;
+
+use serde::{
+    Deserialize, Deserializer,
+    de::{self, Visitor},
+};
 
 /// Every Plex JSON answer wraps its payload in `MediaContainer`.
 #[derive(Debug, Deserialize)]
@@ -288,9 +293,26 @@ pub struct TasteItem {
     pub roles: Vec<Tag>,
 }
 
-impl HistoryRow {
+impl HistoryRow<'_> {
+    pub fn into_owned(self) -> HistoryRow<'static> {
+        let own = |c: Cow<'_, str>| Cow::Owned(c.into_owned());
+        HistoryRow {
+            rating_key: own(self.rating_key),
+            kind: own(self.kind),
+            title: own(self.title),
+            grandparent_title: self.grandparent_title.map(own),
+            grandparent_key: self.grandparent_key.map(own),
+            parent_index: self.parent_index,
+            index: self.index,
+            viewed_at: self.viewed_at,
+            account_id: self.account_id,
+            device_id: self.device_id,
+            library_section_id: self.library_section_id.map(own),
+        }
+    }
+
     /// The attributes Plex sends on a history row that no caller reads, for `excludeFields`.
-    pub const UNREAD: [&str; 8] = [
+    pub const UNREAD: [&'static str; 8] = [
         "historyKey",
         "key",
         "parentKey",
@@ -362,17 +384,22 @@ impl ExternalIds {
 
 /// One row of `/status/sessions/history/all`. Plex returns only these fields: no user name, no
 /// device name, no duration — those are joined in from `/accounts`, `/devices` and the metadata.
+/// Text borrows from the page it was read from: a year of plays is 100,000 rows, and a fold keeps
+/// an item's strings only the first time it sees the item.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-pub struct HistoryRow {
-    #[serde(deserialize_with = "string_or_number")]
-    pub rating_key: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub title: String,
-    pub grandparent_title: Option<String>,
+pub struct HistoryRow<'a> {
+    #[serde(borrow, deserialize_with = "text")]
+    pub rating_key: Cow<'a, str>,
+    #[serde(borrow, rename = "type", deserialize_with = "text")]
+    pub kind: Cow<'a, str>,
+    #[serde(borrow, deserialize_with = "text")]
+    pub title: Cow<'a, str>,
+    #[serde(borrow, deserialize_with = "opt_text")]
+    pub grandparent_title: Option<Cow<'a, str>>,
     /// `/library/metadata/<show ratingKey>`, for episodes.
-    pub grandparent_key: Option<String>,
+    #[serde(borrow, deserialize_with = "opt_text")]
+    pub grandparent_key: Option<Cow<'a, str>>,
     pub parent_index: Option<u32>,
     pub index: Option<u32>,
     pub viewed_at: i64,
@@ -380,8 +407,18 @@ pub struct HistoryRow {
     pub account_id: Option<i64>,
     #[serde(rename = "deviceID")]
     pub device_id: Option<i64>,
-    #[serde(rename = "librarySectionID", deserialize_with = "opt_string_or_number")]
-    pub library_section_id: Option<String>,
+    #[serde(borrow, rename = "librarySectionID", deserialize_with = "opt_text")]
+    pub library_section_id: Option<Cow<'a, str>>,
+}
+
+/// A history row that owns its text, for reads that keep whole pages.
+#[derive(Debug)]
+pub struct OwnedHistoryRow(pub HistoryRow<'static>);
+
+impl<'de> Deserialize<'de> for OwnedHistoryRow {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        HistoryRow::deserialize(d).map(|r| OwnedHistoryRow(r.into_owned()))
+    }
 }
 
 /// A library collection, as `/library/sections/{key}/collections` and its creation list it.
@@ -508,30 +545,116 @@ pub struct Device {
     pub platform: Option<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum StringOrNumber {
-    S(String),
-    I(i64),
-    F(f64),
+/// Ids Plex writes as text or as a number, read as text without buffering (an untagged enum
+/// would copy every value twice; these are on every row of every listing).
+struct TextOrNumber;
+
+impl<'de> Visitor<'de> for TextOrNumber {
+    type Value = String;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a string or a number")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<String, E> {
+        Ok(v)
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
 }
 
-impl StringOrNumber {
-    fn into_string(self) -> String {
-        match self {
-            StringOrNumber::S(s) => s,
-            StringOrNumber::I(i) => i.to_string(),
-            StringOrNumber::F(f) => f.to_string(),
-        }
+/// Text as [`TextOrNumber`] reads it, borrowed from the input when it can be.
+struct BorrowedText;
+
+impl<'de> Visitor<'de> for BorrowedText {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a string or a number")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        TextOrNumber.visit_str(v).map(Cow::Owned)
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        TextOrNumber.visit_i64(v).map(Cow::Owned)
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        TextOrNumber.visit_u64(v).map(Cow::Owned)
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        TextOrNumber.visit_f64(v).map(Cow::Owned)
+    }
+}
+
+fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Cow<'de, str>, D::Error> {
+    d.deserialize_any(BorrowedText)
+}
+
+fn opt_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
+    Option::<Borrowed<'de>>::deserialize(d).map(|t| t.map(|t| t.0))
+}
+
+/// [`text`] as a type, so `Option` can wrap it.
+struct Borrowed<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Borrowed<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        text(d).map(Borrowed)
     }
 }
 
 pub fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    Ok(StringOrNumber::deserialize(d)?.into_string())
+    d.deserialize_any(TextOrNumber)
 }
 
 pub fn opt_string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(Option::<StringOrNumber>::deserialize(d)?.map(StringOrNumber::into_string))
+    struct Maybe;
+    impl<'de> Visitor<'de> for Maybe {
+        type Value = Option<String>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a string, a number or null")
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            string_or_number(d).map(Some)
+        }
+    }
+    d.deserialize_option(Maybe)
 }
 
 fn flexible_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {

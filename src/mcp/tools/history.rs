@@ -4,6 +4,7 @@
 //! joined with `/accounts`, `/devices` and the items' metadata (fetched in batches) to give the
 //! names, years and durations a person expects.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use rmcp::{Json, tool, tool_router};
@@ -358,7 +359,7 @@ impl PlexMcp {
             ..Default::default()
         };
         let how = |_| "raise limit (up to 10000) or narrow since/until".to_string();
-        let (rows, more): (Vec<HistoryRow>, _) = if media == HistoryMediaType::All {
+        let (rows, more): (Vec<HistoryRow<'static>>, _) = if media == HistoryMediaType::All {
             let page = plex.history(&filter, limit).await?;
             let more = super::more(page.total, page.items.len(), how);
             (page.items, more)
@@ -367,7 +368,7 @@ impl PlexMcp {
             let mut kept = Vec::new();
             let mut start = 0;
             let exhausted = loop {
-                let page = plex.history_page::<HistoryRow>(&filter, start).await?;
+                let page = plex.history_page(&filter, start).await?;
                 let n = page.items.len();
                 kept.extend(page.items.into_iter().filter(|r| media.keeps(&r.kind)));
                 start += n;
@@ -384,8 +385,8 @@ impl PlexMcp {
         let keys: Vec<String> = {
             let mut seen = HashSet::new();
             rows.iter()
-                .filter(|r| seen.insert(r.rating_key.as_str()))
-                .map(|r| r.rating_key.clone())
+                .filter(|r| seen.insert(&*r.rating_key))
+                .map(|r| r.rating_key.to_string())
                 .collect()
         };
         let (names, items) = tokio::join!(
@@ -399,14 +400,14 @@ impl PlexMcp {
         let plays = rows
             .into_iter()
             .map(|r| {
-                let item = items.get(&r.rating_key);
+                let item = items.get(&*r.rating_key);
                 let device = r.device_id.and_then(|d| names.devices.get(&d));
                 Play {
                     item: ItemHeader::new(
-                        r.rating_key,
-                        r.title,
-                        r.kind,
-                        r.grandparent_title,
+                        r.rating_key.into_owned(),
+                        r.title.into_owned(),
+                        r.kind.into_owned(),
+                        r.grandparent_title.map(Cow::into_owned),
                         (r.parent_index, r.index),
                         item.and_then(|i| i.year),
                     ),

@@ -17,7 +17,7 @@ use crate::mcp::error::no_library;
 use crate::plex::api::{HistoryFilter, lean};
 use crate::{
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
-    plex::models::{HistoryRow, TasteItem},
+    plex::models::TasteItem,
 };
 
 const HALF_LIFE_DAYS: f64 = 180.0;
@@ -338,13 +338,13 @@ impl PlexMcp {
                     section: Some(key.clone()),
                     ..Default::default()
                 };
-                let rows: Vec<HistoryRow> = plex.history(&filter, usize::MAX).await?.items;
                 let mut views: HashMap<String, (u32, Option<i64>)> = HashMap::new();
-                for r in rows {
-                    let e = views.entry(r.rating_key).or_insert((0, None));
+                plex.history_fold(&filter, |r| {
+                    let e = views.entry(r.rating_key.into_owned()).or_insert((0, None));
                     e.0 += 1;
                     e.1 = Some(e.1.unwrap_or(0).max(r.viewed_at));
-                }
+                })
+                .await?;
                 views
             }
         };

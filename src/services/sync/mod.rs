@@ -22,7 +22,7 @@ use self::{history::TraktHistory, index::PlexSide};
 use super::Error;
 use crate::{
     lock,
-    plex::{api::HistoryFilter, client::PlexClient, models::HistoryRow},
+    plex::{api::HistoryFilter, client::PlexClient},
     store::{LedgerState, Store},
     time::{Iso, iso},
     trakt::client::TraktClient,
@@ -514,13 +514,11 @@ async fn plex_plays(
     let mut plays = Vec::new();
     // Played, but no longer in any library: nothing to match on Trakt.
     let mut gone = 0;
-    plex.history_fold(&filter, |rows: Vec<HistoryRow>| {
-        for r in rows {
-            if side.targets.contains_key(&r.rating_key) {
-                plays.push((r.rating_key, r.viewed_at));
-            } else {
-                gone += 1;
-            }
+    plex.history_fold(&filter, |r| {
+        if side.targets.contains_key(&*r.rating_key) {
+            plays.push((r.rating_key.into_owned(), r.viewed_at));
+        } else {
+            gone += 1;
         }
     })
     .await?;
