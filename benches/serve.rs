@@ -13,13 +13,14 @@
 //!
 //! Run with `cargo bench --bench serve`. Plain harness: it prints a table, it asserts nothing.
 
+mod common;
+
 use std::{
     process::Stdio,
     sync::Arc,
     time::{Duration, Instant},
 };
 
-use futures::{StreamExt, TryStreamExt};
 use plex_mcp::fake::{Dataset, FakeStack, Scale};
 use rmcp::{
     RoleClient, ServiceExt, model::CallToolRequestParams, service::RunningService,
@@ -194,23 +195,10 @@ async fn measure(stack: &FakeStack, http: &reqwest::Client, tool: &str, args: Va
     }
     let peak_rss_kib = peak_rss_kib(pid).unwrap_or(0);
     client.cancel().await.unwrap();
+    let gets: Vec<&String> = requests.iter().collect();
     let mut floors = Vec::new();
     for _ in 0..3 {
-        let started = Instant::now();
-        futures::stream::iter(requests.iter())
-            .map(|line| {
-                let url = format!("{}{}", stack.plex.url, line.trim_start_matches("GET "));
-                let http = http.clone();
-                async move {
-                    let resp = http.get(url).header("X-Plex-Token", TOKEN).send().await?;
-                    resp.bytes().await.map(|b| b.len())
-                }
-            })
-            .buffered(plex_mcp::PAGE_CONCURRENCY)
-            .try_collect::<Vec<usize>>()
-            .await
-            .unwrap();
-        floors.push(started.elapsed());
+        floors.push(common::replay(http, &stack.plex.url, TOKEN, &gets).await);
     }
     Row {
         median: stats(times).1,

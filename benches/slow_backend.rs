@@ -18,8 +18,9 @@ use std::{
     time::{Duration, Instant},
 };
 
+mod common;
+
 use axum::{Json, Router, routing::get};
-use futures::{StreamExt, TryStreamExt};
 use plex_mcp::fake::{Dataset, FakeStack, Scale, Shape};
 use rmcp::{
     RoleClient, ServiceExt, model::CallToolRequestParams, service::RunningService,
@@ -251,7 +252,7 @@ async fn bench() {
         let gets: Vec<&String> = requests.iter().filter(|r| r.starts_with("GET ")).collect();
         let mut floors = Vec::new();
         for _ in 0..3 {
-            floors.push(replay(&http, &backend, &gets).await);
+            floors.push(common::replay(&http, &backend.plex, TOKEN, &gets).await);
         }
         let (wall, floor) = (
             median(cold.iter().map(|r| r.wall).collect()),
@@ -313,23 +314,4 @@ async fn measure(
         cpu,
         requests,
     }
-}
-
-/// The time to fetch `gets` again, `PAGE_CONCURRENCY` at a time, reading the bodies unparsed.
-async fn replay(http: &reqwest::Client, backend: &Backend, gets: &[&String]) -> Duration {
-    let t = Instant::now();
-    futures::stream::iter(gets.iter())
-        .map(|line| {
-            let url = format!("{}{}", backend.plex, line.trim_start_matches("GET "));
-            let http = http.clone();
-            async move {
-                let resp = http.get(url).header("X-Plex-Token", TOKEN).send().await?;
-                resp.bytes().await.map(|b| b.len())
-            }
-        })
-        .buffered(plex_mcp::PAGE_CONCURRENCY)
-        .try_collect::<Vec<usize>>()
-        .await
-        .unwrap();
-    t.elapsed()
 }
