@@ -179,6 +179,15 @@ async fn durations_are_right_whether_batched_or_listed() {
             );
         } else {
             assert!(batched > 0, "{days} days: few items are fetched in batches");
+            assert!(
+                stack
+                    .control
+                    .requests()
+                    .iter()
+                    .filter(|r| r.starts_with("GET /library/metadata/"))
+                    .all(|r| r.contains("excludeElements=Media")),
+                "a length needs no files, tags or people"
+            );
         }
     }
     s.close().await;

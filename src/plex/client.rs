@@ -335,11 +335,12 @@ impl PlexClient {
             .items)
     }
 
-    /// Full metadata of many items, `METADATA_BATCH` per request, a few requests at a time.
-    /// Keys Plex no longer knows are simply absent from the answer.
+    /// Full metadata of many items, `METADATA_BATCH` per request, a few requests at a time, with
+    /// `query` (e.g. [`super::api::lean`]). Keys Plex no longer knows are simply absent.
     pub async fn metadata_batch<T: DeserializeOwned + Send>(
         &self,
         keys: &[String],
+        query: &[(&str, String)],
     ) -> Result<Vec<T>, BackendError> {
         let pms = &self.pms;
         let paths = keys
@@ -348,7 +349,7 @@ impl PlexClient {
             .collect::<Vec<_>>();
         let batches: Vec<Vec<T>> = futures::stream::iter(paths)
             .map(|path| async move {
-                match self.get::<MetadataPage<T>>(pms, &path, &[]).await {
+                match self.get::<MetadataPage<T>>(pms, &path, query).await {
                     Ok(page) => Ok(page.metadata),
                     Err(e) if e.is_not_found() => Ok(Vec::new()),
                     Err(e) => Err(e),

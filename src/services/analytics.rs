@@ -201,7 +201,7 @@ pub async fn durations(
 ) -> Result<Vec<Option<i64>>, Error> {
     if keys.len() <= BATCH_LOOKUP_LIMIT {
         let found: HashMap<String, Option<i64>> = plex
-            .metadata_batch::<ItemLength>(keys)
+            .metadata_batch::<ItemLength>(keys, &lean(&[]))
             .await?
             .into_iter()
             .map(|f| (f.rating_key, f.duration))

@@ -164,19 +164,29 @@ pub(super) fn paging(headers: &HeaderMap, q: &HashMap<String, String>) -> Paging
             .or_else(|| q.get(name).cloned())
             .and_then(|v| v.parse::<usize>().ok())
     };
-    let names = |param: &str| {
-        q.get(param)
-            .into_iter()
-            .flat_map(|v| v.split(','))
-            .map(str::to_string)
-    };
     Paging {
         start: read("X-Plex-Container-Start").unwrap_or(0),
         size: read("X-Plex-Container-Size"),
-        exclude: names("excludeFields")
-            .chain(names("excludeElements"))
-            .collect(),
+        exclude: excluded(q),
     }
+}
+
+/// The attributes and child elements a request asks Plex to leave out of each row.
+fn excluded(q: &HashMap<String, String>) -> Vec<String> {
+    ["excludeFields", "excludeElements"]
+        .into_iter()
+        .filter_map(|param| q.get(param))
+        .flat_map(|v| v.split(','))
+        .map(str::to_string)
+        .collect()
+}
+
+/// `row` without what `exclude` names.
+fn trim(mut row: Value, exclude: &[String]) -> Value {
+    if let Value::Object(attrs) = &mut row {
+        attrs.retain(|k, _| !exclude.contains(k));
+    }
+    row
 }
 
 /// A paged `MediaContainer` of `Metadata`, with the paging headers Plex sends.
@@ -191,13 +201,7 @@ pub(super) fn paged<T>(
     let end = page.size.map_or(total, |s| (start + s).min(total));
     let items: Vec<Value> = all[start..end]
         .iter()
-        .map(|it| {
-            let mut row = render(it);
-            if let Value::Object(attrs) = &mut row {
-                attrs.retain(|k, _| !page.exclude.contains(k));
-            }
-            row
-        })
+        .map(|it| trim(render(it), &page.exclude))
         .collect();
     extra.insert("size".into(), json!(items.len()));
     extra.insert("totalSize".into(), json!(total));
@@ -564,14 +568,16 @@ async fn section_search(
     }
 }
 
-async fn metadata(State(f): State<Fake>, Path(ids): Path<String>) -> Response {
+async fn metadata(State(f): State<Fake>, Path(ids): Path<String>, Query(q): Params) -> Response {
     let data = f.read();
+    let exclude = excluded(&q);
     // Collections are metadata items too.
     let found: Vec<Value> = ids
         .split(',')
         .filter_map(|id| {
             let id = id.trim();
-            data.item_by_key(id).map(detail_view).or_else(|| {
+            let item = data.item_by_key(id);
+            item.map(|it| trim(detail_view(it), &exclude)).or_else(|| {
                 data.collections
                     .iter()
                     .find(|c| c.rating_key == id)

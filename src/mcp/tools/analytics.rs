@@ -609,7 +609,7 @@ plays. Per account: get_user_stats.",
         let years: HashMap<String, Option<i32>> = self
             .ctx
             .plex
-            .metadata_batch::<ItemFacts>(&keys)
+            .metadata_batch::<ItemFacts>(&keys, &lean(&[]))
             .await?
             .into_iter()
             .map(|f| (f.rating_key, f.year))

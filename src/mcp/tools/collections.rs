@@ -172,7 +172,7 @@ impl PlexMcp {
         kind: &str,
         argument: &'static str,
     ) -> Result<(), ToolError> {
-        let items: Vec<Item> = self.ctx.plex.metadata_batch(keys).await?;
+        let items: Vec<Item> = self.ctx.plex.metadata_batch(keys, &[]).await?;
         let wrong: Vec<String> = keys
             .iter()
             .filter(|k| {

@@ -290,7 +290,7 @@ nothing plays.",
             .map(|s| s.rating_key.clone())
             .collect();
         let sources = plex
-            .metadata_batch::<Item>(&transcoded)
+            .metadata_batch::<Item>(&transcoded, &[])
             .await
             .unwrap_or_default();
         let active_sessions: Vec<ActiveSession> = sessions
@@ -391,7 +391,7 @@ impl PlexMcp {
         };
         let (names, items) = tokio::join!(
             analytics::names(&self.ctx.plex),
-            plex.metadata_batch::<Item>(&keys)
+            plex.metadata_batch::<Item>(&keys, &[])
         );
         let items: HashMap<String, Item> = items?
             .into_iter()

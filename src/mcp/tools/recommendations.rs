@@ -315,7 +315,9 @@ impl PlexMcp {
             Some(_) => Signals::default(),
         };
         let plex = &self.ctx.plex;
-        let [elements, fields] = lean(&["Genre", "Director", "Role"]);
+        // Rows and details alike are read for their tags and view state only.
+        let tag_rows = lean(&["Genre", "Director", "Role"]);
+        let [elements, fields] = tag_rows.clone();
         let movies: Vec<TasteItem> = plex
             .section_all(&key, &[("type", "1".to_string()), elements, fields])
             .await
@@ -389,7 +391,7 @@ impl PlexMcp {
         // List views trim tags: the profile is built from full metadata.
         let watched_keys: Vec<String> = watched.iter().map(|m| m.rating_key.clone()).collect();
         let detailed: Vec<(TasteItem, u32, Option<i64>)> = plex
-            .metadata_batch::<TasteItem>(&watched_keys)
+            .metadata_batch::<TasteItem>(&watched_keys, &tag_rows)
             .await?
             .into_iter()
             .map(|it| {
@@ -411,7 +413,7 @@ impl PlexMcp {
             .map(|(_, m)| m.rating_key.clone())
             .collect();
         let mut scored: Vec<(f64, Vec<String>, TasteItem)> = plex
-            .metadata_batch::<TasteItem>(&leaders)
+            .metadata_batch::<TasteItem>(&leaders, &tag_rows)
             .await?
             .into_iter()
             .map(|it| {

@@ -211,7 +211,7 @@ impl PlexMcp {
             .iter()
             .filter_map(|(t, _)| keys.get(*t).cloned())
             .collect();
-        let items: Vec<Item> = self.ctx.plex.metadata_batch(&wanted).await?;
+        let items: Vec<Item> = self.ctx.plex.metadata_batch(&wanted, &[]).await?;
         let by_key: HashMap<&str, &Item> =
             items.iter().map(|i| (i.rating_key.as_str(), i)).collect();
         let mut genres: HashMap<String, Tally> = HashMap::new();
