@@ -270,6 +270,63 @@ async fn bench() {
             ms(median(warm.iter().map(|r| r.cpu).collect())),
             rss / 1024
         );
+        if tool == "get_library_items" {
+            sdk_row(
+                &backend,
+                tool,
+                &args,
+                median(warm.iter().map(|r| r.wall).collect()),
+            );
+        }
+    }
+}
+
+/// The same call through the official MCP Python SDK, which validates `structuredContent`
+/// against the output schema: what a Python client pays on top of the server. Needs
+/// `pip install mcp` for `BENCH_PYTHON` (default `python3`); skipped without it.
+fn sdk_row(
+    backend: &Backend,
+    tool: &str,
+    args: &serde_json::Map<String, Value>,
+    rmcp_wall: Duration,
+) {
+    let python = std::env::var("BENCH_PYTHON").unwrap_or_else(|_| "python3".into());
+    let has_sdk = std::process::Command::new(&python)
+        .args(["-c", "import mcp"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has_sdk {
+        println!("  {tool} via the Python SDK: skipped (`pip install mcp` for {python})");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("plex-mcp-slow-{}-sdk", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/sdk_call.py");
+    let out = std::process::Command::new(&python)
+        .args([script, BIN, tool, &Value::Object(args.clone()).to_string()])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", &dir)
+        .env("PLEX_MCP_DATA_DIR", dir.join("data"))
+        .env("PLEX_MCP_LOG", "warn")
+        .envs(backend.env.iter().map(|(k, v)| (k, v)))
+        .stderr(Stdio::null())
+        .output()
+        .expect("python");
+    let _ = std::fs::remove_dir_all(&dir);
+    let line: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    match line["ms"].as_f64() {
+        Some(sdk) if line["isError"] == false => println!(
+            "  {tool} via the Python SDK (validates structuredContent): {sdk:.0} ms a call, \
+             rmcp's client {}: the SDK's own share ≈ {:.0} ms",
+            ms(rmcp_wall),
+            sdk - rmcp_wall.as_secs_f64() * 1000.0
+        ),
+        _ => println!(
+            "  {tool} via the Python SDK: failed ({})",
+            String::from_utf8_lossy(&out.stdout).trim()
+        ),
     }
 }
 
