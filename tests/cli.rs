@@ -21,7 +21,9 @@ fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
     for (k, v) in env {
         cmd.env(k, v);
     }
-    cmd.args(args).output().expect("run plex-mcp")
+    let out = cmd.args(args).output().expect("run plex-mcp");
+    let _ = std::fs::remove_dir_all(&dir);
+    out
 }
 
 fn stdout(o: &Output) -> String {

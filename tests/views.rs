@@ -99,7 +99,8 @@ fn drive(spec: Value) -> Value {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let shots = root.join("target/views");
     std::fs::create_dir_all(&shots).unwrap();
-    let file = temp_dir("view-spec").join("spec.json");
+    let dir = temp_dir("view-spec");
+    let file = dir.join("spec.json");
     std::fs::write(&file, spec.to_string()).unwrap();
     let out = std::process::Command::new("node")
         .arg(root.join("tests/views/drive.mjs"))
@@ -107,6 +108,7 @@ fn drive(spec: Value) -> Value {
         .current_dir(root.join("tests/views"))
         .output()
         .expect("node runs (npm ci --prefix tests/views installs the driver)");
+    let _ = std::fs::remove_dir_all(&dir);
     assert!(
         out.status.success(),
         "drive.mjs failed: {}",

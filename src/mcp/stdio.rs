@@ -22,36 +22,66 @@ pub fn transport(
 ) -> (DuplexStream, DuplexStream) {
     let (server_in, feed) = tokio::io::duplex(PIPE);
     let (server_out, drain) = tokio::io::duplex(PIPE);
-    let (lines, outgoing) = mpsc::unbounded_channel::<Vec<u8>>();
-    tokio::spawn(write_lines(output, outgoing));
-    tokio::spawn(forward_answers(drain, lines.clone()));
-    tokio::spawn(read_requests(input, feed, lines));
+    // Bounded: a client that reads slowly holds rmcp's writer back instead of our memory.
+    let (out, outgoing) = mpsc::channel::<Out>(16);
+    tokio::spawn(write_out(output, outgoing));
+    tokio::spawn(forward_answers(drain, out.clone()));
+    tokio::spawn(read_requests(input, feed, out));
     (server_in, server_out)
 }
 
-async fn write_lines(
-    mut output: impl AsyncWrite + Unpin,
-    mut lines: mpsc::UnboundedReceiver<Vec<u8>>,
-) {
-    while let Some(line) = lines.recv().await {
-        if output.write_all(&line).await.is_err() || output.flush().await.is_err() {
+/// What the output task writes: a piece of one of rmcp's answers (`ends` when it completes the
+/// line), or a whole refusal line.
+enum Out {
+    Answer { bytes: Vec<u8>, ends: bool },
+    Refusal(Vec<u8>),
+}
+
+/// Answers pass through as they come, piece by piece (a 20,000-item answer is never held whole
+/// here); a refusal that arrives mid-answer waits for the answer's line to end.
+async fn write_out(mut output: impl AsyncWrite + Unpin, mut outgoing: mpsc::Receiver<Out>) {
+    let (mut mid_answer, mut held) = (false, Vec::new());
+    while let Some(out) = outgoing.recv().await {
+        let mut pieces = match out {
+            Out::Refusal(line) if mid_answer => {
+                held.push(line);
+                continue;
+            }
+            Out::Refusal(line) => vec![line],
+            Out::Answer { bytes, ends } => {
+                mid_answer = !ends;
+                let mut pieces = vec![bytes];
+                if ends {
+                    pieces.append(&mut held);
+                }
+                pieces
+            }
+        };
+        for piece in pieces.drain(..) {
+            if output.write_all(&piece).await.is_err() {
+                return;
+            }
+        }
+        if output.flush().await.is_err() {
             return;
         }
     }
 }
 
-/// rmcp's answers, a line at a time, to the output task.
-async fn forward_answers(drain: DuplexStream, lines: mpsc::UnboundedSender<Vec<u8>>) {
-    let mut drain = BufReader::new(drain);
+/// rmcp's answers, in pieces of at most [`PIPE`] bytes, to the output task.
+async fn forward_answers(drain: DuplexStream, out: mpsc::Sender<Out>) {
+    let mut drain = BufReader::with_capacity(PIPE, drain);
     loop {
-        let mut line = Vec::new();
-        match drain.read_until(b'\n', &mut line).await {
-            Ok(0) | Err(_) => return,
-            Ok(_) => {
-                if lines.send(line).is_err() {
-                    return;
-                }
-            }
+        let (bytes, ends) = match drain.fill_buf().await {
+            Ok([]) | Err(_) => return,
+            Ok(buf) => match buf.iter().position(|b| *b == b'\n') {
+                Some(i) => (buf[..=i].to_vec(), true),
+                None => (buf.to_vec(), false),
+            },
+        };
+        drain.consume(bytes.len());
+        if out.send(Out::Answer { bytes, ends }).await.is_err() {
+            return;
         }
     }
 }
@@ -61,7 +91,7 @@ async fn forward_answers(drain: DuplexStream, lines: mpsc::UnboundedSender<Vec<u
 async fn read_requests(
     input: impl AsyncRead + Unpin,
     mut feed: DuplexStream,
-    lines: mpsc::UnboundedSender<Vec<u8>>,
+    out: mpsc::Sender<Out>,
 ) {
     let mut input = BufReader::new(input);
     loop {
@@ -85,7 +115,7 @@ async fn read_requests(
                 tracing::debug!("refused a stdio line: {}", refusal.to_json());
                 let mut answer = refusal.to_json().to_string().into_bytes();
                 answer.push(b'\n');
-                if lines.send(answer).is_err() {
+                if out.send(Out::Refusal(answer)).await.is_err() {
                     return;
                 }
             }
@@ -143,6 +173,30 @@ async fn read_bounded_line(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_refusal_never_lands_inside_an_answer() {
+        let (tx, rx) = mpsc::channel(8);
+        let answer = |text: &str, ends| Out::Answer {
+            bytes: text.as_bytes().to_vec(),
+            ends,
+        };
+        for out in [
+            answer("{\"id\":1,", false),
+            Out::Refusal(b"refused\n".to_vec()),
+            answer("\"result\":{}}\n", true),
+            Out::Refusal(b"again\n".to_vec()),
+        ] {
+            tx.send(out).await.unwrap();
+        }
+        drop(tx);
+        let mut written = Vec::new();
+        write_out(&mut written, rx).await;
+        assert_eq!(
+            String::from_utf8(written).unwrap(),
+            "{\"id\":1,\"result\":{}}\nrefused\nagain\n"
+        );
+    }
 
     #[tokio::test]
     async fn lines_are_read_whole_or_refused_when_too_long() {
