@@ -10,15 +10,12 @@ use std::{
 };
 
 use super::Error;
+use crate::FastMap;
 use crate::plex::{
     api::{HistoryFilter, lean},
     client::PlexClient,
     models::{HistoryRow, ItemLength, LibrarySection},
 };
-
-/// For the maps a whole play log or library goes through: keys come from our own server, so
-/// SipHash's defence against chosen keys buys nothing and costs a tenth of a statistics call.
-type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 /// Up to this many distinct items, durations come from batched metadata; beyond, from listings.
 pub const BATCH_LOOKUP_LIMIT: usize = 2_000;

@@ -7,6 +7,7 @@ use futures::{StreamExt, TryStreamExt};
 use serde::Deserialize;
 
 use crate::{
+    FastMap,
     backend::BackendError,
     plex::{
         api::lean,
@@ -66,7 +67,7 @@ pub(super) enum Target {
 
 pub(super) struct PlexSide {
     /// ratingKey → what it is on Trakt, or why it cannot be matched (its title).
-    pub(super) targets: HashMap<String, Result<Target, String>>,
+    pub(super) targets: FastMap<String, Result<Target, String>>,
     pub(super) shows: HashMap<String, Show>,
     /// Watched items: ratingKey, view count, last view.
     pub(super) watched: Vec<(String, u32, i64)>,
@@ -160,7 +161,7 @@ impl PlexSide {
     /// The side from library listings: (Plex type, rows) with 1 movies, 2 shows, 4 episodes.
     fn build(lists: Vec<(u8, Vec<SyncItem>)>) -> PlexSide {
         let mut side = PlexSide {
-            targets: HashMap::new(),
+            targets: FastMap::default(),
             shows: HashMap::new(),
             watched: Vec::new(),
             ratings: HashMap::new(),

@@ -1,14 +1,14 @@
 //! Step 3 of a sync: which plays to send. Pure: the Plex side, the plays, what Trakt has and the
 //! ledger in; the plays to send and why the others are not sent out.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use super::{
     SyncMode, Titled,
     history::TraktHistory,
     index::{PlexSide, Target},
 };
-use crate::store::LedgerState;
+use crate::{FastMap, FastSet, store::LedgerState};
 
 /// One play to send.
 pub(super) struct Outgoing {
@@ -62,19 +62,23 @@ pub(super) fn plan(
 ) -> Plan {
     let ledger = known.ledger;
     let mut out = Plan::default();
-    let mut seen: HashSet<String> = HashSet::new();
+    let mut seen: FastSet<String> = FastSet::default();
+    // An item is played many times: its identities are worked out once.
+    let mut identities_of: FastMap<&str, Vec<String>> = FastMap::default();
     for (rk, at) in plays {
-        let target = match side.targets.get(&rk) {
-            Some(Ok(t)) => t.clone(),
-            Some(Err(title)) => {
+        let (rk_in_index, target) = match side.targets.get_key_value(&rk) {
+            Some((k, Ok(t))) => (k.as_str(), t),
+            Some((_, Err(title))) => {
                 out.unmatched.push(|| title.clone());
                 continue;
             }
             None => continue,
         };
-        let identities = side.identities(&target);
+        let identities = identities_of
+            .entry(rk_in_index)
+            .or_insert_with(|| side.identities(target));
         let Some(primary) = identities.first() else {
-            out.unmatched.push(|| side.title(&target));
+            out.unmatched.push(|| side.title(target));
             continue;
         };
         let key = format!("{primary}@{at}");
@@ -91,8 +95,8 @@ pub(super) fn plan(
             continue;
         }
         let on_trakt = match mode {
-            SyncMode::Plays => history.has(&identities, Some(at)),
-            SyncMode::Items => history.has(&identities, None),
+            SyncMode::Plays => history.has(identities, Some(at)),
+            SyncMode::Items => history.has(identities, None),
         };
         if on_trakt {
             out.already_on_trakt += 1;
@@ -108,13 +112,13 @@ pub(super) fn plan(
             }
             // Trakt said it does not know the item: asking again would only cost requests.
             Some(LedgerState::NotFound) => {
-                out.not_found.push(|| side.title(&target));
+                out.not_found.push(|| side.title(target));
                 continue;
             }
             _ => {}
         }
         out.outgoing.push(Outgoing {
-            target,
+            target: target.clone(),
             watched_at: at,
             key,
         });
@@ -137,11 +141,13 @@ mod tests {
             year: Some(2020),
         };
         PlexSide {
-            targets: HashMap::from([
+            targets: [
                 ("1".to_string(), Ok(movie(100))),
                 ("2".to_string(), Ok(movie(200))),
                 ("3".to_string(), Err("Home Video (2019)".to_string())),
-            ]),
+            ]
+            .into_iter()
+            .collect(),
             shows: HashMap::new(),
             watched: Vec::new(),
             ratings: HashMap::new(),
