@@ -22,44 +22,16 @@ use std::{
 };
 
 use plex_mcp::fake::{Dataset, FakeStack, Scale};
-use rmcp::{
-    RoleClient, ServiceExt, model::CallToolRequestParams, service::RunningService,
-    transport::TokioChildProcess,
-};
+use rmcp::{RoleClient, model::CallToolRequestParams, service::RunningService};
 use serde_json::Value;
+use tokio::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_plex-mcp");
-const TOKEN: &str = "bench-token";
-
-fn peak_rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
-}
+use common::{BIN, TOKEN, peak_rss_kib};
 
 async fn spawn(stack: &FakeStack) -> (RunningService<RoleClient, ()>, u32) {
     let dir = std::env::temp_dir().join(format!("plex-mcp-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let mut cmd = tokio::process::Command::new(BIN);
-    cmd.env_clear()
-        .current_dir(&dir)
-        .env("HOME", &dir)
-        .env("PLEX_MCP_LOG", "warn");
-    for (k, v) in stack.env() {
-        cmd.env(k, v);
-    }
-    let (transport, _) = TokioChildProcess::builder(cmd)
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn plex-mcp");
-    let pid = transport.id().expect("pid");
-    let client = ().serve(transport).await.expect("initialize");
-    (client, pid)
+    common::connect(common::isolated(Command::new(BIN), &dir, stack.env())).await
 }
 
 fn stats(mut xs: Vec<Duration>) -> (Duration, Duration, Duration) {
@@ -219,18 +191,11 @@ async fn keep_alive_round_trip(stack: &FakeStack) {
         .port();
     let dir = std::env::temp_dir().join(format!("plex-mcp-bench-http-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let mut cmd = tokio::process::Command::new(BIN);
-    cmd.env_clear()
-        .current_dir(&dir)
-        .env("HOME", &dir)
-        .env("PLEX_MCP_LOG", "warn")
-        .args(["serve", "--transport", "http", "--port", &port.to_string()])
+    let mut cmd = common::isolated(Command::new(BIN), &dir, stack.env());
+    cmd.args(["serve", "--transport", "http", "--port", &port.to_string()])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .kill_on_drop(true);
-    for (k, v) in stack.env() {
-        cmd.env(k, v);
-    }
     let _server = cmd.spawn().expect("spawn plex-mcp");
     let mut stream = loop {
         match tokio::net::TcpStream::connect(("127.0.0.1", port)).await {

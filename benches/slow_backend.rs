@@ -22,14 +22,11 @@ mod common;
 
 use axum::{Json, Router, routing::get};
 use plex_mcp::fake::{Dataset, FakeStack, Scale, Shape};
-use rmcp::{
-    RoleClient, ServiceExt, model::CallToolRequestParams, service::RunningService,
-    transport::TokioChildProcess,
-};
+use rmcp::{RoleClient, model::CallToolRequestParams, service::RunningService};
 use serde_json::{Value, json};
+use tokio::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_plex-mcp");
-const TOKEN: &str = "bench-token";
+use common::{BIN, TOKEN};
 /// Set in the child that plays the backend.
 const BACKEND: &str = "PLEX_MCP_BENCH_BACKEND";
 
@@ -120,9 +117,9 @@ fn start_backend() -> Backend {
 }
 
 async fn spawn(backend: &Backend, dir: &std::path::Path) -> (RunningService<RoleClient, ()>, u32) {
-    let mut cmd = match std::env::var("BENCH_PERF") {
+    let cmd = match std::env::var("BENCH_PERF") {
         Ok(out) => {
-            let mut c = tokio::process::Command::new("perf");
+            let mut c = Command::new("perf");
             c.args([
                 "record",
                 "-F",
@@ -135,22 +132,9 @@ async fn spawn(backend: &Backend, dir: &std::path::Path) -> (RunningService<Role
             ]);
             c
         }
-        Err(_) => tokio::process::Command::new(BIN),
+        Err(_) => Command::new(BIN),
     };
-    cmd.env_clear()
-        .current_dir(dir)
-        .env("HOME", dir)
-        .env("PLEX_MCP_DATA_DIR", dir.join("data"))
-        .env("PLEX_MCP_LOG", "warn");
-    for (k, v) in &backend.env {
-        cmd.env(k, v);
-    }
-    let (transport, _) = TokioChildProcess::builder(cmd)
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn plex-mcp");
-    let pid = transport.id().expect("pid");
-    (().serve(transport).await.expect("initialize"), pid)
+    common::connect(common::isolated(cmd, dir, backend.env.iter().cloned())).await
 }
 
 /// (user + system CPU time, peak RSS in KiB) of a process so far.
@@ -167,17 +151,7 @@ fn usage(pid: u32) -> (Duration, u64) {
             .get(12)
             .and_then(|v| v.parse::<u64>().ok())
             .unwrap_or(0);
-    let rss = std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))?
-                .split_whitespace()
-                .nth(1)?
-                .parse()
-                .ok()
-        })
-        .unwrap_or(0);
+    let rss = common::peak_rss_kib(pid).unwrap_or(0);
     // Linux reports CPU time in clock ticks of 1/100 s.
     (Duration::from_millis(ticks * 10), rss)
 }

@@ -9,55 +9,27 @@
 //! For each: wall time, Plex and Trakt requests, plays sent, and the server's peak RSS.
 //! Run with `cargo bench --bench trakt_sync`. Plain harness: it prints a table.
 
-use std::{process::Stdio, sync::Arc, time::Instant};
+mod common;
 
+use std::{sync::Arc, time::Instant};
+
+use common::{BIN, TOKEN};
 use plex_mcp::fake::{Dataset, FakeStack, Scale};
-use rmcp::{
-    RoleClient, ServiceExt, model::CallToolRequestParams, service::RunningService,
-    transport::TokioChildProcess,
-};
+use rmcp::{RoleClient, model::CallToolRequestParams, service::RunningService};
 use serde_json::{Value, json};
-
-const BIN: &str = env!("CARGO_BIN_EXE_plex-mcp");
-const TOKEN: &str = "bench-token";
-
-fn peak_rss_mib(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))?
-                .split_whitespace()
-                .nth(1)?
-                .parse::<f64>()
-                .ok()
-        })
-        .unwrap_or(0.0)
-        / 1024.0
-}
+use tokio::process::Command;
 
 async fn spawn(
     stack: &FakeStack,
     dir: &std::path::Path,
     write_interval_ms: &str,
 ) -> (RunningService<RoleClient, ()>, u32) {
-    let mut cmd = tokio::process::Command::new(BIN);
-    cmd.env_clear()
-        .current_dir(dir)
-        .env("HOME", dir)
-        .env("PLEX_MCP_DATA_DIR", dir.join("data"))
-        .env("PLEX_MCP_LOG", "warn")
-        .env("TRAKT_ACCESS_TOKEN", stack.trakt.state.issue_access_token())
-        .env("TRAKT_WRITE_INTERVAL_MS", write_interval_ms);
-    for (k, v) in stack.env() {
-        cmd.env(k, v);
-    }
-    let (transport, _) = TokioChildProcess::builder(cmd)
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn plex-mcp");
-    let pid = transport.id().expect("pid");
-    (().serve(transport).await.expect("initialize"), pid)
+    let trakt = [
+        ("TRAKT_ACCESS_TOKEN", stack.trakt.state.issue_access_token()),
+        ("TRAKT_WRITE_INTERVAL_MS", write_interval_ms.to_string()),
+    ];
+    let env = stack.env().into_iter().chain(trakt);
+    common::connect(common::isolated(Command::new(BIN), dir, env)).await
 }
 
 async fn run(label: &str, stack: &FakeStack, dir: &std::path::Path, interval: &str, args: Value) {
@@ -72,7 +44,7 @@ async fn run(label: &str, stack: &FakeStack, dir: &std::path::Path, interval: &s
         .await
         .expect("call");
     let elapsed = started.elapsed();
-    let rss = peak_rss_mib(pid);
+    let rss = common::peak_rss_kib(pid).unwrap_or(0) as f64 / 1024.0;
     let _ = client.cancel().await;
     let out = result.structured_content.expect("structured result");
     let requests = stack.control.requests();

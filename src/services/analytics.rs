@@ -172,22 +172,25 @@ struct LibraryLengths {
 
 impl Lengths {
     fn get(&self, section: &LibrarySection) -> Option<Arc<FastMap<String, i64>>> {
-        let cached = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let cached = crate::lock(&self.0);
         let hit = cached.get(&section.key)?;
-        (hit.stamp == (section.updated_at, section.scanned_at)
-            && hit.read_at.elapsed() < LENGTHS_TTL)
+        (hit.stamp == stamp(section) && hit.read_at.elapsed() < LENGTHS_TTL)
             .then(|| hit.lengths.clone())
     }
 
     fn put(&self, section: &LibrarySection, lengths: Arc<FastMap<String, i64>>) {
         let entry = LibraryLengths {
-            stamp: (section.updated_at, section.scanned_at),
+            stamp: stamp(section),
             read_at: Instant::now(),
             lengths,
         };
-        let mut cached = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        cached.insert(section.key.clone(), entry);
+        crate::lock(&self.0).insert(section.key.clone(), entry);
     }
+}
+
+/// What Plex changes on a library when its content may have changed.
+fn stamp(section: &LibrarySection) -> (Option<i64>, Option<i64>) {
+    (section.updated_at, section.scanned_at)
 }
 
 /// Lengths (ms) of the given items, in the same order; `None` for items Plex no longer has.
