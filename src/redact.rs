@@ -39,6 +39,15 @@ impl Redactor {
         scrub(&self.0.read().unwrap_or_else(|e| e.into_inner()), text)
     }
 
+    /// Whether a secret appears in `text`, as is or as JSON writes it inside a string.
+    pub fn holds_secret(&self, text: &str) -> bool {
+        let secrets = self.0.read().unwrap_or_else(|e| e.into_inner());
+        secrets.iter().any(|s| {
+            text.contains(s.as_str())
+                || serde_json::to_string(s).is_ok_and(|q| text.contains(&q[1..q.len() - 1]))
+        })
+    }
+
     pub fn redact_json(&self, value: &mut serde_json::Value) {
         let secrets = self.0.read().unwrap_or_else(|e| e.into_inner());
         if !secrets.is_empty() {

@@ -9,6 +9,7 @@ use super::Transport;
 use crate::{
     config::Secret,
     mcp::{
+        answer::Answers,
         http::{self, HttpOptions},
         server::{Context, PlexMcp},
         stdio,
@@ -90,8 +91,13 @@ async fn serve_stdio(ctx: Arc<Context>) -> ExitCode {
         "plex-mcp {} serving MCP on stdio",
         env!("CARGO_PKG_VERSION")
     );
-    let transport = stdio::transport(tokio::io::stdin(), tokio::io::stdout());
-    let service = match PlexMcp::new(ctx.clone()).serve(transport).await {
+    let answers = Answers::new(ctx.redactor.clone());
+    let transport = stdio::transport(tokio::io::stdin(), tokio::io::stdout(), answers.clone());
+    let service = match PlexMcp::new(ctx.clone())
+        .holding(answers)
+        .serve(transport)
+        .await
+    {
         Ok(s) => s,
         Err(e) => {
             eprintln!("plex-mcp: MCP start-up failed: {e}");

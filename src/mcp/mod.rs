@@ -1,5 +1,6 @@
 //! The MCP side: the server that assembles the tool families, and its transports.
 
+pub mod answer;
 pub mod apps;
 pub mod args;
 mod completions;

@@ -148,6 +148,8 @@ impl PlexMcp {
     }
 }
 
-fn json_of<T: Serialize>(out: Result<rmcp::Json<T>, ToolError>) -> Result<Value, ToolError> {
+fn json_of<T: Serialize>(
+    out: Result<crate::mcp::answer::Json<T>, ToolError>,
+) -> Result<Value, ToolError> {
     out.map(|json| serde_json::to_value(json.0).unwrap_or(Value::Null))
 }

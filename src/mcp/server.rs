@@ -16,7 +16,7 @@ use rmcp::{
     tool_handler,
 };
 
-use super::params::ARGUMENT_ERROR_PREFIX;
+use super::{answer::Answers, params::ARGUMENT_ERROR_PREFIX};
 use crate::{
     arr::client::ArrClient,
     config::Config,
@@ -121,6 +121,8 @@ impl Routes {
 pub struct PlexMcp {
     pub(crate) ctx: Arc<Context>,
     tool_router: ToolRouter<Self>,
+    /// Where answers wait for the stdio front to write them (see [`super::answer`]).
+    answers: Option<Answers>,
 }
 
 /// The server instructions: today's date and offset, where ids come from, what is on. Kept under
@@ -155,7 +157,19 @@ impl PlexMcp {
             .get_or_init(|| Routes::build(&ctx))
             .listed
             .clone();
-        Self { ctx, tool_router }
+        Self {
+            ctx,
+            tool_router,
+            answers: None,
+        }
+    }
+
+    /// This server with its answers held in `answers`, for a transport that writes them.
+    pub fn holding(self, answers: Answers) -> Self {
+        Self {
+            answers: Some(answers),
+            ..self
+        }
     }
 
     fn read_routers() -> ToolRouter<Self> {
@@ -385,10 +399,13 @@ impl ServerHandler for PlexMcp {
         }
         let _in_flight = self.ctx.in_flight.enter();
         let started = std::time::Instant::now();
-        let mut result = self
+        let call = self
             .tool_router
-            .call(ToolCallContext::new(self, request, context))
-            .await;
+            .call(ToolCallContext::new(self, request, context));
+        let mut result = match &self.answers {
+            Some(answers) => answers.scope(call).await,
+            None => call.await,
+        };
         if let Ok(CallToolResponse::Complete(r)) = &mut result
             && r.is_error == Some(true)
         {

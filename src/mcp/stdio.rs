@@ -9,23 +9,28 @@ use tokio::{
     sync::mpsc,
 };
 
-use super::jsonrpc::{Refusal, check_message};
+use super::{
+    answer::{Answers, Segment, Splicer, pieces},
+    jsonrpc::{Refusal, check_message},
+};
 
 /// The longest message accepted, as over HTTP.
 pub const MAX_LINE: usize = super::http::MAX_BODY_BYTES;
 const PIPE: usize = 64 * 1024;
 
-/// The (reader, writer) pair rmcp serves on, fed from `input` and writing to `output`.
+/// The (reader, writer) pair rmcp serves on, fed from `input` and writing to `output`, with the
+/// tool answers held in `answers` written in place of their marks.
 pub fn transport(
     input: impl AsyncRead + Unpin + Send + 'static,
     output: impl AsyncWrite + Unpin + Send + 'static,
+    answers: Answers,
 ) -> (DuplexStream, DuplexStream) {
     let (server_in, feed) = tokio::io::duplex(PIPE);
     let (server_out, drain) = tokio::io::duplex(PIPE);
     // Bounded: a client that reads slowly holds rmcp's writer back instead of our memory.
     let (out, outgoing) = mpsc::channel::<Out>(16);
     tokio::spawn(write_out(output, outgoing));
-    tokio::spawn(forward_answers(drain, out.clone()));
+    tokio::spawn(forward_answers(drain, Splicer::new(answers), out.clone()));
     tokio::spawn(read_requests(input, feed, out));
     (server_in, server_out)
 }
@@ -68,20 +73,35 @@ async fn write_out(mut output: impl AsyncWrite + Unpin, mut outgoing: mpsc::Rece
     }
 }
 
-/// rmcp's answers, in pieces of at most [`PIPE`] bytes, to the output task.
-async fn forward_answers(drain: DuplexStream, out: mpsc::Sender<Out>) {
+/// rmcp's answers, in pieces of at most [`PIPE`] bytes (held answers too), to the output task.
+async fn forward_answers(drain: DuplexStream, mut splicer: Splicer, out: mpsc::Sender<Out>) {
     let mut drain = BufReader::with_capacity(PIPE, drain);
     loop {
-        let (bytes, ends) = match drain.fill_buf().await {
+        let (segments, read, ends) = match drain.fill_buf().await {
             Ok([]) | Err(_) => return,
-            Ok(buf) => match buf.iter().position(|b| *b == b'\n') {
-                Some(i) => (buf[..=i].to_vec(), true),
-                None => (buf.to_vec(), false),
-            },
+            Ok(buf) => {
+                let (piece, ends) = match buf.iter().position(|b| *b == b'\n') {
+                    Some(i) => (&buf[..=i], true),
+                    None => (buf, false),
+                };
+                (splicer.splice(piece, ends), piece.len(), ends)
+            }
         };
-        drain.consume(bytes.len());
-        if out.send(Out::Answer { bytes, ends }).await.is_err() {
-            return;
+        drain.consume(read);
+        let last = segments.len().saturating_sub(1);
+        for (i, segment) in segments.into_iter().enumerate() {
+            let parts: Box<dyn Iterator<Item = Vec<u8>> + Send> = match segment {
+                Segment::Bytes(bytes) => Box::new(std::iter::once(bytes)),
+                Segment::Raw(json) => Box::new(pieces(json, false, PIPE)),
+                Segment::Quoted(json) => Box::new(pieces(json, true, PIPE)),
+            };
+            let mut parts = parts.peekable();
+            while let Some(bytes) = parts.next() {
+                let ends = ends && i == last && parts.peek().is_none();
+                if out.send(Out::Answer { bytes, ends }).await.is_err() {
+                    return;
+                }
+            }
         }
     }
 }

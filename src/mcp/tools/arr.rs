@@ -2,7 +2,8 @@
 //! profiles, commands and auto-picking) and `arr_get_status`. The tools themselves are in
 //! `sonarr` and `radarr`.
 
-use rmcp::{Json, tool, tool_router};
+use crate::mcp::answer::Json;
+use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

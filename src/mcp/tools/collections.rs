@@ -3,7 +3,8 @@
 //! more), items must share the collection's library and type (said before Plex refuses), and a
 //! deletion asks or previews like the playlist one.
 
-use rmcp::{Json, Peer, RoleServer, tool, tool_router};
+use crate::mcp::answer::Json;
+use rmcp::{Peer, RoleServer, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

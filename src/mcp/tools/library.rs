@@ -1,8 +1,9 @@
 //! Library browsing: libraries, their items, recently added, on deck, item details, editable
 //! fields, and the streaming library export.
 
+use crate::mcp::answer::Json;
 use futures::StreamExt;
-use rmcp::{Json, tool, tool_router};
+use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

@@ -3,7 +3,8 @@
 //! by difference, and a per-field report of what changed, what already was so and what failed.
 //! Opt-in like the other write tools.
 
-use rmcp::{Json, tool, tool_router};
+use crate::mcp::answer::Json;
+use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

@@ -1,7 +1,8 @@
 //! What plays where: the players, starting media on one, the remote control, and ending a
 //! stream (anyone's) with a message the viewer sees. The work is in `services::playback`.
 
-use rmcp::{Json, Peer, RoleServer, tool, tool_router};
+use crate::mcp::answer::Json;
+use rmcp::{Peer, RoleServer, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

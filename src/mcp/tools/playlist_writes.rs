@@ -3,7 +3,8 @@
 //! first, so a repeat changes nothing more; the destructive ones ask (elicitation) or preview until
 //! called with `confirm: true`.
 
-use rmcp::{Json, Peer, RoleServer, tool, tool_router};
+use crate::mcp::answer::Json;
+use rmcp::{Peer, RoleServer, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

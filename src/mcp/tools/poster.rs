@@ -144,7 +144,7 @@ Plex server.",
     pub async fn get_view_posters(
         &self,
         Parameters(args): Parameters<ViewPostersArgs>,
-    ) -> Result<rmcp::Json<ViewPosters>, ToolError> {
+    ) -> Result<crate::mcp::answer::Json<ViewPosters>, ToolError> {
         if args.rating_keys.len() > VIEW_POSTERS {
             return Err(ToolError::invalid(
                 "ratingKeys",
@@ -176,7 +176,7 @@ Plex server.",
             .collect()
             .await;
         let config = &self.ctx.config;
-        Ok(rmcp::Json(ViewPosters {
+        Ok(crate::mcp::answer::Json(ViewPosters {
             posters,
             can_play: config.mutative_ops
                 && self

@@ -1,7 +1,8 @@
 //! The `radarr_*` tools: movies, search, add, missing movies, queue, calendar, profiles and
 //! searches.
 
-use rmcp::{Json, tool, tool_router};
+use crate::mcp::answer::Json;
+use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

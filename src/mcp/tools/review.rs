@@ -5,7 +5,8 @@ use std::collections::HashMap;
 
 use chrono::{Datelike, Timelike};
 
-use rmcp::{Json, tool, tool_router};
+use crate::mcp::answer::Json;
+use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
 use serde::Serialize;
 

@@ -1,6 +1,7 @@
 //! Title search across all libraries or within one.
 
-use rmcp::{Json, tool, tool_router};
+use crate::mcp::answer::Json;
+use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

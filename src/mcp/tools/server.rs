@@ -1,7 +1,8 @@
 //! The server itself: its status for everyone; scans, metadata refreshes and emptying the trash
 //! with writes enabled (the heavy or destructive ones ask or preview first).
 
-use rmcp::{Json, Peer, RoleServer, tool, tool_router};
+use crate::mcp::answer::Json;
+use rmcp::{Peer, RoleServer, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

@@ -1,7 +1,8 @@
 //! The `sonarr_*` tools: series, search, add, missing episodes, queue, calendar, profiles and
 //! searches.
 
-use rmcp::{Json, tool, tool_router};
+use crate::mcp::answer::Json;
+use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

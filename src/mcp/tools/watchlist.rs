@@ -1,6 +1,7 @@
 //! The plex.tv account watchlist, read through Plex Discover.
 
-use rmcp::{Json, tool, tool_router};
+use crate::mcp::answer::Json;
+use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
 use serde::Serialize;
 

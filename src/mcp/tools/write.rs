@@ -3,7 +3,8 @@
 //! `PLEX_ENABLE_MUTATIVE_OPS=true` (and not `--read-only`), and each checks the current state
 //! first, so a repeated call changes nothing more.
 
-use rmcp::{Json, tool, tool_router};
+use crate::mcp::answer::Json;
+use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

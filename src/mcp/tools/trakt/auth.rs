@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use rmcp::{Json, tool, tool_router};
+use crate::mcp::answer::Json;
+use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

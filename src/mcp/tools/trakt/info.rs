@@ -1,6 +1,7 @@
 //! Reading from Trakt: `trakt_get_user_stats` and `trakt_search`.
 
-use rmcp::{Json, tool, tool_router};
+use crate::mcp::answer::Json;
+use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

@@ -1,7 +1,8 @@
 //! `trakt_start_scrobbling`: starts or stops the scrobbler service and can report one item as
 //! being watched now.
 
-use rmcp::{Json, tool, tool_router};
+use crate::mcp::answer::Json;
+use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
