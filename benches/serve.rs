@@ -1,6 +1,7 @@
 //! Benchmarks of the real binary, driven by rmcp's client over stdio like any MCP host:
 //!
-//! 1. start-up: process spawn until `tools/list` is answered, and the server's peak RSS;
+//! 1. start-up: process spawn until `tools/list` is answered, and the server's peak RSS; then the
+//!    same over raw pipes with no client library, and the time from closing stdin to exit;
 //! 2. on the `large` fake stack (20,000 movies, 15,000 episodes, 100,000 plays), the whole-library
 //!    `get_library_items` and the six analytics tools: median time of a call next to its
 //!    fetch-only floor (the Plex requests of that call replayed without any processing, as
@@ -32,6 +33,53 @@ async fn spawn(stack: &FakeStack) -> (RunningService<RoleClient, ()>, u32) {
     let dir = std::env::temp_dir().join(format!("plex-mcp-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     common::connect(common::isolated(Command::new(BIN), &dir, stack.env())).await
+}
+
+/// Start-up and shutdown seen from the pipes alone: spawn until the `tools/list` answer is read
+/// from stdout, and stdin closed until the process has exited.
+async fn raw_start_and_exit(stack: &FakeStack) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    const OPENING: &str = concat!(
+        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}"#,
+        "\n",
+        r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+        "\n",
+        r#"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#,
+        "\n"
+    );
+    let dir = std::env::temp_dir().join(format!("plex-mcp-bench-raw-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (mut up, mut down) = (Vec::new(), Vec::new());
+    for _ in 0..20 {
+        let started = Instant::now();
+        let mut child = common::isolated(Command::new(BIN), &dir, stack.env())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        stdin.write_all(OPENING.as_bytes()).await.unwrap();
+        let _initialized = lines.next_line().await.unwrap().unwrap();
+        let listed = lines.next_line().await.unwrap().unwrap();
+        up.push(started.elapsed());
+        assert!(listed.contains("get_library_items"));
+        let closed = Instant::now();
+        drop(stdin);
+        assert!(child.wait().await.unwrap().success());
+        down.push(closed.elapsed());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let ((a, b, c), (d, e, f)) = (stats(up), stats(down));
+    println!("startup over raw pipes (20 runs): spawn -> tools/list answer read");
+    println!("  min {}  median {}  max {}", ms(a), ms(b), ms(c));
+    println!(
+        "  stdin closed -> exited: min {}  median {}  max {}",
+        ms(d),
+        ms(e),
+        ms(f)
+    );
 }
 
 fn stats(mut xs: Vec<Duration>) -> (Duration, Duration, Duration) {
@@ -73,6 +121,7 @@ async fn main() {
         rss[rss.len() - 1]
     );
 
+    raw_start_and_exit(&demo).await;
     keep_alive_round_trip(&demo).await;
 
     // 2. The whole 20,000-movie library.

@@ -9,7 +9,9 @@
 //!
 //! Run with `cargo bench --bench slow_backend`. Plain harness: it prints a table, asserts nothing.
 //! `BENCH_ONLY=get_watch_stats,...` runs some calls only; `BENCH_PERF=/path/perf.data` runs the
-//! server under `perf record` (CPU figures then include perf's own).
+//! server under `perf record` (CPU figures then include perf's own). `BENCH_SERVER=/path/plex-mcp`
+//! measures another build of the server (an older commit's, for a before/after) against the same
+//! backend.
 
 use std::{
     io::{BufRead, BufReader},
@@ -116,6 +118,11 @@ fn start_backend() -> Backend {
     }
 }
 
+/// The server measured: this build's, or `BENCH_SERVER`'s.
+fn server() -> String {
+    std::env::var("BENCH_SERVER").unwrap_or_else(|_| BIN.into())
+}
+
 async fn spawn(backend: &Backend, dir: &std::path::Path) -> (RunningService<RoleClient, ()>, u32) {
     let cmd = match std::env::var("BENCH_PERF") {
         Ok(out) => {
@@ -128,11 +135,11 @@ async fn spawn(backend: &Backend, dir: &std::path::Path) -> (RunningService<Role
                 "dwarf,32768",
                 "-o",
                 &out,
-                BIN,
+                &server(),
             ]);
             c
         }
-        Err(_) => Command::new(BIN),
+        Err(_) => Command::new(server()),
     };
     common::connect(common::isolated(cmd, dir, backend.env.iter().cloned())).await
 }
@@ -278,7 +285,12 @@ fn sdk_row(
     let _ = std::fs::create_dir_all(&dir);
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/sdk_call.py");
     let out = std::process::Command::new(&python)
-        .args([script, BIN, tool, &Value::Object(args.clone()).to_string()])
+        .args([
+            script,
+            &server(),
+            tool,
+            &Value::Object(args.clone()).to_string(),
+        ])
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("HOME", &dir)

@@ -180,13 +180,26 @@ async fn library_items_page_through_a_large_library() {
         expected,
         "every movie, in Plex's order"
     );
-    let pages = stack
+    // Every page once. The first PAGE_CONCURRENCY pages go out together, before the total is
+    // known, so those of them past the end are asked for too; nothing after them is.
+    let mut starts: Vec<usize> = stack
         .control
         .requests()
         .iter()
         .filter(|r| r.starts_with("GET /library/sections/1/all"))
-        .count();
-    assert_eq!(pages, movies.len().div_ceil(plex_mcp::PAGE_SIZE));
+        .map(|r| {
+            let at = r.find("X-Plex-Container-Start=").expect("a paged request") + 23;
+            r[at..].split('&').next().unwrap().parse().unwrap()
+        })
+        .collect();
+    starts.sort();
+    let needed: Vec<usize> = (0..movies.len()).step_by(plex_mcp::PAGE_SIZE).collect();
+    let first_wave: Vec<usize> = (0..plex_mcp::PAGE_CONCURRENCY)
+        .map(|i| i * plex_mcp::PAGE_SIZE)
+        .collect();
+    let mut expected_starts = needed.clone();
+    expected_starts.extend(first_wave.iter().filter(|s| !needed.contains(s)));
+    assert_eq!(starts, expected_starts);
     // Rows are read for their attributes: files, tags and the Guid array stay on the server.
     assert!(stack.control.requests().iter().all(|r| {
         !r.starts_with("GET /library/sections/1/all")
@@ -638,6 +651,39 @@ async fn export_streams_the_library_to_a_file() {
             .as_str()
             .unwrap()
             .contains("library_3_")
+    );
+    s.close().await;
+}
+
+#[tokio::test]
+async fn servers_that_cap_their_page_size_are_read_without_gaps() {
+    let stack = stack(MEDIUM, 15).await;
+    stack.control.cap_pages(Some(300));
+    let s = connect(&stack, &[]).await;
+    let movies = section_items(&stack.data.items, 1, "movie");
+    for limit in [100000, movies.len() - 5] {
+        let listed = s
+            .ok(
+                "get_library_items",
+                json!({"libraryKey": "1", "limit": limit}),
+            )
+            .await;
+        let expected: Vec<String> = movies
+            .iter()
+            .take(limit)
+            .map(|m| m.rating_key.clone())
+            .collect();
+        assert_eq!(
+            keys(&listed, "items"),
+            expected,
+            "limit {limit}: every movie once, in order"
+        );
+    }
+    let stats = s.ok("get_library_stats", json!({})).await;
+    assert_eq!(
+        stats["libraries"][0]["items"],
+        json!(movies.len()),
+        "{stats}"
     );
     s.close().await;
 }

@@ -121,6 +121,8 @@ struct ControlInner {
     omit_totals: std::sync::atomic::AtomicBool,
     /// Latency and bandwidth of every answer, like a server on a NAS across the LAN.
     shape: Mutex<Option<Shape>>,
+    /// The most rows a page holds, whatever the client asks for (0: as asked).
+    page_cap: std::sync::atomic::AtomicUsize,
 }
 
 /// A slower network in front of the fakes: each answer waits `latency`, then as long as its
@@ -138,6 +140,7 @@ impl Default for ControlInner {
             requests: Mutex::new(Recent::new(REQUEST_LOG)),
             omit_totals: Default::default(),
             shape: Mutex::default(),
+            page_cap: Default::default(),
         }
     }
 }
@@ -172,6 +175,14 @@ impl Control {
         self.0
             .omit_totals
             .store(on, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Serve at most `rows` per page whatever `X-Plex-Container-Size` asks (or as asked), as
+    /// servers that cap their container size do: clients must step by what they get.
+    pub fn cap_pages(&self, rows: Option<usize>) {
+        self.0
+            .page_cap
+            .store(rows.unwrap_or(0), std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Puts every answer behind `shape` (or none): for benchmarks against a realistic server.
@@ -213,6 +224,31 @@ async fn control_layer(State(control): State<Control>, req: Request, next: Next)
     }
 }
 
+/// `req` asking for at most `cap` rows, in its query and its header alike.
+fn cap_page(req: &mut Request, cap: usize) {
+    const SIZE: &str = "X-Plex-Container-Size";
+    let capped = |v: &str| v.parse::<usize>().map_or(cap, |n| n.min(cap)).to_string();
+    if let Some(query) = req.uri().query() {
+        let query: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((SIZE, v)) => format!("{SIZE}={}", capped(v)),
+                _ => pair.to_string(),
+            })
+            .collect();
+        let uri = format!("{}?{}", req.uri().path(), query.join("&"));
+        if let Ok(uri) = uri.parse() {
+            *req.uri_mut() = uri;
+        }
+    }
+    if let Some(v) = req.headers().get(SIZE).and_then(|v| v.to_str().ok()) {
+        let v = capped(v);
+        if let Ok(v) = v.parse() {
+            req.headers_mut().insert(SIZE, v);
+        }
+    }
+}
+
 async fn shaped(response: Response, shape: Shape) -> Response {
     tokio::time::sleep(shape.latency).await;
     let (parts, body) = response.into_parts();
@@ -224,7 +260,11 @@ async fn shaped(response: Response, shape: Shape) -> Response {
     Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
-async fn faulty(control: Control, req: Request, next: Next) -> Response {
+async fn faulty(control: Control, mut req: Request, next: Next) -> Response {
+    let cap = control.0.page_cap.load(std::sync::atomic::Ordering::SeqCst);
+    if cap > 0 {
+        cap_page(&mut req, cap);
+    }
     let uri = req.uri();
     let line = format!(
         "{} {}{}",

@@ -6,7 +6,10 @@ use hyper::body::Bytes;
 use reqwest::{Method, RequestBuilder, header::HeaderValue};
 use serde::de::{DeserializeOwned, IgnoredAny};
 
-use std::sync::Arc;
+use std::sync::{
+    Arc,
+    atomic::{AtomicUsize, Ordering::Relaxed},
+};
 
 use tokio::sync::OnceCell;
 
@@ -265,6 +268,11 @@ impl PlexClient {
     /// Walks at most `limit` rows from `offset`, `size` per request: the first page at once, the
     /// rest as a stream of pages in order (see [`Self::rest_bodies`]), so callers can fold or
     /// write them as they come.
+    ///
+    /// A caller that names a limit of more than a page most likely gets more than one, so the
+    /// first pages go out together rather than the first alone; those past the end come back
+    /// empty. If the first page shows the server caps its size, the walk goes on from there as
+    /// usual.
     pub(super) async fn walk<'a, T: DeserializeOwned + Send + 'a>(
         &'a self,
         backend: &'a Backend,
@@ -275,30 +283,40 @@ impl PlexClient {
         size: usize,
     ) -> Result<Walk<'a, T>, BackendError> {
         let size = size.clamp(1, PAGE_SIZE).min(limit.max(1));
-        let first = self.page::<T>(backend, path, query, offset, size).await?;
-        let got = first.items.len();
         let end = offset.saturating_add(limit);
-        let rest = self
-            .rest_bodies(
-                backend,
-                path,
-                query,
-                offset + got,
-                got,
-                size,
-                first.total,
-                end,
+        let (body, ahead) = if limit != usize::MAX && limit > size {
+            let bound = Arc::new(AtomicUsize::new(end));
+            let known = bound.clone();
+            let mut pages = futures::stream::iter((offset..end).step_by(size))
+                .take_while(move |start| std::future::ready(*start < known.load(Relaxed)))
+                .map(move |start| self.page_body(backend, path, query, start, size))
+                .buffered(PAGE_CONCURRENCY)
+                .boxed();
+            let first = pages.next().await.unwrap_or_else(|| Ok(Bytes::new()))?;
+            (first, Some((pages, bound)))
+        } else {
+            (
+                self.page_body(backend, path, query, offset, size).await?,
+                None,
             )
+        };
+        let first: Envelope<MetadataPage<T>> = backend.parse(path, &body)?;
+        let (first, total) = (first.container.metadata, first.container.total_size);
+        let got = first.len();
+        let bodies = match (ahead, total) {
+            (Some((pages, bound)), Some(total)) if got == size => {
+                bound.store(total.min(end), Relaxed);
+                pages
+            }
+            _ => self.rest_bodies(backend, path, query, offset + got, got, size, total, end),
+        };
+        let rest = bodies
             .and_then(move |body| async move {
                 let page: Envelope<MetadataPage<T>> = backend.parse(path, &body)?;
                 Ok(page.container.metadata)
             })
             .boxed();
-        Ok(Walk {
-            first: first.items,
-            total: first.total,
-            rest,
-        })
+        Ok(Walk { first, total, rest })
     }
 
     /// Reads `limit` rows from `offset` (or to the end), however many pages that takes.
