@@ -210,7 +210,21 @@ impl PlexClient {
         offset: usize,
         limit: usize,
     ) -> Result<Collected<T>, BackendError> {
-        self.collect(self.pms(), &Self::section_path(key), filters, offset, limit)
+        self.section_items_map(key, filters, offset, limit, |row| row)
+            .await
+    }
+
+    /// [`Self::section_items`], each row turned into what the caller keeps as its page comes.
+    pub async fn section_items_map<T: DeserializeOwned + Send, U>(
+        &self,
+        key: &str,
+        filters: &[(&str, String)],
+        offset: usize,
+        limit: usize,
+        keep: impl FnMut(T) -> U,
+    ) -> Result<Collected<U>, BackendError> {
+        let path = Self::section_path(key);
+        self.collect_map(self.pms(), &path, filters, offset, limit, keep)
             .await
     }
 

@@ -328,12 +328,32 @@ impl PlexClient {
         offset: usize,
         limit: usize,
     ) -> Result<Collected<T>, BackendError> {
+        self.collect_map(backend, path, query, offset, limit, |row| row)
+            .await
+    }
+
+    /// [`Self::collect`], each row turned into what the caller keeps as its page arrives, so
+    /// the decoded rows of only one page are held at a time.
+    pub(super) async fn collect_map<T: DeserializeOwned + Send, U>(
+        &self,
+        backend: &Backend,
+        path: &str,
+        query: &[(&str, String)],
+        offset: usize,
+        limit: usize,
+        mut keep: impl FnMut(T) -> U,
+    ) -> Result<Collected<U>, BackendError> {
         let mut walk = self
             .walk::<T>(backend, path, query, offset, limit, limit)
             .await?;
-        let mut items = std::mem::take(&mut walk.first);
+        let expected = walk
+            .total
+            .map_or(0, |t| t.saturating_sub(offset))
+            .min(limit);
+        let mut items = Vec::with_capacity(expected.max(walk.first.len()));
+        items.extend(std::mem::take(&mut walk.first).into_iter().map(&mut keep));
         while let Some(page) = walk.rest.try_next().await? {
-            items.extend(page);
+            items.extend(page.into_iter().map(&mut keep));
         }
         items.truncate(limit);
         let total = walk.total.unwrap_or(offset + items.len());

@@ -367,7 +367,13 @@ for one item get_media_details.",
         }
         let plex = &self.ctx.plex;
         let got = plex
-            .section_items::<BriefItem>(&key, &query, offset, limit)
+            .section_items_map(
+                &key,
+                &query,
+                offset,
+                limit,
+                <ItemSummary as From<BriefItem>>::from,
+            )
             .await
             .map_err(ToolError::not_found_as(|| no_library(&key)))?;
         let warning = (offset > got.total).then(|| {
@@ -376,7 +382,7 @@ for one item get_media_details.",
                 got.total
             )
         });
-        let items: Vec<ItemSummary> = got.items.into_iter().map(ItemSummary::from).collect();
+        let items = got.items;
         Ok(Json(LibraryItemsOutput {
             library_key: key,
             offset,
