@@ -140,7 +140,9 @@ async fn main() {
         ms(generated.elapsed())
     );
 
-    let http = plex_mcp::http_client(Duration::from_secs(120));
+    let http = plex_mcp::http_client(Duration::from_secs(120))
+        .client()
+        .clone();
     println!(
         "\n{:<40} {:>10} {:>10} {:>7} {:>9} {:>10} {:>9}",
         "tool call (large fake, 3 runs)",

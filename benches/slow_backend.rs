@@ -181,7 +181,9 @@ async fn bench() {
         number("BENCH_MBIT", 200),
         ms(started.elapsed())
     );
-    let http = plex_mcp::http_client(Duration::from_secs(300));
+    let http = plex_mcp::http_client(Duration::from_secs(300))
+        .client()
+        .clone();
     println!(
         "\n{:<26} {:>8} {:>8} {:>6} {:>7} {:>8} {:>9} {:>8} {:>9}",
         "call", "wall", "floor", "ratio", "CPU", "requests", "warm wall", "warm CPU", "peak RSS"

@@ -1,7 +1,11 @@
 //! What every backend client shares: one connection pool, timeouts, bounded retries that honour
 //! `Retry-After`, and errors that name the service and say what to check. Nothing here knows MCP.
 
-use std::{fmt, sync::Once, time::Duration};
+use std::{
+    fmt,
+    sync::{Arc, Once, OnceLock},
+    time::Duration,
+};
 
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
@@ -193,7 +197,29 @@ pub fn install_crypto_provider() {
 }
 
 /// The process-wide HTTP client: one connection pool shared by every backend.
-pub fn http_client(timeout: Duration) -> reqwest::Client {
+pub fn http_client(timeout: Duration) -> Http {
+    Http {
+        timeout,
+        client: Arc::new(OnceLock::new()),
+    }
+}
+
+/// The HTTP client shared by every backend, built on first use: building it reads the system's
+/// root certificates (about 150 files on Debian, half of start-up), which a session that only
+/// lists tools never needs.
+#[derive(Clone)]
+pub struct Http {
+    timeout: Duration,
+    client: Arc<OnceLock<reqwest::Client>>,
+}
+
+impl Http {
+    pub fn client(&self) -> &reqwest::Client {
+        self.client.get_or_init(|| build_client(self.timeout))
+    }
+}
+
+fn build_client(timeout: Duration) -> reqwest::Client {
     install_crypto_provider();
     reqwest::Client::builder()
         .user_agent(concat!("plex-mcp/", env!("CARGO_PKG_VERSION")))
@@ -251,12 +277,17 @@ pub enum Retry {
 pub struct Backend {
     pub service: Service,
     pub base: String,
-    http: reqwest::Client,
+    http: crate::backend::Http,
     timeout: Duration,
 }
 
 impl Backend {
-    pub fn new(service: Service, base: String, http: reqwest::Client, timeout: Duration) -> Self {
+    pub fn new(
+        service: Service,
+        base: String,
+        http: crate::backend::Http,
+        timeout: Duration,
+    ) -> Self {
         Self {
             service,
             base,
@@ -266,7 +297,9 @@ impl Backend {
     }
 
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        self.http.request(method, format!("{}{}", self.base, path))
+        self.http
+            .client()
+            .request(method, format!("{}{}", self.base, path))
     }
 
     /// An answer that lacks what the caller needs.

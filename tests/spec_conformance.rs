@@ -66,7 +66,9 @@ async fn every_fake_endpoint_matches_the_plex_specs() {
     let stack = stack(Scale::DEMO, 41).await;
     let pms = load(PMS);
     let legacy = load(LEGACY);
-    let http = plex_mcp::http_client(std::time::Duration::from_secs(10));
+    let http = plex_mcp::http_client(std::time::Duration::from_secs(10))
+        .client()
+        .clone();
     let get = |base: String, path: String| {
         let http = http.clone();
         async move {
@@ -329,7 +331,9 @@ async fn the_validator_rejects_a_wrong_shape() {
 #[tokio::test]
 async fn the_fakes_require_the_token() {
     let stack = stack(Scale::DEMO, 42).await;
-    let http = plex_mcp::http_client(std::time::Duration::from_secs(10));
+    let http = plex_mcp::http_client(std::time::Duration::from_secs(10))
+        .client()
+        .clone();
     for base in [&stack.plex.url, &stack.discover.url] {
         let path = if base == &stack.plex.url {
             "/library/sections"
@@ -380,7 +384,9 @@ fn operation_pointer(path: &str, method: &str) -> String {
 #[tokio::test]
 async fn fake_sonarr_and_radarr_match_their_specs() {
     let stack = stack(Scale::DEMO, 43).await;
-    let http = plex_mcp::http_client(std::time::Duration::from_secs(10));
+    let http = plex_mcp::http_client(std::time::Duration::from_secs(10))
+        .client()
+        .clone();
     let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
     for (file, fake, library, id_field, new_id) in [
         (
@@ -539,7 +545,9 @@ async fn fake_trakt_matches_the_trakt_spec() {
     let stack = stack(Scale::DEMO, 47).await;
     let spec = load(TRAKT);
     let trakt = &stack.trakt;
-    let http = plex_mcp::http_client(std::time::Duration::from_secs(10));
+    let http = plex_mcp::http_client(std::time::Duration::from_secs(10))
+        .client()
+        .clone();
     let call = |method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>| {
         let mut req = http
             .request(method, format!("{}{path}", trakt.server.url))
@@ -769,7 +777,9 @@ async fn fake_trakt_matches_the_trakt_spec() {
 async fn fake_plex_tv_matches_the_plex_tv_spec() {
     let stack = stack(Scale::DEMO, 48).await;
     let legacy = load(LEGACY);
-    let http = plex_mcp::http_client(std::time::Duration::from_secs(10));
+    let http = plex_mcp::http_client(std::time::Duration::from_secs(10))
+        .client()
+        .clone();
     let base = format!("{}/api/v2", stack.plextv.server.url);
     let req = |method: reqwest::Method, path: &str| {
         http.request(method, format!("{base}{path}"))

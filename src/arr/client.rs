@@ -26,7 +26,7 @@ impl ArrClient {
     pub fn new(
         service: Service,
         config: &ArrConfig,
-        http: reqwest::Client,
+        http: crate::backend::Http,
         timeout: std::time::Duration,
     ) -> Result<Option<Self>, String> {
         let Some(key) = &config.api_key else {

@@ -35,7 +35,7 @@ fn fail(message: impl std::fmt::Display) -> ExitCode {
 pub async fn run(
     config: &Config,
     store: &Store,
-    http: reqwest::Client,
+    http: crate::backend::Http,
     args: &LoginArgs,
 ) -> ExitCode {
     let client_identifier = match store.client_identifier() {

@@ -40,7 +40,7 @@ pub struct PlexClient {
     account: Secret,
     tv: Arc<PlexTv>,
     /// For players on the network, which are no configured backend.
-    http: reqwest::Client,
+    http: crate::backend::Http,
     /// The server's machine identifier, read once from `/identity`.
     machine: Arc<OnceCell<String>>,
 }
@@ -65,7 +65,11 @@ pub struct Collected<T> {
 }
 
 impl PlexClient {
-    pub fn new(config: &Config, token: &Secret, http: reqwest::Client) -> Result<Self, String> {
+    pub fn new(
+        config: &Config,
+        token: &Secret,
+        http: crate::backend::Http,
+    ) -> Result<Self, String> {
         let mut value = HeaderValue::from_str(token.expose()).map_err(|_| {
             "PLEX_TOKEN contains characters that cannot be sent in an HTTP header".to_string()
         })?;
@@ -105,7 +109,7 @@ impl PlexClient {
         &self.account
     }
 
-    pub(super) fn http(&self) -> &reqwest::Client {
+    pub(super) fn http(&self) -> &crate::backend::Http {
         &self.http
     }
 

@@ -182,6 +182,7 @@ impl PlexClient {
     ) -> Result<(), String> {
         let mut req = self
             .http()
+            .client()
             .get(format!("{}{path}", base.trim_end_matches('/')))
             .timeout(DIRECT_TIMEOUT)
             .query(query)

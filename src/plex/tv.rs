@@ -85,14 +85,14 @@ impl Connection {
 pub struct PlexTv {
     backend: Backend,
     client_identifier: String,
-    http: reqwest::Client,
+    http: crate::backend::Http,
 }
 
 impl PlexTv {
     pub fn new(
         url: &str,
         client_identifier: String,
-        http: reqwest::Client,
+        http: crate::backend::Http,
         timeout: Duration,
     ) -> Self {
         Self {
@@ -177,6 +177,7 @@ impl PlexTv {
         join_all(connections.iter().map(|(_, c, token)| async move {
             let req = self
                 .http
+                .client()
                 .get(format!("{}/identity", c.uri.trim_end_matches('/')))
                 .timeout(PROBE_TIMEOUT)
                 .header("Accept", "application/json");

@@ -136,7 +136,7 @@ impl TraktClient {
     pub fn new(
         config: &TraktConfig,
         store: Arc<Store>,
-        http: reqwest::Client,
+        http: crate::backend::Http,
         timeout: Duration,
         redactor: Redactor,
     ) -> Result<Option<Self>, String> {
