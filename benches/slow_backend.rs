@@ -2,10 +2,11 @@
 //! episodes, 100,000 plays) served from a *separate process* behind a slower network (20 ms per
 //! answer and 200 Mbit/s by default, like Plex on a NAS; `BENCH_LATENCY_MS`, `BENCH_MBIT`). Per
 //! call, cold (the first call of a fresh process, median of 3 processes): wall time, the server's
-//! CPU time (user + system, from /proc), the requests it made, and the replay floor: the same
-//! requests fetched again with the same concurrency and nothing parsed. Warm: the median of two
-//! follow-up calls in the same process. Peak RSS: the highest of the processes. Here our own costs show; against the in-process fake of
-//! `serve.rs` the backend answers too fast to hide them.
+//! CPU time (its threads' time on a CPU, from /proc), the requests it made, and the replay floor:
+//! the same requests fetched again with the same concurrency and nothing parsed. Warm: the median
+//! of two follow-up calls in the same process. Peak RSS: the highest of the processes. Here our
+//! own costs show; against the in-process fake of `serve.rs` the backend answers too fast to hide
+//! them.
 //!
 //! Run with `cargo bench --bench slow_backend`. Plain harness: it prints a table, asserts nothing.
 //! `BENCH_ONLY=get_watch_stats,...` runs some calls only; `BENCH_PERF=/path/perf.data` runs the
@@ -144,23 +145,20 @@ async fn spawn(backend: &Backend, dir: &std::path::Path) -> (RunningService<Role
     common::connect(common::isolated(cmd, dir, backend.env.iter().cloned())).await
 }
 
-/// (user + system CPU time, peak RSS in KiB) of a process so far.
+/// (CPU time, peak RSS in KiB) of a process so far. CPU time is the sum of its threads' time on
+/// a CPU from `/proc/PID/task/*/schedstat`, in nanoseconds: `/proc/PID/stat` counts in ticks of
+/// 10 ms, too coarse for calls of tens of ms. (A thread that has exited drops out of the sum; a
+/// call's threads outlive it.)
 fn usage(pid: u32) -> (Duration, u64) {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // Fields after the command name, which is in parentheses and may hold spaces.
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map_or("", |(_, r)| r)
-        .split_whitespace()
-        .collect();
-    let ticks: u64 = fields.get(11).and_then(|v| v.parse().ok()).unwrap_or(0)
-        + fields
-            .get(12)
-            .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or(0);
+    let nanos: u64 = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|task| std::fs::read_to_string(task.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum();
     let rss = common::peak_rss_kib(pid).unwrap_or(0);
-    // Linux reports CPU time in clock ticks of 1/100 s.
-    (Duration::from_millis(ticks * 10), rss)
+    (Duration::from_nanos(nanos), rss)
 }
 
 fn ms(d: Duration) -> String {
