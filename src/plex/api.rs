@@ -3,7 +3,10 @@
 //! and pass Plex filter parameters (`type`, `sort`, …) where an endpoint takes them.
 
 use reqwest::Method;
-use serde::de::{DeserializeOwned, IgnoredAny};
+use serde::{
+    Deserialize,
+    de::{DeserializeOwned, IgnoredAny},
+};
 
 use super::{
     client::{Collected, PAGE_SIZE, Page, PlexClient, Walk},
@@ -69,21 +72,120 @@ const ELEMENTS: [&str; 17] = [
     "Style",
 ];
 
-/// Listing parameters that have Plex leave out what a row type never reads: the long texts and
-/// every child element but those in `keep`. Files, tags, people and external ids are most of a
-/// listed row, and Plex honours `excludeElements`/`excludeFields` on its listings.
-pub fn lean(keep: &[&str]) -> [(&'static str, String); 2] {
-    let dropped: Vec<&str> = ELEMENTS.into_iter().filter(|e| !keep.contains(e)).collect();
+/// Attributes of listed rows that a row type may not read: with the child elements, most of a
+/// row. `ratingKey`, `type` and `title` are always kept.
+const FIELDS: [&str; 50] = [
+    "summary",
+    "tagline",
+    "key",
+    "guid",
+    "slug",
+    "studio",
+    "contentRating",
+    "rating",
+    "audienceRating",
+    "audienceRatingImage",
+    "ratingImage",
+    "userRating",
+    "lastRatedAt",
+    "year",
+    "originallyAvailableAt",
+    "duration",
+    "addedAt",
+    "updatedAt",
+    "titleSort",
+    "originalTitle",
+    "editionTitle",
+    "thumb",
+    "art",
+    "banner",
+    "theme",
+    "composite",
+    "chapterSource",
+    "primaryExtraKey",
+    "librarySectionID",
+    "librarySectionKey",
+    "librarySectionTitle",
+    "viewCount",
+    "skipCount",
+    "lastViewedAt",
+    "viewOffset",
+    "index",
+    "parentIndex",
+    "childCount",
+    "leafCount",
+    "viewedLeafCount",
+    "parentTitle",
+    "parentKey",
+    "parentRatingKey",
+    "parentGuid",
+    "parentThumb",
+    "grandparentTitle",
+    "grandparentKey",
+    "grandparentRatingKey",
+    "grandparentGuid",
+    "grandparentThumb",
+];
+
+/// Listing parameters that have Plex leave out what rows of type `T` never read: every child
+/// element and listed attribute `T` does not name. Plex honours `excludeElements` and
+/// `excludeFields` on its listings and metadata (public clients rely on it; the PMS spec names
+/// them on history), and a server that ignored them would only send more.
+pub fn lean<'de, T: Deserialize<'de>>() -> [(&'static str, String); 2] {
+    let reads = fields_of::<T>();
+    let dropped = |names: &[&'static str]| {
+        names
+            .iter()
+            .filter(|n| !reads.contains(n))
+            .copied()
+            .collect::<Vec<_>>()
+            .join(",")
+    };
     [
-        ("excludeElements", dropped.join(",")),
-        ("excludeFields", "summary,tagline".to_string()),
+        ("excludeElements", dropped(&ELEMENTS)),
+        ("excludeFields", dropped(&FIELDS)),
     ]
 }
 
-/// `full` without what [`lean`] has Plex leave out.
+/// The names a struct's `Deserialize` reads, as serde hands them to a deserializer.
+fn fields_of<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
+    use serde::de::{self, Visitor};
+
+    struct Names<'a>(&'a mut &'static [&'static str]);
+
+    impl<'de> de::Deserializer<'de> for Names<'_> {
+        type Error = de::value::Error;
+
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+            Err(de::Error::custom("not a struct"))
+        }
+
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Self::Error> {
+            *self.0 = fields;
+            Err(de::Error::custom("names read"))
+        }
+
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+            identifier ignored_any
+        }
+    }
+
+    let mut fields: &'static [&'static str] = &[];
+    let _ = T::deserialize(Names(&mut fields));
+    fields
+}
+
+/// `full` without what [`lean`] has Plex leave out for `T`.
 #[cfg(test)]
-pub fn leaned(full: &serde_json::Value, keep: &[&str]) -> serde_json::Value {
-    let [(_, elements), (_, fields)] = lean(keep);
+pub fn leaned<'de, T: Deserialize<'de>>(full: &serde_json::Value) -> serde_json::Value {
+    let [(_, elements), (_, fields)] = lean::<T>();
     let dropped: Vec<&str> = elements.split(',').chain(fields.split(',')).collect();
     let mut row = full.clone();
     if let Some(attrs) = row.as_object_mut() {

@@ -201,7 +201,7 @@ pub async fn durations(
 ) -> Result<Vec<Option<i64>>, Error> {
     if keys.len() <= BATCH_LOOKUP_LIMIT {
         let found: HashMap<String, Option<i64>> = plex
-            .metadata_batch::<ItemLength>(keys, &lean(&[]))
+            .metadata_batch::<ItemLength>(keys, &lean::<ItemLength>())
             .await?
             .into_iter()
             .map(|f| (f.rating_key, f.duration))
@@ -220,7 +220,7 @@ pub async fn durations(
             tables.push(table);
             continue;
         }
-        let [elements, fields] = lean(&[]);
+        let [elements, fields] = lean::<ItemLength>();
         let query = [("type", type_id.to_string()), elements, fields];
         let items: Vec<ItemLength> = plex.section_all(&section.key, &query).await?;
         let table: Arc<FastMap<String, i64>> = Arc::new(

@@ -610,7 +610,7 @@ plays. Per account: get_user_stats.",
         let years: HashMap<String, Option<i32>> = self
             .ctx
             .plex
-            .metadata_batch::<ItemFacts>(&keys, &lean(&[]))
+            .metadata_batch::<ItemFacts>(&keys, &lean::<ItemFacts>())
             .await?
             .into_iter()
             .map(|f| (f.rating_key, f.year))
@@ -668,7 +668,7 @@ For plays over time use get_watch_history.",
                 _ => return None,
             };
             Some(async move {
-                let [elements, fields] = lean(&[]);
+                let [elements, fields] = lean::<ItemFacts>();
                 let query = [("type", type_id.to_string()), elements, fields];
                 let items: Vec<ItemFacts> = plex.section_all(&section.key, &query).await?;
                 Ok::<_, crate::backend::BackendError>(
@@ -747,7 +747,7 @@ impl PlexMcp {
         let top = plex.section_size(&section.key).await?.unwrap_or(0);
         let (mut leaves, mut watched, mut ms) = (0usize, 0usize, 0i64);
         if let Some(type_id) = analytics::leaf_type(&section.kind) {
-            let [elements, fields] = lean(&[]);
+            let [elements, fields] = lean::<ItemFacts>();
             let query = [("type", type_id.to_string()), elements, fields];
             let items: Vec<ItemFacts> = plex.section_all(&section.key, &query).await?;
             leaves = items.len();

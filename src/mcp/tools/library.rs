@@ -268,10 +268,9 @@ pub struct ExportOutput {
     pub total_size: usize,
 }
 
-/// The query of a library listing: with the `Guid` array, optionally one item type.
-/// Listing parameters for [`BriefItem`] rows, which read attributes only.
+/// The query of a library listing of [`BriefItem`] rows, optionally of one item type.
 fn library_query(kind: Option<ItemType>) -> Vec<(&'static str, String)> {
-    let mut query = lean(&[]).to_vec();
+    let mut query = lean::<BriefItem>().to_vec();
     query.extend(kind.map(|k| ("type", k.plex_id().to_string())));
     query
 }

@@ -317,7 +317,7 @@ impl PlexMcp {
         };
         let plex = &self.ctx.plex;
         // Rows and details alike are read for their tags and view state only.
-        let tag_rows = lean(&["Genre", "Director", "Role"]);
+        let tag_rows = lean::<TasteItem>();
         let [elements, fields] = tag_rows.clone();
         let movies: Vec<TasteItem> = plex
             .section_all(&key, &[("type", "1".to_string()), elements, fields])
