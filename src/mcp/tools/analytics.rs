@@ -6,9 +6,10 @@
 //! lengths of the items played are looked up once per distinct item: in batches of metadata when
 //! few, or by listing the libraries when many (a 100,000-play history touches most of them).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use crate::mcp::answer::Json;
+use crate::{FastMap, FastSet};
 use futures::{StreamExt, TryStreamExt};
 use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
@@ -341,12 +342,12 @@ platforms (statType). Per account: get_user_stats.",
         let length = |p: &PlayRecord| durations[p.item as usize].unwrap_or(0);
         let total_ms: i64 = log.plays.iter().map(length).sum();
         // Tallies key by ids and days; names are attached once, at the end.
-        let mut users: HashMap<Option<i64>, (usize, i64)> = HashMap::new();
-        let mut devices: HashMap<Option<i64>, (usize, i64)> = HashMap::new();
-        let mut libraries: HashMap<Option<&str>, (usize, i64)> = HashMap::new();
+        let mut users: FastMap<Option<i64>, (usize, i64)> = FastMap::default();
+        let mut devices: FastMap<Option<i64>, (usize, i64)> = FastMap::default();
+        let mut libraries: FastMap<Option<&str>, (usize, i64)> = FastMap::default();
         let mut by_day: BTreeMap<chrono::NaiveDate, usize> = BTreeMap::new();
         let mut by_type: BTreeMap<&str, (usize, i64)> = BTreeMap::new();
-        fn add<K: std::hash::Hash + Eq>(t: &mut HashMap<K, (usize, i64)>, key: K, ms: i64) {
+        fn add<K: std::hash::Hash + Eq>(t: &mut FastMap<K, (usize, i64)>, key: K, ms: i64) {
             let e = t.entry(key).or_default();
             e.0 += 1;
             e.1 += ms;
@@ -468,7 +469,7 @@ other tools take.",
         let log = log?;
         let durations =
             analytics::durations(&self.ctx.plex, &self.ctx.lengths, &log.keys()).await?;
-        let mut per: HashMap<i64, (usize, i64, i64)> =
+        let mut per: FastMap<i64, (usize, i64, i64)> =
             names.accounts.keys().map(|&id| (id, (0, 0, 0))).collect();
         for p in &log.plays {
             let Some(account) = p.account else { continue };
@@ -558,10 +559,10 @@ plays. Per account: get_user_stats.",
             show: Option<String>,
             plays: usize,
             ms: i64,
-            users: HashSet<i64>,
+            users: FastSet<i64>,
             last: i64,
         }
-        let mut groups: HashMap<&str, Agg> = HashMap::new();
+        let mut groups: FastMap<&str, Agg> = FastMap::default();
         for p in &log.plays {
             let item = log.item(p);
             let roll_up = item.kind == "episode" && media_type != PopularType::Episode;
