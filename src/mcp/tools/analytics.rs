@@ -8,8 +8,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::FastMap;
 use crate::mcp::answer::Json;
-use crate::{FastMap, FastSet};
 use futures::{StreamExt, TryStreamExt};
 use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
@@ -552,14 +552,16 @@ plays. Per account: get_user_stats.",
         .await?;
         let durations =
             analytics::durations(&self.ctx.plex, &self.ctx.lengths, &log.keys()).await?;
+        // Names are copied for the groups that make the list only, at the end.
         #[derive(Default)]
         struct Agg {
-            title: String,
-            kind: String,
-            show: Option<String>,
+            /// A play's item (`PlayLog::items`), and whether the group is its show.
+            item: u32,
+            show: bool,
             plays: usize,
             ms: i64,
-            users: FastSet<i64>,
+            /// Distinct accounts: a household has a handful, a short list beats a set.
+            users: Vec<i64>,
             last: i64,
         }
         let mut groups: FastMap<&str, Agg> = FastMap::default();
@@ -574,29 +576,23 @@ plays. Per account: get_user_stats.",
             if !wanted {
                 continue;
             }
-            let key = match (&item.show, roll_up) {
-                (Some((show_key, _)), true) => show_key.as_str(),
-                _ => item.key.as_str(),
+            let (key, show) = match (&item.show, roll_up) {
+                (Some((show_key, _)), true) => (show_key.as_str(), true),
+                _ => (item.key.as_str(), false),
             };
-            let g = groups
-                .entry(key)
-                .or_insert_with(|| match (&item.show, roll_up) {
-                    (Some((_, show_title)), true) => Agg {
-                        title: show_title.clone(),
-                        kind: "show".into(),
-                        ..Agg::default()
-                    },
-                    _ => Agg {
-                        title: item.title.clone(),
-                        kind: item.kind.clone(),
-                        show: item.show.as_ref().map(|(_, t)| t.clone()),
-                        ..Agg::default()
-                    },
-                });
+            let g = groups.entry(key).or_insert_with(|| Agg {
+                item: p.item,
+                show,
+                ..Agg::default()
+            });
             g.plays += 1;
             g.ms += durations[p.item as usize].unwrap_or(0);
             g.last = g.last.max(p.viewed_at);
-            g.users.extend(p.account);
+            if let Some(account) = p.account
+                && !g.users.contains(&account)
+            {
+                g.users.push(account);
+            }
         }
         let mut ranked: Vec<(&str, Agg)> = groups.into_iter().collect();
         ranked.sort_by(|(ka, a), (kb, b)| {
@@ -618,19 +614,30 @@ plays. Per account: get_user_stats.",
             .collect();
         let popular_content = ranked
             .into_iter()
-            .map(|(key, g)| PopularItem {
-                item: ItemHeader::new(
-                    key.to_string(),
-                    g.title,
-                    g.kind,
-                    g.show,
-                    (None, None),
-                    years.get(key).copied().flatten(),
-                ),
-                plays: g.plays,
-                hours: hours(g.ms),
-                unique_users: g.users.len(),
-                last_viewed_at: Iso::unix(g.last),
+            .map(|(key, g)| {
+                let item = &log.items[g.item as usize];
+                let (title, kind, show) = match (&item.show, g.show) {
+                    (Some((_, show_title)), true) => (show_title.clone(), "show".into(), None),
+                    _ => (
+                        item.title.clone(),
+                        item.kind.clone(),
+                        item.show.as_ref().map(|(_, t)| t.clone()),
+                    ),
+                };
+                PopularItem {
+                    item: ItemHeader::new(
+                        key.to_string(),
+                        title,
+                        kind,
+                        show,
+                        (None, None),
+                        years.get(key).copied().flatten(),
+                    ),
+                    plays: g.plays,
+                    hours: hours(g.ms),
+                    unique_users: g.users.len(),
+                    last_viewed_at: Iso::unix(g.last),
+                }
             })
             .collect();
         Ok(Json(PopularOutput {
