@@ -6,7 +6,7 @@
 //! their full metadata too, a `userId` profile comes from that account's own plays, and every
 //! reason behind a pick is returned. External taste signals (Trakt) enter through [`Signals`].
 
-use std::collections::{HashMap, HashSet};
+use crate::{FastMap, FastSet};
 
 use crate::mcp::answer::Json;
 use rmcp::{tool, tool_router};
@@ -33,14 +33,14 @@ pub struct Signals {
     /// Multiplies the rating component: >1 for a viewer who rates low, <1 for one who rates high.
     pub quality_bias: f64,
     /// Movies watched per Trakt, as `lowercase title|year`.
-    pub watched_elsewhere: HashSet<String>,
+    pub watched_elsewhere: FastSet<String>,
 }
 
 impl Default for Signals {
     fn default() -> Self {
         Self {
             quality_bias: 1.0,
-            watched_elsewhere: HashSet::new(),
+            watched_elsewhere: FastSet::default(),
         }
     }
 }
@@ -140,8 +140,8 @@ pub struct RecommendationsOutput {
 }
 
 struct Profile {
-    genres: HashMap<String, f64>,
-    directors: HashMap<String, u32>,
+    genres: FastMap<String, f64>,
+    directors: FastMap<String, u32>,
     top_actors: Vec<(String, u32)>,
     avg_rating: f64,
     year_mean: f64,
@@ -158,8 +158,8 @@ fn item_rating(it: &TasteItem) -> Option<f64> {
 
 /// `watched`: (item, views, last viewed) with full metadata.
 fn profile(watched: &[(TasteItem, u32, Option<i64>)], now: i64) -> Profile {
-    let mut genres: HashMap<String, f64> = HashMap::new();
-    let mut directors: HashMap<String, u32> = HashMap::new();
+    let mut genres: FastMap<String, f64> = FastMap::default();
+    let mut directors: FastMap<String, u32> = FastMap::default();
     let mut actors: Vec<(String, u32)> = Vec::new();
     let (mut rating_sum, mut rating_weight) = (0.0, 0.0);
     let mut years = Vec::new();
@@ -268,7 +268,7 @@ fn score(it: &TasteItem, p: &Profile, signals: &Signals) -> (f64, Vec<String>) {
             p.year_mean
         ));
     }
-    let mut seen = HashSet::new();
+    let mut seen = FastSet::default();
     reasons.retain(|r| seen.insert(r.clone()));
     (
         0.40 * genre + 0.30 * rating + 0.15 * director + 0.10 * actor + 0.05 * era,
@@ -324,7 +324,7 @@ impl PlexMcp {
             .await
             .map_err(ToolError::not_found_as(|| no_library(&key)))?;
         // Views per movie: the owner's from Plex's view state, another account's from its plays.
-        let mut views: HashMap<String, (u32, Option<i64>)> = match &user {
+        let mut views: FastMap<String, (u32, Option<i64>)> = match &user {
             None => movies
                 .iter()
                 .filter(|m| m.view_count.unwrap_or(0) > 0)
@@ -341,7 +341,7 @@ impl PlexMcp {
                     section: Some(key.clone()),
                     ..Default::default()
                 };
-                let mut views: HashMap<String, (u32, Option<i64>)> = HashMap::new();
+                let mut views: FastMap<String, (u32, Option<i64>)> = FastMap::default();
                 plex.history_fold(&filter, |r| {
                     let e = views.entry(r.rating_key.into_owned()).or_insert((0, None));
                     e.0 += 1;
@@ -427,7 +427,7 @@ impl PlexMcp {
                 .then_with(|| a.2.rating_key.cmp(&b.2.rating_key))
         });
         // Diversity: the third and later picks of one leading genre lose 0.15 each.
-        let mut per_genre: HashMap<String, usize> = HashMap::new();
+        let mut per_genre: FastMap<String, usize> = FastMap::default();
         let mut adjusted: Vec<(f64, Vec<String>, TasteItem)> = scored
             .into_iter()
             .take(limit * 3)

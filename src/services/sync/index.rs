@@ -1,8 +1,6 @@
 //! Step 1 of a sync: the Plex side. Every movie and episode of every library, with the Trakt
 //! identity it has (or why it has none) and the owner's view state.
 
-use std::collections::HashMap;
-
 use futures::{StreamExt, TryStreamExt};
 use serde::Deserialize;
 
@@ -68,13 +66,13 @@ pub(super) enum Target {
 pub(super) struct PlexSide {
     /// ratingKey → what it is on Trakt, or why it cannot be matched (its title).
     pub(super) targets: FastMap<String, Result<Target, String>>,
-    pub(super) shows: HashMap<String, Show>,
+    pub(super) shows: FastMap<String, Show>,
     /// Watched items: ratingKey, view count, last view.
     pub(super) watched: Vec<(String, u32, i64)>,
     /// The owner's ratings of movies, shows and episodes: ratingKey → 0-10.
-    pub(super) ratings: HashMap<String, f64>,
+    pub(super) ratings: FastMap<String, f64>,
     /// Movies and shows with a `plex://` guid: ratingKey → the guid (Discover's key is its end).
-    pub(super) plex_guids: HashMap<String, String>,
+    pub(super) plex_guids: FastMap<String, String>,
 }
 
 impl PlexSide {
@@ -162,10 +160,10 @@ impl PlexSide {
     fn build(lists: Vec<(u8, Vec<SyncItem>)>) -> PlexSide {
         let mut side = PlexSide {
             targets: FastMap::default(),
-            shows: HashMap::new(),
+            shows: FastMap::default(),
             watched: Vec::new(),
-            ratings: HashMap::new(),
-            plex_guids: HashMap::new(),
+            ratings: FastMap::default(),
+            plex_guids: FastMap::default(),
         };
         let mut episodes = Vec::new();
         for (kind, items) in lists {

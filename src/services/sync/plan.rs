@@ -148,10 +148,10 @@ mod tests {
             ]
             .into_iter()
             .collect(),
-            shows: HashMap::new(),
+            shows: FastMap::default(),
             watched: Vec::new(),
-            ratings: HashMap::new(),
-            plex_guids: HashMap::new(),
+            ratings: FastMap::default(),
+            plex_guids: FastMap::default(),
         }
     }
 
