@@ -160,7 +160,10 @@ fn item_rating(it: &TasteItem) -> Option<f64> {
 fn profile(watched: &[(TasteItem, u32, Option<i64>)], now: i64) -> Profile {
     let mut genres: FastMap<String, f64> = FastMap::default();
     let mut directors: FastMap<String, u32> = FastMap::default();
+    // Actors in first-seen order, with their index there: a linear search per role was
+    // quadratic in a large watched list.
     let mut actors: Vec<(String, u32)> = Vec::new();
+    let mut actor_at: FastMap<String, usize> = FastMap::default();
     let (mut rating_sum, mut rating_weight) = (0.0, 0.0);
     let mut years = Vec::new();
     for (it, views, last) in watched {
@@ -174,9 +177,12 @@ fn profile(watched: &[(TasteItem, u32, Option<i64>)], now: i64) -> Profile {
             *directors.entry(d.to_string()).or_default() += 1;
         }
         for a in tags(&it.roles) {
-            match actors.iter_mut().find(|(name, _)| name == a) {
-                Some((_, n)) => *n += 1,
-                None => actors.push((a.to_string(), 1)),
+            match actor_at.get(a) {
+                Some(&i) => actors[i].1 += 1,
+                None => {
+                    actor_at.insert(a.to_string(), actors.len());
+                    actors.push((a.to_string(), 1));
+                }
             }
         }
         if let Some(r) = item_rating(it) {
