@@ -305,20 +305,28 @@ mod tests {
         n: u32,
     }
 
-    #[tokio::test]
-    async fn a_held_answer_is_written_once_in_place_of_its_marks_however_rmcp_cuts_it() {
+    /// What a tool answering `title` gives rmcp while `answers` holds its answers.
+    async fn answered(answers: &Answers, title: &str) -> CallToolResult {
         let out = Out {
-            title: "Amélie \"say\" \\ 東京 \u{1}".into(),
+            title: title.into(),
             n: 7,
         };
-        let expected = serde_json::to_value(&out).unwrap();
+        match answers
+            .scope(async { Json(out).into_call_tool_result() })
+            .await
+        {
+            Ok(CallToolResponse::Complete(result)) => result,
+            _ => panic!("a complete result"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_held_answer_is_written_once_in_place_of_its_marks_however_rmcp_cuts_it() {
+        let title = "Amélie \"say\" \\ 東京 \u{1}";
+        let expected = serde_json::json!({"title": title, "n": 7});
         for size in [1, 2, 5, 13, 64, 4096] {
             let answers = Answers::new(Redactor::default());
-            let result = answers.scope(async { Json(out_again(&out)).into_call_tool_result() });
-            let Ok(CallToolResponse::Complete(result)) = result.await else {
-                panic!("a complete result")
-            };
-            let message = serde_json::to_vec(&result).unwrap();
+            let message = serde_json::to_vec(&answered(&answers, title).await).unwrap();
             assert!(message.len() < 200, "rmcp sees only the marks");
             let written = spliced(&answers, &message, size);
             let written: Value = serde_json::from_str(&written).unwrap();
@@ -330,26 +338,10 @@ mod tests {
         }
     }
 
-    fn out_again(out: &Out) -> Out {
-        Out {
-            title: out.title.clone(),
-            n: out.n,
-        }
-    }
-
     #[tokio::test]
     async fn text_that_looks_like_a_mark_is_left_as_it_is() {
         let answers = Answers::new(Redactor::default());
-        let result = answers.scope(async {
-            Json(Out {
-                title: "x".into(),
-                n: 1,
-            })
-            .into_call_tool_result()
-        });
-        let Ok(CallToolResponse::Complete(result)) = result.await else {
-            panic!("a complete result")
-        };
+        let result = answered(&answers, "x").await;
         let mark = result.content[0].as_text().unwrap().text.clone();
         // The same mark inside a string (a title a backend made up) and as an object's value.
         let message = serde_json::to_vec(&serde_json::json!({
@@ -366,16 +358,7 @@ mod tests {
         let redactor = Redactor::default();
         redactor.add("sekrit-token-123");
         let answers = Answers::new(redactor);
-        let result = answers.scope(async {
-            Json(Out {
-                title: "a sekrit-token-123 b".into(),
-                n: 1,
-            })
-            .into_call_tool_result()
-        });
-        let Ok(CallToolResponse::Complete(result)) = result.await else {
-            panic!("a complete result")
-        };
+        let result = answered(&answers, "a sekrit-token-123 b").await;
         assert_eq!(
             result.structured_content.unwrap()["title"],
             "a sekrit-token-123 b"
