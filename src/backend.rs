@@ -277,17 +277,12 @@ pub enum Retry {
 pub struct Backend {
     pub service: Service,
     pub base: String,
-    http: crate::backend::Http,
+    http: Http,
     timeout: Duration,
 }
 
 impl Backend {
-    pub fn new(
-        service: Service,
-        base: String,
-        http: crate::backend::Http,
-        timeout: Duration,
-    ) -> Self {
+    pub fn new(service: Service, base: String, http: Http, timeout: Duration) -> Self {
         Self {
             service,
             base,

@@ -48,6 +48,7 @@ impl Redactor {
         })
     }
 
+    /// Redacts every string inside a JSON value, keys included.
     pub fn redact_json(&self, value: &mut serde_json::Value) {
         let secrets = self.0.read().unwrap_or_else(|e| e.into_inner());
         if !secrets.is_empty() {
@@ -55,12 +56,13 @@ impl Redactor {
         }
     }
 
+    /// A log writer for `tracing_subscriber` that redacts each line before stderr sees it.
     pub fn stderr(&self) -> RedactingStderr {
         RedactingStderr(self.clone())
     }
 }
 
-/// Standard error, redacted.
+/// `text` with each of `secrets` replaced.
 fn scrub<'a>(secrets: &[String], text: &'a str) -> Cow<'a, str> {
     let mut out = Cow::Borrowed(text);
     for secret in secrets {
@@ -98,6 +100,7 @@ fn scrub_json(secrets: &[String], value: &mut serde_json::Value) {
     }
 }
 
+/// Standard error, redacted.
 pub struct RedactingStderr(Redactor);
 
 impl Write for RedactingStderr {

@@ -147,6 +147,8 @@ pub enum Segment {
 /// in pieces; a mark cut by a piece's end is kept back until the next.
 pub struct Splicer {
     answers: Answers,
+    /// A mark's opening quote and prefix.
+    mark: memchr::memmem::Finder<'static>,
     carry: Vec<u8>,
 }
 
@@ -159,7 +161,9 @@ const KEY_ROOM: usize = STRUCTURED_KEY.len();
 
 impl Splicer {
     pub fn new(answers: Answers) -> Self {
+        let mark = format!("\"{}", answers.0.prefix);
         Splicer {
+            mark: memchr::memmem::Finder::new(mark.as_bytes()).into_owned(),
             answers,
             carry: Vec::new(),
         }
@@ -180,14 +184,12 @@ impl Splicer {
         } else {
             bytes.len().saturating_sub(LONGEST_MARK)
         };
-        let pattern = format!("\"{}", self.answers.0.prefix);
-        let finder = memchr::memmem::Finder::new(pattern.as_bytes());
         let (mut start, mut from) = (0, 0);
-        while let Some(at) = finder.find(&bytes[from..]).map(|i| from + i) {
+        while let Some(at) = self.mark.find(&bytes[from..]).map(|i| from + i) {
             if at >= whole {
                 break;
             }
-            from = at + pattern.len();
+            from = at + self.mark.needle().len();
             let Some((kind, id, span)) = parse_mark(&bytes, at, from) else {
                 continue;
             };

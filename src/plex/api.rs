@@ -37,11 +37,9 @@ pub struct HistoryFilter {
 impl HistoryFilter {
     fn query(&self) -> Vec<(&'static str, String)> {
         let order = if self.oldest_first { "asc" } else { "desc" };
-        let mut q = vec![
-            ("sort", format!("viewedAt:{order}")),
-            // Half of each row is keys and images no caller reads.
-            ("excludeFields", HistoryRow::UNREAD.join(",")),
-        ];
+        // Half of each row is keys and images no caller reads; rows carry no child elements.
+        let [_, unread] = lean::<HistoryRow>();
+        let mut q = vec![("sort", format!("viewedAt:{order}")), unread];
         // On the wire `viewedAt>=t` and `viewedAt<=t` (key `viewedAt>`, value t) include t.
         q.extend(self.since.map(|t| ("viewedAt>", t.to_string())));
         q.extend(self.until.map(|t| ("viewedAt<", (t - 1).to_string())));
@@ -72,9 +70,10 @@ const ELEMENTS: [&str; 17] = [
     "Style",
 ];
 
-/// Attributes of listed rows that a row type may not read: with the child elements, most of a
-/// row. `ratingKey`, `type` and `title` are always kept.
-const FIELDS: [&str; 50] = [
+/// Attributes of listed rows and history rows that a row type may not read: with the child
+/// elements, most of a row. `ratingKey`, `type` and `title` are always kept.
+const FIELDS: [&str; 52] = [
+    "historyKey",
     "summary",
     "tagline",
     "key",
@@ -125,6 +124,7 @@ const FIELDS: [&str; 50] = [
     "grandparentRatingKey",
     "grandparentGuid",
     "grandparentThumb",
+    "grandparentArt",
 ];
 
 /// Listing parameters that have Plex leave out what rows of type `T` never read: every child

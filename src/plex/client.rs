@@ -293,7 +293,9 @@ impl PlexClient {
             let known = bound.clone();
             let mut pages = futures::stream::iter((offset..end).step_by(size))
                 .take_while(move |start| std::future::ready(*start < known.load(Relaxed)))
-                .map(move |start| self.page_body(backend, path, query, start, size))
+                .map(move |start| {
+                    self.page_body(backend, path, query, start, size.min(end - start))
+                })
                 .buffered(PAGE_CONCURRENCY)
                 .boxed();
             let first = pages.next().await.unwrap_or_else(|| Ok(Bytes::new()))?;
