@@ -24,15 +24,34 @@ impl Ids {
         self.trakt.is_none() && self.imdb.is_none() && self.tmdb.is_none() && self.tvdb.is_none()
     }
 
-    /// Every id as a `scheme:value` key, for matching against either side.
-    pub fn keys(&self) -> impl Iterator<Item = String> + '_ {
+    /// Every id as a key that writes itself `scheme:value`, for matching against either side.
+    pub fn keys(&self) -> impl Iterator<Item = IdKey<'_>> + '_ {
         [
-            self.tmdb.map(|id| format!("tmdb:{id}")),
-            self.tvdb.map(|id| format!("tvdb:{id}")),
-            self.imdb.as_ref().map(|id| format!("imdb:{id}")),
+            self.tmdb.map(IdKey::Tmdb),
+            self.tvdb.map(IdKey::Tvdb),
+            self.imdb.as_deref().map(IdKey::Imdb),
         ]
         .into_iter()
         .flatten()
+    }
+}
+
+/// One of an item's ids, written `tmdb:949`: formatted where it is used, so matching a long
+/// history builds no string per id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdKey<'a> {
+    Tmdb(u64),
+    Tvdb(u64),
+    Imdb(&'a str),
+}
+
+impl std::fmt::Display for IdKey<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            IdKey::Tmdb(id) => write!(f, "tmdb:{id}"),
+            IdKey::Tvdb(id) => write!(f, "tvdb:{id}"),
+            IdKey::Imdb(id) => write!(f, "imdb:{id}"),
+        }
     }
 }
 
@@ -379,7 +398,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            ids.keys().collect::<Vec<_>>(),
+            ids.keys().map(|k| k.to_string()).collect::<Vec<_>>(),
             ["tmdb:9", "tvdb:7", "imdb:tt1"]
         );
         assert_eq!(Ids::default().keys().count(), 0);

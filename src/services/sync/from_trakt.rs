@@ -127,7 +127,11 @@ fn compare(
             }
         }
     }
-    let show_ids: HashSet<String> = side.shows.values().flat_map(|s| s.ids.keys()).collect();
+    let show_ids: HashSet<String> = side
+        .shows
+        .values()
+        .flat_map(|s| s.ids.keys().map(|k| k.to_string()))
+        .collect();
     let lookup = |ids: Vec<String>| ids.iter().find_map(|id| by_identity.get(id).copied());
     let mut missing = MissingInPlex::default();
     let mut to_mark: Vec<String> = Vec::new();
@@ -173,7 +177,7 @@ fn compare(
                 year: media.year,
                 total_episodes: s.seasons.iter().map(|x| x.episodes.len()).sum(),
                 last_watched: s.last_watched_at.as_deref().map(Iso::rfc3339),
-                in_plex: media.ids.keys().any(|k| show_ids.contains(&k)),
+                in_plex: media.ids.keys().any(|k| show_ids.contains(&k.to_string())),
             });
         }
     }

@@ -4,6 +4,7 @@
 
 use std::{
     collections::{HashSet, hash_map::DefaultHasher},
+    fmt::{self, Write as _},
     hash::{Hash, Hasher},
 };
 
@@ -14,46 +15,67 @@ use crate::trakt::{
     models::{HistoryEntry, parse_trakt_time},
 };
 
-fn fingerprint(s: &str) -> u64 {
+/// The fingerprint of an identity as it is written (`m:tmdb:949`), hashed piece by piece:
+/// SipHash reads a stream, so pieces hash as the whole text would, and no string is built.
+pub(super) fn fingerprint(identity: fmt::Arguments<'_>) -> u64 {
+    struct Writer(DefaultHasher);
+    impl fmt::Write for Writer {
+        fn write_str(&mut self, s: &str) -> fmt::Result {
+            self.0.write(s.as_bytes());
+            Ok(())
+        }
+    }
+    let mut w = Writer(DefaultHasher::new());
+    // Writing into a hasher cannot fail.
+    let _ = w.write_fmt(identity);
+    w.0.finish()
+}
+
+/// The fingerprint of one play of an identity: its fingerprint and the time.
+pub(super) fn at(identity: u64, time: i64) -> u64 {
     let mut h = DefaultHasher::new();
-    s.hash(&mut h);
+    (identity, time).hash(&mut h);
     h.finish()
 }
 
-/// What is already on Trakt: fingerprints of `identity` (any play) and `identity@time` (that play).
+/// What is already on Trakt: fingerprints of identities (any play) and of plays (an identity at
+/// a time).
 #[derive(Default)]
 pub(super) struct TraktHistory(HashSet<u64>);
 
 impl TraktHistory {
-    fn add(&mut self, identities: impl Iterator<Item = String>, watched_at: Option<i64>) {
-        for id in identities {
-            self.0.insert(fingerprint(&id));
-            if let Some(t) = watched_at {
-                self.0.insert(fingerprint(&format!("{id}@{t}")));
-            }
+    fn add(&mut self, identity: u64, watched_at: Option<i64>) {
+        self.0.insert(identity);
+        if let Some(t) = watched_at {
+            self.0.insert(at(identity, t));
         }
     }
 
     pub(super) fn add_entries(&mut self, rows: &[HistoryEntry]) {
         for e in rows {
-            let at = parse_trakt_time(&e.watched_at);
+            let t = parse_trakt_time(&e.watched_at);
             match (&e.movie, &e.show, &e.episode) {
-                (Some(m), _, _) => self.add(m.ids.keys().map(|k| format!("m:{k}")), at),
-                (None, Some(s), Some(ep)) => self.add(
-                    s.ids
-                        .keys()
-                        .map(|k| format!("e:{k}:{}x{}", ep.season, ep.number)),
-                    at,
-                ),
+                (Some(m), _, _) => {
+                    for k in m.ids.keys() {
+                        self.add(fingerprint(format_args!("m:{k}")), t);
+                    }
+                }
+                (None, Some(s), Some(ep)) => {
+                    for k in s.ids.keys() {
+                        let (season, number) = (ep.season, ep.number);
+                        self.add(fingerprint(format_args!("e:{k}:{season}x{number}")), t);
+                    }
+                }
                 _ => {}
             }
         }
     }
 
-    pub(super) fn has(&self, identities: &[String], watched_at: Option<i64>) -> bool {
-        identities.iter().any(|id| match watched_at {
-            Some(t) => self.0.contains(&fingerprint(&format!("{id}@{t}"))),
-            None => self.0.contains(&fingerprint(id)),
+    /// Whether Trakt has any of these identities (by fingerprint): at that time, or at all.
+    pub(super) fn has(&self, identities: &[u64], watched_at: Option<i64>) -> bool {
+        identities.iter().any(|&id| match watched_at {
+            Some(t) => self.0.contains(&at(id, t)),
+            None => self.0.contains(&id),
         })
     }
 }
@@ -68,5 +90,20 @@ impl TraktHistory {
         )?;
         movies.0.extend(episodes.0);
         Ok(movies)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trakt::models::IdKey;
+
+    #[test]
+    fn an_identity_hashes_alike_however_it_is_written() {
+        // The ledger's keys are read back as whole text; the plan writes identities in pieces.
+        let whole = fingerprint(format_args!("{}", "m:tmdb:949"));
+        assert_eq!(fingerprint(format_args!("m:{}", IdKey::Tmdb(949))), whole);
+        assert_ne!(fingerprint(format_args!("m:{}", IdKey::Tvdb(949))), whole);
+        assert_ne!(at(whole, 10), at(whole, 11));
     }
 }

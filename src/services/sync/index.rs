@@ -1,9 +1,12 @@
 //! Step 1 of a sync: the Plex side. Every movie and episode of every library, with the Trakt
 //! identity it has (or why it has none) and the owner's view state.
 
+use std::fmt;
+
 use futures::{StreamExt, TryStreamExt};
 use serde::Deserialize;
 
+use super::history::fingerprint;
 use crate::{
     FastMap,
     backend::BackendError,
@@ -104,22 +107,34 @@ impl PlexSide {
 
     /// The item's identity on Trakt, with every id it has (so either side's choice matches).
     pub(super) fn identities(&self, target: &Target) -> Vec<String> {
+        let mut out = Vec::new();
+        self.each_identity(target, |id| out.push(id.to_string()));
+        out
+    }
+
+    /// Fingerprints of the item's identities (as Trakt's history keeps them), the primary first.
+    pub(super) fn fingerprints(&self, target: &Target) -> Vec<u64> {
+        let mut out = Vec::with_capacity(3);
+        self.each_identity(target, |id| out.push(fingerprint(id)));
+        out
+    }
+
+    /// Hands each of the item's identities to `f` as it is written, the primary first, so a
+    /// caller that only hashes or compares them builds no string.
+    pub(super) fn each_identity(&self, target: &Target, mut f: impl FnMut(fmt::Arguments<'_>)) {
         match target {
-            Target::Movie { ids, .. } => ids.keys().map(|k| format!("m:{k}")).collect(),
+            Target::Movie { ids, .. } => ids.keys().for_each(|k| f(format_args!("m:{k}"))),
             Target::Episode {
                 show,
                 season,
                 number,
-            } => self
-                .shows
-                .get(show)
-                .map(|s| {
+            } => {
+                if let Some(s) = self.shows.get(show) {
                     s.ids
                         .keys()
-                        .map(|k| format!("e:{k}:{season}x{number}"))
-                        .collect()
-                })
-                .unwrap_or_default(),
+                        .for_each(|k| f(format_args!("e:{k}:{season}x{number}")));
+                }
+            }
         }
     }
 

@@ -413,7 +413,7 @@ async fn history_to_trakt(
         (SyncMode::Items, OWNER_ACCOUNT) => side
             .watched
             .iter()
-            .map(|(k, _, at)| (k.clone(), *at))
+            .map(|(k, _, at)| (k.as_str(), *at))
             .collect(),
         (mode, account) => {
             report(Progress::quiet("reading Plex history", 0, 0));
@@ -491,8 +491,8 @@ async fn history_to_trakt(
 pub const OWNER_ACCOUNT: u32 = 1;
 
 /// One (ratingKey, time) per item: its last view.
-fn last_views(plays: Vec<(String, i64)>) -> Vec<(String, i64)> {
-    let mut last: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+fn last_views(plays: Vec<(&str, i64)>) -> Vec<(&str, i64)> {
+    let mut last: crate::FastMap<&str, i64> = crate::FastMap::default();
     for (key, at) in plays {
         let e = last.entry(key).or_insert(at);
         *e = (*e).max(at);
@@ -500,12 +500,13 @@ fn last_views(plays: Vec<(String, i64)>) -> Vec<(String, i64)> {
     last.into_iter().collect()
 }
 
-/// The account's plays of items still in a library, as (ratingKey, time).
-async fn plex_plays(
+/// The account's plays of items still in a library, as (ratingKey, time); the key is the
+/// library's own, so a play costs no string.
+async fn plex_plays<'a>(
     plex: &PlexClient,
-    side: &PlexSide,
+    side: &'a PlexSide,
     account: u32,
-) -> Result<Vec<(String, i64)>, Error> {
+) -> Result<Vec<(&'a str, i64)>, Error> {
     let filter = HistoryFilter {
         account: Some(account.to_string()),
         oldest_first: true,
@@ -515,8 +516,8 @@ async fn plex_plays(
     // Played, but no longer in any library: nothing to match on Trakt.
     let mut gone = 0;
     plex.history_fold(&filter, |r| {
-        if side.targets.contains_key(&*r.rating_key) {
-            plays.push((r.rating_key.into_owned(), r.viewed_at));
+        if let Some((key, _)) = side.targets.get_key_value(&*r.rating_key) {
+            plays.push((key.as_str(), r.viewed_at));
         } else {
             gone += 1;
         }

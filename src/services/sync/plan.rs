@@ -1,32 +1,32 @@
 //! Step 3 of a sync: which plays to send. Pure: the Plex side, the plays, what Trakt has and the
 //! ledger in; the plays to send and why the others are not sent out.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, fmt::Write as _};
 
 use super::{
     SyncMode, Titled,
-    history::TraktHistory,
+    history::{TraktHistory, fingerprint},
     index::{PlexSide, Target},
 };
 use crate::{FastMap, FastSet, store::LedgerState};
 
 /// One play to send.
-pub(super) struct Outgoing {
-    pub(super) target: Target,
+pub(super) struct Outgoing<'a> {
+    pub(super) target: &'a Target,
     pub(super) watched_at: i64,
     /// Ledger key: the primary identity and the time.
     pub(super) key: String,
 }
 
-impl Outgoing {
+impl Outgoing<'_> {
     pub(super) fn is_movie(&self) -> bool {
         matches!(self.target, Target::Movie { .. })
     }
 }
 
 #[derive(Default)]
-pub(super) struct Plan {
-    pub(super) outgoing: Vec<Outgoing>,
+pub(super) struct Plan<'a> {
+    pub(super) outgoing: Vec<Outgoing<'a>>,
     pub(super) already_on_trakt: usize,
     /// Sent by an earlier run per the ledger, though Trakt no longer has them.
     pub(super) already_sent: usize,
@@ -53,39 +53,49 @@ pub(super) struct Known<'a> {
 /// run, never when Trakt has it (at that time in `plays` mode, at all in `items` mode), never
 /// when it was scrobbled, and never when the ledger says it was sent or Trakt does not know the
 /// item.
-pub(super) fn plan(
-    side: &PlexSide,
-    plays: Vec<(String, i64)>,
+///
+/// Plays are told apart by fingerprints (the primary identity's and the time), as Trakt's
+/// history is: a ledger key is written only for a play that goes out.
+pub(super) fn plan<'a>(
+    side: &'a PlexSide,
+    plays: Vec<(&str, i64)>,
     mode: SyncMode,
     history: &TraktHistory,
     known: Known<'_>,
-) -> Plan {
-    let ledger = known.ledger;
+) -> Plan<'a> {
+    let ledger: FastMap<(u64, i64), (LedgerState, &str)> = known
+        .ledger
+        .iter()
+        .filter_map(|(key, state)| {
+            let (primary, at) = key.rsplit_once('@')?;
+            let play = (fingerprint(format_args!("{primary}")), at.parse().ok()?);
+            Some((play, (*state, key.as_str())))
+        })
+        .collect();
     let mut out = Plan::default();
-    let mut seen: FastSet<String> = FastSet::default();
+    let mut seen: FastSet<(u64, i64)> = FastSet::default();
     // An item is played many times: its identities are worked out once.
-    let mut identities_of: FastMap<&str, Vec<String>> = FastMap::default();
+    let mut identities_of: FastMap<&str, Vec<u64>> = FastMap::default();
     for (rk, at) in plays {
-        let (rk_in_index, target) = match side.targets.get_key_value(&rk) {
-            Some((k, Ok(t))) => (k.as_str(), t),
-            Some((_, Err(title))) => {
+        let target = match side.targets.get(rk) {
+            Some(Ok(t)) => t,
+            Some(Err(title)) => {
                 out.unmatched.push(|| title.clone());
                 continue;
             }
             None => continue,
         };
         let identities = identities_of
-            .entry(rk_in_index)
-            .or_insert_with(|| side.identities(target));
-        let Some(primary) = identities.first() else {
+            .entry(rk)
+            .or_insert_with(|| side.fingerprints(target));
+        let Some(&primary) = identities.first() else {
             out.unmatched.push(|| side.title(target));
             continue;
         };
-        let key = format!("{primary}@{at}");
-        if !seen.insert(key.clone()) {
+        if !seen.insert((primary, at)) {
             continue;
         }
-        let scrobbled = known.scrobbled.get(&rk).is_some_and(|times| {
+        let scrobbled = known.scrobbled.get(rk).is_some_and(|times| {
             times
                 .iter()
                 .any(|t| mode == SyncMode::Items || (t - at).abs() <= SCROBBLE_WINDOW)
@@ -98,32 +108,45 @@ pub(super) fn plan(
             SyncMode::Plays => history.has(identities, Some(at)),
             SyncMode::Items => history.has(identities, None),
         };
+        let recorded = ledger.get(&(primary, at));
         if on_trakt {
             out.already_on_trakt += 1;
-            if ledger.get(&key) == Some(&LedgerState::Pending) {
-                out.confirmed.push(key);
+            if let Some((LedgerState::Pending, key)) = recorded {
+                out.confirmed.push(key.to_string());
             }
             continue;
         }
-        match ledger.get(&key) {
-            Some(LedgerState::Sent) => {
+        match recorded {
+            Some((LedgerState::Sent, _)) => {
                 out.already_sent += 1;
                 continue;
             }
             // Trakt said it does not know the item: asking again would only cost requests.
-            Some(LedgerState::NotFound) => {
+            Some((LedgerState::NotFound, _)) => {
                 out.not_found.push(|| side.title(target));
                 continue;
             }
             _ => {}
         }
         out.outgoing.push(Outgoing {
-            target: target.clone(),
+            target,
             watched_at: at,
-            key,
+            key: ledger_key(side, target, at),
         });
     }
     out
+}
+
+/// A play's ledger key: its primary identity and the time (`m:tmdb:949@1700000000`).
+fn ledger_key(side: &PlexSide, target: &Target, at: i64) -> String {
+    let mut key = String::new();
+    side.each_identity(target, |id| {
+        if key.is_empty() {
+            // Writing into a String cannot fail.
+            let _ = write!(key, "{id}@{at}");
+        }
+    });
+    key
 }
 
 #[cfg(test)]
@@ -179,9 +202,10 @@ mod tests {
     #[test]
     fn scrobbled_plays_are_not_sent_again() {
         let scrobbled = HashMap::from([("1".to_string(), vec![10_000])]);
-        let plays = vec![("1".into(), 10_000 - 1800), ("1".into(), 10_000 + 86_400)];
+        let plays = vec![("1", 10_000 - 1800), ("1", 10_000 + 86_400)];
+        let side = side();
         let p = plan(
-            &side(),
+            &side,
             plays,
             SyncMode::Plays,
             &TraktHistory::default(),
@@ -198,15 +222,10 @@ mod tests {
 
     #[test]
     fn each_play_is_sent_once_and_unmatched_items_are_named() {
-        let plays = vec![
-            ("1".into(), 10),
-            ("1".into(), 10),
-            ("1".into(), 20),
-            ("3".into(), 5),
-            ("gone".into(), 7),
-        ];
+        let plays = vec![("1", 10), ("1", 10), ("1", 20), ("3", 5), ("gone", 7)];
+        let side = side();
         let p = plan(
-            &side(),
+            &side,
             plays,
             SyncMode::Plays,
             &TraktHistory::default(),
@@ -223,10 +242,11 @@ mod tests {
         let mut history = TraktHistory::default();
         history.add_entries(&[on_trakt(100, "1970-01-01T00:00:10.000Z")]);
         let ledger = HashMap::from([("m:tmdb:100@10".to_string(), LedgerState::Pending)]);
-        let plays = vec![("1".into(), 10), ("1".into(), 20)];
+        let plays = vec![("1", 10), ("1", 20)];
         let none = HashMap::new();
+        let side = side();
         let p = plan(
-            &side(),
+            &side,
             plays.clone(),
             SyncMode::Plays,
             &history,
@@ -237,7 +257,7 @@ mod tests {
         assert_eq!(p.outgoing.len(), 1, "the play at another time still goes");
         // In items mode any play of the item on Trakt is enough.
         let p = plan(
-            &side(),
+            &side,
             plays,
             SyncMode::Items,
             &history,
@@ -252,9 +272,10 @@ mod tests {
             ("m:tmdb:100@10".to_string(), LedgerState::Sent),
             ("m:tmdb:200@10".to_string(), LedgerState::NotFound),
         ]);
-        let plays = vec![("1".into(), 10), ("2".into(), 10), ("2".into(), 30)];
+        let plays = vec![("1", 10), ("2", 10), ("2", 30)];
+        let side = side();
         let p = plan(
-            &side(),
+            &side,
             plays,
             SyncMode::Plays,
             &TraktHistory::default(),

@@ -30,7 +30,7 @@ pub(super) struct Ledger<'a> {
 impl Ledger<'_> {
     fn mark<'k>(
         &self,
-        plays: impl IntoIterator<Item = &'k Outgoing>,
+        plays: impl IntoIterator<Item = &'k Outgoing<'k>>,
         state: LedgerState,
     ) -> Result<(), Error> {
         self.store
@@ -49,7 +49,7 @@ pub(super) async fn send(
     trakt: &TraktClient,
     ledger: Ledger<'_>,
     side: &PlexSide,
-    outgoing: &[Outgoing],
+    outgoing: &[Outgoing<'_>],
     opts: &SyncOptions,
     out: &mut SyncToOutput,
     progress: &mut impl FnMut(Progress),
@@ -79,7 +79,7 @@ pub(super) async fn send(
                 out.added.episodes += answer.added.episodes;
                 let (sent, not_found) = classify(side, batch, &answer);
                 for o in &not_found {
-                    out.not_found.push(|| side.title(&o.target));
+                    out.not_found.push(|| side.title(o.target));
                 }
                 ledger.mark(not_found.iter().copied(), LedgerState::NotFound)?;
                 let movies = sent.iter().filter(|o| o.is_movie()).count() as u64;
@@ -127,7 +127,7 @@ async fn confirm(
     trakt: &TraktClient,
     ledger: &Ledger<'_>,
     side: &PlexSide,
-    plays: &[&Outgoing],
+    plays: &[&Outgoing<'_>],
     out: &mut SyncToOutput,
 ) -> Result<(), Error> {
     let history = match TraktHistory::read(trakt).await {
@@ -142,9 +142,9 @@ async fn confirm(
     };
     let (landed, unknown): (Vec<&Outgoing>, Vec<&Outgoing>) = plays
         .iter()
-        .partition(|o| history.has(&side.identities(&o.target), Some(o.watched_at)));
+        .partition(|o| history.has(&side.fingerprints(o.target), Some(o.watched_at)));
     for o in &unknown {
-        out.not_found.push(|| side.title(&o.target));
+        out.not_found.push(|| side.title(o.target));
     }
     ledger.mark(landed, LedgerState::Sent)?;
     ledger.mark(unknown, LedgerState::NotFound)
@@ -153,9 +153,9 @@ async fn confirm(
 /// Splits a batch by Trakt's answer: the plays it took, and those of items it does not know.
 fn classify<'a>(
     side: &PlexSide,
-    batch: &'a [Outgoing],
+    batch: &'a [Outgoing<'a>],
     answer: &HistoryAdded,
-) -> (Vec<&'a Outgoing>, Vec<&'a Outgoing>) {
+) -> (Vec<&'a Outgoing<'a>>, Vec<&'a Outgoing<'a>>) {
     let missing: HashSet<String> = answer
         .not_found
         .movies
@@ -166,18 +166,18 @@ fn classify<'a>(
         .not_found
         .shows
         .iter()
-        .flat_map(|s| s.ids.keys().collect::<Vec<_>>())
+        .flat_map(|s| s.ids.keys().map(|k| k.to_string()).collect::<Vec<_>>())
         .collect();
     batch.iter().partition(|o| {
-        let unknown = match &o.target {
+        let unknown = match o.target {
             Target::Movie { .. } => side
-                .identities(&o.target)
+                .identities(o.target)
                 .iter()
                 .any(|id| missing.contains(id)),
             Target::Episode { show, .. } => side.shows[show.as_str()]
                 .ids
                 .keys()
-                .any(|k| missing_shows.contains(&k)),
+                .any(|k| missing_shows.contains(&k.to_string())),
         };
         !unknown
     })
@@ -188,7 +188,7 @@ pub(super) fn history_post(side: &PlexSide, batch: &[Outgoing]) -> HistoryPost {
     let mut post = HistoryPost::default();
     let mut show_at: HashMap<&str, usize> = HashMap::new();
     for o in batch {
-        match &o.target {
+        match o.target {
             Target::Movie { ids, title, year } => post.movies.push(PostMovie {
                 ids: ids.clone(),
                 title: title.clone(),
@@ -233,10 +233,10 @@ mod tests {
     use super::*;
     use crate::services::sync::index::tests::sample;
 
-    fn outgoing(side: &PlexSide, keys: &[(&str, i64)]) -> Vec<Outgoing> {
+    fn outgoing<'a>(side: &'a PlexSide, keys: &[(&str, i64)]) -> Vec<Outgoing<'a>> {
         keys.iter()
             .map(|(rk, at)| Outgoing {
-                target: side.targets[*rk].clone().unwrap(),
+                target: side.targets[*rk].as_ref().unwrap(),
                 watched_at: *at,
                 key: format!("{rk}@{at}"),
             })
