@@ -11,9 +11,9 @@ use serde::{
 use super::{
     client::{Collected, PAGE_SIZE, Page, PlexClient, Walk},
     models::{
-        AccountsContainer, ActivitiesContainer, Activity, Collection, DevicesContainer, Envelope,
-        GenresContainer, HistoryRow, Identity, Item, LibrarySection, MetadataPage, OwnedHistoryRow,
-        SectionsContainer, ServerInfo, UpdaterStatus,
+        AccountsContainer, ActivitiesContainer, Activity, Borrowing, Collection, DevicesContainer,
+        Envelope, GenresContainer, HistoryRow, Identity, Item, LibrarySection, MetadataPage,
+        OwnedHistoryRow, SectionsContainer, ServerInfo, UpdaterStatus,
     },
 };
 use crate::backend::BackendError;
@@ -35,10 +35,11 @@ pub struct HistoryFilter {
 }
 
 impl HistoryFilter {
-    fn query(&self) -> Vec<(&'static str, String)> {
+    /// The query for rows of type `T`.
+    fn query<'de, T: Deserialize<'de>>(&self) -> Vec<(&'static str, String)> {
         let order = if self.oldest_first { "asc" } else { "desc" };
         // Half of each row is keys and images no caller reads; rows carry no child elements.
-        let [_, unread] = lean::<HistoryRow>();
+        let [_, unread] = lean::<T>();
         let mut q = vec![("sort", format!("viewedAt:{order}")), unread];
         // On the wire `viewedAt>=t` and `viewedAt<=t` (key `viewedAt>`, value t) include t.
         q.extend(self.since.map(|t| ("viewedAt>", t.to_string())));
@@ -72,7 +73,7 @@ const ELEMENTS: [&str; 17] = [
 
 /// Attributes of listed rows and history rows that a row type may not read: with the child
 /// elements, most of a row. `ratingKey`, `type` and `title` are always kept.
-const FIELDS: [&str; 52] = [
+const FIELDS: [&str; 54] = [
     "historyKey",
     "summary",
     "tagline",
@@ -125,6 +126,8 @@ const FIELDS: [&str; 52] = [
     "grandparentGuid",
     "grandparentThumb",
     "grandparentArt",
+    "accountID",
+    "deviceID",
 ];
 
 /// Listing parameters that have Plex leave out what rows of type `T` never read: every child
@@ -406,7 +409,13 @@ impl PlexClient {
         limit: usize,
     ) -> Result<Collected<HistoryRow<'static>>, BackendError> {
         let got = self
-            .collect::<OwnedHistoryRow>(self.pms(), HISTORY, &filter.query(), 0, limit)
+            .collect::<OwnedHistoryRow>(
+                self.pms(),
+                HISTORY,
+                &filter.query::<HistoryRow>(),
+                0,
+                limit,
+            )
             .await?;
         Ok(Collected {
             items: got.items.into_iter().map(|r| r.0).collect(),
@@ -421,7 +430,13 @@ impl PlexClient {
         start: usize,
     ) -> Result<Page<HistoryRow<'static>>, BackendError> {
         let page = self
-            .page::<OwnedHistoryRow>(self.pms(), HISTORY, &filter.query(), start, PAGE_SIZE)
+            .page::<OwnedHistoryRow>(
+                self.pms(),
+                HISTORY,
+                &filter.query::<HistoryRow>(),
+                start,
+                PAGE_SIZE,
+            )
             .await?;
         Ok(Page {
             items: page.items.into_iter().map(|r| r.0).collect(),
@@ -429,23 +444,24 @@ impl PlexClient {
         })
     }
 
-    /// Every play matching `filter`, handed to `fold` as pages arrive, each row borrowing from
-    /// its page: nothing is allocated per play unless `fold` keeps it.
-    pub async fn history_fold(
+    /// Every play matching `filter` as rows of type `R` (Plex sends only what `R` reads), handed
+    /// to `fold` as pages arrive, each row borrowing from its page: nothing is allocated per play
+    /// unless `fold` keeps it.
+    pub async fn history_fold<R: Borrowing>(
         &self,
         filter: &HistoryFilter,
-        mut fold: impl FnMut(HistoryRow<'_>),
+        mut fold: impl FnMut(R::Row<'_>),
     ) -> Result<Option<usize>, BackendError> {
         use futures::TryStreamExt;
-        let (pms, query) = (self.pms(), filter.query());
+        let (pms, query) = (self.pms(), filter.query::<R::Row<'static>>());
         let body = self.page_body(pms, HISTORY, &query, 0, PAGE_SIZE).await?;
-        let first: Envelope<MetadataPage<HistoryRow>> = pms.parse(HISTORY, &body)?;
+        let first: Envelope<MetadataPage<R::Row<'_>>> = pms.parse(HISTORY, &body)?;
         let (got, total) = (first.container.metadata.len(), first.container.total_size);
         first.container.metadata.into_iter().for_each(&mut fold);
         let mut rest =
             self.rest_bodies(pms, HISTORY, &query, got, got, PAGE_SIZE, total, usize::MAX);
         while let Some(body) = rest.try_next().await? {
-            let page: Envelope<MetadataPage<HistoryRow>> = pms.parse(HISTORY, &body)?;
+            let page: Envelope<MetadataPage<R::Row<'_>>> = pms.parse(HISTORY, &body)?;
             page.container.metadata.into_iter().for_each(&mut fold);
         }
         Ok(total)

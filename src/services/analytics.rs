@@ -147,7 +147,7 @@ pub async fn play_log(
     let mut log = PlayLog::default();
     let end = until.unwrap_or(i64::MAX);
     let range = from..end;
-    plex.history_fold(&filter, |row| log.add(row, &range))
+    plex.history_fold::<HistoryRow>(&filter, |row| log.add(row, &range))
         .await?;
     Ok(log)
 }

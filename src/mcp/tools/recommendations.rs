@@ -18,7 +18,7 @@ use crate::mcp::error::no_library;
 use crate::plex::api::{HistoryFilter, lean};
 use crate::{
     mcp::{error::ToolError, params::Parameters, server::PlexMcp},
-    plex::models::TasteItem,
+    plex::models::{PlayRow, TasteItem},
 };
 
 const HALF_LIFE_DAYS: f64 = 180.0;
@@ -348,7 +348,7 @@ impl PlexMcp {
                     ..Default::default()
                 };
                 let mut views: FastMap<String, (u32, Option<i64>)> = FastMap::default();
-                plex.history_fold(&filter, |r| {
+                plex.history_fold::<PlayRow>(&filter, |r| {
                     let e = views.entry(r.rating_key.into_owned()).or_insert((0, None));
                     e.0 += 1;
                     e.1 = Some(e.1.unwrap_or(0).max(r.viewed_at));

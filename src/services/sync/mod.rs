@@ -22,7 +22,7 @@ use self::{history::TraktHistory, index::PlexSide};
 use super::Error;
 use crate::{
     lock,
-    plex::{api::HistoryFilter, client::PlexClient},
+    plex::{api::HistoryFilter, client::PlexClient, models::PlayRow},
     store::{LedgerState, Store},
     time::{Iso, iso},
     trakt::client::TraktClient,
@@ -515,7 +515,7 @@ async fn plex_plays<'a>(
     let mut plays = Vec::new();
     // Played, but no longer in any library: nothing to match on Trakt.
     let mut gone = 0;
-    plex.history_fold(&filter, |r| {
+    plex.history_fold::<PlayRow>(&filter, |r| {
         if let Some((key, _)) = side.targets.get_key_value(&*r.rating_key) {
             plays.push((key.as_str(), r.viewed_at));
         } else {
