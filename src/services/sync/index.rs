@@ -18,7 +18,7 @@ use crate::{
     trakt::models::Ids,
 };
 
-/// A library row with just what matching needs.
+/// A movie or show row with just what matching needs.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub(super) struct SyncItem {
@@ -33,10 +33,30 @@ pub(super) struct SyncItem {
     last_viewed_at: Option<i64>,
     /// The owner's rating, 0-10 (0 or absent: none).
     user_rating: Option<f64>,
+}
+
+/// An episode row. Episodes are matched through their show, by season and number, so their
+/// own guids are not read (or sent).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(super) struct SyncEpisode {
+    #[serde(deserialize_with = "string_or_number")]
+    rating_key: String,
+    title: String,
+    view_count: Option<u32>,
+    last_viewed_at: Option<i64>,
+    user_rating: Option<f64>,
     #[serde(deserialize_with = "opt_string_or_number")]
     grandparent_rating_key: Option<String>,
     parent_index: Option<u32>,
     index: Option<u32>,
+}
+
+/// One library listing of the Plex side.
+pub(super) enum Listing {
+    Movies(Vec<SyncItem>),
+    Shows(Vec<SyncItem>),
+    Episodes(Vec<SyncEpisode>),
 }
 
 impl SyncItem {
@@ -154,16 +174,19 @@ impl PlexSide {
         }
         let lists = futures::stream::iter(reads)
             .map(|(key, kind)| async move {
+                let kind_q = ("type", kind.to_string());
+                if kind == 4 {
+                    let [elements, fields] = lean::<SyncEpisode>();
+                    let q = [kind_q, elements, fields];
+                    return Ok(Listing::Episodes(plex.section_all(&key, &q).await?));
+                }
                 let [elements, fields] = lean::<SyncItem>();
-                let q = [
-                    ("type", kind.to_string()),
-                    ("includeGuids", "1".to_string()),
-                    elements,
-                    fields,
-                ];
-                plex.section_all::<SyncItem>(&key, &q)
-                    .await
-                    .map(|items| (kind, items))
+                let q = [kind_q, ("includeGuids", "1".to_string()), elements, fields];
+                let items = plex.section_all(&key, &q).await?;
+                Ok::<_, BackendError>(match kind {
+                    2 => Listing::Shows(items),
+                    _ => Listing::Movies(items),
+                })
             })
             .buffered(PAGE_CONCURRENCY)
             .try_collect::<Vec<_>>()
@@ -171,65 +194,70 @@ impl PlexSide {
         Ok(PlexSide::build(lists))
     }
 
-    /// The side from library listings: (Plex type, rows) with 1 movies, 2 shows, 4 episodes.
-    fn build(lists: Vec<(u8, Vec<SyncItem>)>) -> PlexSide {
+    /// The side from library listings.
+    fn build(lists: Vec<Listing>) -> PlexSide {
+        let (mut items, mut shows) = (0, 0);
+        for list in &lists {
+            match list {
+                Listing::Movies(rows) => items += rows.len(),
+                Listing::Shows(rows) => shows += rows.len(),
+                Listing::Episodes(rows) => items += rows.len(),
+            }
+        }
         let mut side = PlexSide {
-            targets: FastMap::default(),
-            shows: FastMap::default(),
+            targets: FastMap::with_capacity_and_hasher(items, Default::default()),
+            shows: FastMap::with_capacity_and_hasher(shows, Default::default()),
             watched: Vec::new(),
             ratings: FastMap::default(),
             plex_guids: FastMap::default(),
         };
         let mut episodes = Vec::new();
-        for (kind, items) in lists {
-            for it in items {
+        for list in lists {
+            let (rows, is_show) = match list {
+                Listing::Movies(rows) => (rows, false),
+                Listing::Shows(rows) => (rows, true),
+                Listing::Episodes(rows) => {
+                    episodes.push(rows);
+                    continue;
+                }
+            };
+            for it in rows {
                 if let Some(r) = it.user_rating.filter(|r| *r > 0.0) {
                     side.ratings.insert(it.rating_key.clone(), r);
                 }
-                if let Some(g) = it
-                    .guid
-                    .as_ref()
-                    .filter(|g| kind != 4 && g.starts_with("plex://"))
-                {
+                if let Some(g) = it.guid.as_ref().filter(|g| g.starts_with("plex://")) {
                     side.plex_guids.insert(it.rating_key.clone(), g.clone());
                 }
-                match kind {
-                    2 => {
-                        let ids = it.ids();
-                        side.shows.insert(
-                            it.rating_key,
-                            Show {
-                                title: it.title,
-                                year: it.year,
-                                ids,
-                            },
-                        );
-                    }
-                    4 => episodes.push(it),
-                    _ => {
-                        if let Some(n) = it.view_count.filter(|n| *n > 0) {
-                            side.watched.push((
-                                it.rating_key.clone(),
-                                n,
-                                it.last_viewed_at.unwrap_or(0),
-                            ));
-                        }
-                        let ids = it.ids();
-                        let target = if ids.is_empty() {
-                            Err(movie_title(&it))
-                        } else {
-                            Ok(Target::Movie {
-                                ids,
-                                title: it.title,
-                                year: it.year,
-                            })
-                        };
-                        side.targets.insert(it.rating_key, target);
-                    }
+                let ids = it.ids();
+                if is_show {
+                    let show = Show {
+                        title: it.title,
+                        year: it.year,
+                        ids,
+                    };
+                    side.shows.insert(it.rating_key, show);
+                    continue;
                 }
+                if let Some(n) = it.view_count.filter(|n| *n > 0) {
+                    let last = it.last_viewed_at.unwrap_or(0);
+                    side.watched.push((it.rating_key.clone(), n, last));
+                }
+                let target = if ids.is_empty() {
+                    Err(movie_title(&it))
+                } else {
+                    Ok(Target::Movie {
+                        ids,
+                        title: it.title,
+                        year: it.year,
+                    })
+                };
+                side.targets.insert(it.rating_key, target);
             }
         }
-        for it in episodes {
+        for it in episodes.into_iter().flatten() {
+            if let Some(r) = it.user_rating.filter(|r| *r > 0.0) {
+                side.ratings.insert(it.rating_key.clone(), r);
+            }
             if let Some(n) = it.view_count.filter(|n| *n > 0) {
                 side.watched
                     .push((it.rating_key.clone(), n, it.last_viewed_at.unwrap_or(0)));
@@ -271,39 +299,30 @@ fn movie_title(it: &SyncItem) -> String {
 pub(super) mod tests {
     use super::*;
 
-    pub(in crate::services::sync) fn rows(json: serde_json::Value) -> Vec<SyncItem> {
+    fn rows<T: serde::de::DeserializeOwned>(json: serde_json::Value) -> Vec<T> {
         serde_json::from_value(json).unwrap()
     }
 
     /// A movie, a matched show with a special and an episode, and a show without ids.
     pub(in crate::services::sync) fn sample() -> PlexSide {
         PlexSide::build(vec![
-            (
-                1,
-                rows(serde_json::json!([
-                    {"ratingKey": "1", "title": "Heat", "year": 1995, "viewCount": 2, "lastViewedAt": 50,
-                     "Guid": [{"id": "tmdb://949"}, {"id": "imdb://tt0113277"}]},
-                    {"ratingKey": "2", "title": "Home Video", "year": 2019, "guid": "local://2"},
-                ])),
-            ),
-            (
-                2,
-                rows(serde_json::json!([
-                    {"ratingKey": "10", "title": "Severance", "Guid": [{"id": "tvdb://371980"}]},
-                    {"ratingKey": "20", "title": "Unmatched Show", "guid": "local://20"},
-                ])),
-            ),
-            (
-                4,
-                rows(serde_json::json!([
-                    {"ratingKey": "11", "title": "Good News About Hell", "grandparentRatingKey": 10,
-                     "parentIndex": 1, "index": 1, "viewCount": 1, "lastViewedAt": 70},
-                    {"ratingKey": "12", "title": "Special", "grandparentRatingKey": "10",
-                     "parentIndex": 0, "index": 1},
-                    {"ratingKey": "21", "title": "Pilot", "grandparentRatingKey": "20",
-                     "parentIndex": 1, "index": 1},
-                ])),
-            ),
+            Listing::Movies(rows(serde_json::json!([
+                {"ratingKey": "1", "title": "Heat", "year": 1995, "viewCount": 2, "lastViewedAt": 50,
+                 "Guid": [{"id": "tmdb://949"}, {"id": "imdb://tt0113277"}]},
+                {"ratingKey": "2", "title": "Home Video", "year": 2019, "guid": "local://2"},
+            ]))),
+            Listing::Shows(rows(serde_json::json!([
+                {"ratingKey": "10", "title": "Severance", "Guid": [{"id": "tvdb://371980"}]},
+                {"ratingKey": "20", "title": "Unmatched Show", "guid": "local://20"},
+            ]))),
+            Listing::Episodes(rows(serde_json::json!([
+                {"ratingKey": "11", "title": "Good News About Hell", "grandparentRatingKey": 10,
+                 "parentIndex": 1, "index": 1, "viewCount": 1, "lastViewedAt": 70},
+                {"ratingKey": "12", "title": "Special", "grandparentRatingKey": "10",
+                 "parentIndex": 0, "index": 1},
+                {"ratingKey": "21", "title": "Pilot", "grandparentRatingKey": "20",
+                 "parentIndex": 1, "index": 1},
+            ]))),
         ])
     }
 
@@ -313,6 +332,7 @@ pub(super) mod tests {
         for item in &data.items {
             let full = serde_json::to_value(item).unwrap();
             crate::plex::models::tests::reads_nothing_left_out::<SyncItem>(&full);
+            crate::plex::models::tests::reads_nothing_left_out::<SyncEpisode>(&full);
         }
     }
 
