@@ -286,11 +286,74 @@ pub struct TasteItem {
     pub rating: Option<f64>,
     pub audience_rating: Option<f64>,
     #[serde(rename = "Genre")]
-    pub genres: Vec<Tag>,
+    pub genres: TagNames,
     #[serde(rename = "Director")]
-    pub directors: Vec<Tag>,
+    pub directors: TagNames,
     #[serde(rename = "Role")]
-    pub roles: Vec<Tag>,
+    pub roles: TagNames,
+}
+
+/// The names of a list of tags (`[{"tag": "Drama", …}, …]`) in one string, each ended by NUL.
+/// The recommender reads the cast and genres of thousands of movies: one allocation per list
+/// instead of one per name. Plex's metadata is XML-safe text, where U+0000 cannot occur.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct TagNames(String);
+
+impl TagNames {
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.0.split_terminator('\0')
+    }
+
+    pub fn first(&self) -> Option<&str> {
+        self.iter().next()
+    }
+}
+
+impl<'a> FromIterator<&'a str> for TagNames {
+    fn from_iter<I: IntoIterator<Item = &'a str>>(names: I) -> Self {
+        let mut text = String::new();
+        for name in names {
+            text.push_str(name);
+            text.push('\0');
+        }
+        TagNames(text)
+    }
+}
+
+impl<'de> Deserialize<'de> for TagNames {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        /// One tag, read for its name only, borrowed from the page where it can be.
+        #[derive(Deserialize)]
+        struct Name<'a> {
+            #[serde(borrow, deserialize_with = "text")]
+            tag: Cow<'a, str>,
+        }
+
+        struct Names;
+
+        impl<'de> de::Visitor<'de> for Names {
+            type Value = TagNames;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a list of tags")
+            }
+
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<TagNames, A::Error> {
+                let mut text = String::new();
+                while let Some(name) = seq.next_element::<Name<'de>>()? {
+                    text.push_str(&name.tag);
+                    text.push('\0');
+                }
+                Ok(TagNames(text))
+            }
+
+            fn visit_unit<E: de::Error>(self) -> Result<TagNames, E> {
+                Ok(TagNames::default())
+            }
+        }
+
+        d.deserialize_any(Names)
+    }
 }
 
 /// A row type whose text borrows from the page it is read from, named apart from that lifetime
@@ -713,6 +776,26 @@ pub(crate) mod tests {
         let empty: Envelope<MetadataPage<Item>> =
             serde_json::from_str(r#"{"MediaContainer":{"size":0}}"#).unwrap();
         assert!(empty.container.metadata.is_empty());
+    }
+
+    #[test]
+    fn tag_names_keep_every_name_in_order() {
+        let row: TasteItem = serde_json::from_str(
+            r#"{"ratingKey": 1, "Genre": [{"tag": "Drama", "id": 3}, {"tag": "Sci \"Fi\""}],
+                "Director": null, "Role": []}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            row.genres.iter().collect::<Vec<_>>(),
+            ["Drama", "Sci \"Fi\""]
+        );
+        assert_eq!(row.genres.first(), Some("Drama"));
+        assert_eq!(row.directors.iter().count(), 0);
+        assert_eq!(row.roles, TagNames::default());
+        assert_eq!(
+            ["", "A"].into_iter().collect::<TagNames>().iter().count(),
+            2
+        );
     }
 
     #[test]

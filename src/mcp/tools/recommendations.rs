@@ -148,10 +148,6 @@ struct Profile {
     year_sd: f64,
 }
 
-fn tags(v: &[crate::plex::models::Tag]) -> impl Iterator<Item = &str> {
-    v.iter().map(|t| t.tag.as_str())
-}
-
 fn item_rating(it: &TasteItem) -> Option<f64> {
     it.audience_rating.or(it.rating)
 }
@@ -170,13 +166,13 @@ fn profile(watched: &[(TasteItem, u32, Option<i64>)], now: i64) -> Profile {
         let days = last.map_or(365.0, |t| (now - t).max(0) as f64 / 86_400.0);
         let w =
             (-std::f64::consts::LN_2 * days / HALF_LIFE_DAYS).exp() * (1.0 + *views as f64).ln();
-        for g in tags(&it.genres) {
+        for g in it.genres.iter() {
             *genres.entry(g.to_string()).or_default() += w;
         }
-        for d in tags(&it.directors) {
+        for d in it.directors.iter() {
             *directors.entry(d.to_string()).or_default() += 1;
         }
-        for a in tags(&it.roles) {
+        for a in it.roles.iter() {
             match actor_at.get(a) {
                 Some(&i) => actors[i].1 += 1,
                 None => {
@@ -224,7 +220,9 @@ fn profile(watched: &[(TasteItem, u32, Option<i64>)], now: i64) -> Profile {
 
 fn score(it: &TasteItem, p: &Profile, signals: &Signals) -> (f64, Vec<String>) {
     let mut reasons = Vec::new();
-    let gs: Vec<f64> = tags(&it.genres)
+    let gs: Vec<f64> = it
+        .genres
+        .iter()
         .map(|g| {
             let s = p.genres.get(g).copied().unwrap_or(0.0);
             if s > 0.3 {
@@ -247,13 +245,17 @@ fn score(it: &TasteItem, p: &Profile, signals: &Signals) -> (f64, Vec<String>) {
         }
         None => 0.5,
     };
-    let director = tags(&it.directors)
+    let director = it
+        .directors
+        .iter()
         .find_map(|d| p.directors.get(d).map(|n| (d, *n)))
         .map_or(0.0, |(d, n)| {
             reasons.push(format!("Director: {d} (watched {n} film{})", plural(n)));
             (n as f64 / 3.0).min(1.0)
         });
-    let actor = tags(&it.roles)
+    let actor = it
+        .roles
+        .iter()
         .find_map(|a| p.top_actors.iter().find(|(name, _)| name == a))
         .map_or(0.0, |(a, n)| {
             reasons.push(format!(
@@ -438,10 +440,7 @@ impl PlexMcp {
             .into_iter()
             .take(limit * 3)
             .map(|(s, reasons, it)| {
-                let top = it
-                    .genres
-                    .first()
-                    .map_or("Unknown".to_string(), |g| g.tag.clone());
+                let top = it.genres.first().unwrap_or("Unknown").to_string();
                 let seen = per_genre.entry(top).or_default();
                 *seen += 1;
                 let penalty = if *seen > 2 {
@@ -458,7 +457,7 @@ impl PlexMcp {
             .take(limit)
             .map(|(s, reasons, it)| Recommendation {
                 rating: item_rating(&it),
-                genres: tags(&it.genres).map(str::to_string).collect(),
+                genres: it.genres.iter().map(str::to_string).collect(),
                 rating_key: it.rating_key,
                 title: it.title,
                 year: it.year,
@@ -484,7 +483,6 @@ impl PlexMcp {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plex::models::Tag;
 
     fn movie(key: &str, genres: &[&str], year: i32, rating: f64) -> TasteItem {
         TasteItem {
@@ -492,7 +490,7 @@ mod tests {
             title: key.into(),
             year: Some(year),
             rating: Some(rating),
-            genres: genres.iter().map(|g| Tag { tag: g.to_string() }).collect(),
+            genres: genres.iter().copied().collect(),
             ..Default::default()
         }
     }
