@@ -391,7 +391,7 @@ impl PlexClient {
             .chunks(METADATA_BATCH)
             .map(|chunk| format!("/library/metadata/{}", chunk.join(",")))
             .collect::<Vec<_>>();
-        let batches: Vec<Vec<T>> = futures::stream::iter(paths)
+        futures::stream::iter(paths)
             .map(|path| async move {
                 match self.get::<MetadataPage<T>>(pms, &path, query).await {
                     Ok(page) => Ok(page.metadata),
@@ -400,8 +400,10 @@ impl PlexClient {
                 }
             })
             .buffer_unordered(PAGE_CONCURRENCY)
-            .try_collect()
-            .await?;
-        Ok(batches.into_iter().flatten().collect())
+            .try_fold(Vec::with_capacity(keys.len()), |mut all, batch| {
+                all.extend(batch);
+                std::future::ready(Ok(all))
+            })
+            .await
     }
 }

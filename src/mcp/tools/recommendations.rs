@@ -153,7 +153,10 @@ fn item_rating(it: &TasteItem) -> Option<f64> {
 }
 
 /// `watched`: (item, views, last viewed) with full metadata.
-fn profile(watched: &[(TasteItem, u32, Option<i64>)], now: i64) -> Profile {
+fn profile<'a>(
+    watched: impl IntoIterator<Item = (&'a TasteItem, u32, Option<i64>)>,
+    now: i64,
+) -> Profile {
     let mut genres: FastMap<String, f64> = FastMap::default();
     let mut directors: FastMap<String, u32> = FastMap::default();
     // Actors in first-seen order, with their index there: a linear search per role was
@@ -164,8 +167,7 @@ fn profile(watched: &[(TasteItem, u32, Option<i64>)], now: i64) -> Profile {
     let mut years = Vec::new();
     for (it, views, last) in watched {
         let days = last.map_or(365.0, |t| (now - t).max(0) as f64 / 86_400.0);
-        let w =
-            (-std::f64::consts::LN_2 * days / HALF_LIFE_DAYS).exp() * (1.0 + *views as f64).ln();
+        let w = (-std::f64::consts::LN_2 * days / HALF_LIFE_DAYS).exp() * (1.0 + views as f64).ln();
         for g in it.genres.iter() {
             *genres.entry(g.to_string()).or_default() += w;
         }
@@ -218,28 +220,44 @@ fn profile(watched: &[(TasteItem, u32, Option<i64>)], now: i64) -> Profile {
     }
 }
 
+/// The item's score, with its reasons in the order found and each once.
 fn score(it: &TasteItem, p: &Profile, signals: &Signals) -> (f64, Vec<String>) {
-    let mut reasons = Vec::new();
-    let gs: Vec<f64> = it
-        .genres
-        .iter()
-        .map(|g| {
-            let s = p.genres.get(g).copied().unwrap_or(0.0);
-            if s > 0.3 {
-                reasons.push(format!("You love {g}"));
-            }
-            s
-        })
-        .collect();
-    let genre = if gs.is_empty() {
+    let mut reasons: Vec<String> = Vec::new();
+    let s = weigh(it, p, signals, |r| {
+        let r = r.to_string();
+        if !reasons.contains(&r) {
+            reasons.push(r);
+        }
+    });
+    (s, reasons)
+}
+
+/// The item's score for the profile; each reason for it goes to `reason` as it is found, so a
+/// caller that only ranks writes none.
+fn weigh(
+    it: &TasteItem,
+    p: &Profile,
+    signals: &Signals,
+    mut reason: impl FnMut(std::fmt::Arguments<'_>),
+) -> f64 {
+    let (mut sum, mut count) = (0.0, 0);
+    for g in it.genres.iter() {
+        let s = p.genres.get(g).copied().unwrap_or(0.0);
+        if s > 0.3 {
+            reason(format_args!("You love {g}"));
+        }
+        sum += s;
+        count += 1;
+    }
+    let genre = if count == 0 {
         0.2
     } else {
-        gs.iter().sum::<f64>() / gs.len() as f64 * 0.8 + 0.2
+        sum / count as f64 * 0.8 + 0.2
     };
     let rating = match item_rating(it) {
         Some(r) => {
             if r >= 7.0 {
-                reasons.push(format!("Highly rated ({r}/10)"));
+                reason(format_args!("Highly rated ({r}/10)"));
             }
             (r / 10.0 * signals.quality_bias).min(1.0)
         }
@@ -250,7 +268,10 @@ fn score(it: &TasteItem, p: &Profile, signals: &Signals) -> (f64, Vec<String>) {
         .iter()
         .find_map(|d| p.directors.get(d).map(|n| (d, *n)))
         .map_or(0.0, |(d, n)| {
-            reasons.push(format!("Director: {d} (watched {n} film{})", plural(n)));
+            reason(format_args!(
+                "Director: {d} (watched {n} film{})",
+                plural(n)
+            ));
             (n as f64 / 3.0).min(1.0)
         });
     let actor = it
@@ -258,7 +279,7 @@ fn score(it: &TasteItem, p: &Profile, signals: &Signals) -> (f64, Vec<String>) {
         .iter()
         .find_map(|a| p.top_actors.iter().find(|(name, _)| name == a))
         .map_or(0.0, |(a, n)| {
-            reasons.push(format!(
+            reason(format_args!(
                 "Cast: {a} (in {n} of your watched film{})",
                 plural(*n)
             ));
@@ -271,17 +292,12 @@ fn score(it: &TasteItem, p: &Profile, signals: &Signals) -> (f64, Vec<String>) {
         _ => 0.5,
     };
     if era > 0.8 && it.year.is_some() {
-        reasons.push(format!(
+        reason(format_args!(
             "From the years you watch most (around {:.0})",
             p.year_mean
         ));
     }
-    let mut seen = FastSet::default();
-    reasons.retain(|r| seen.insert(r.clone()));
-    (
-        0.40 * genre + 0.30 * rating + 0.15 * director + 0.10 * actor + 0.05 * era,
-        reasons,
-    )
+    0.40 * genre + 0.30 * rating + 0.15 * director + 0.10 * actor + 0.05 * era
 }
 
 fn plural(n: u32) -> &'static str {
@@ -399,21 +415,21 @@ impl PlexMcp {
         }
         // List views trim tags: the profile is built from full metadata.
         let watched_keys: Vec<String> = watched.iter().map(|m| m.rating_key.clone()).collect();
-        let detailed: Vec<(TasteItem, u32, Option<i64>)> = plex
+        let detailed = plex
             .metadata_batch::<TasteItem>(&watched_keys, &tag_rows)
-            .await?
-            .into_iter()
-            .map(|it| {
+            .await?;
+        let now = chrono::Utc::now().timestamp();
+        let p = profile(
+            detailed.iter().map(|it| {
                 let (n, last) = views.get(&it.rating_key).copied().unwrap_or((1, None));
                 (it, n, last)
-            })
-            .collect();
-        let now = chrono::Utc::now().timestamp();
-        let p = profile(&detailed, now);
+            }),
+            now,
+        );
         // A first pass on list tags picks the field; the leaders are rescored on full metadata.
         let mut first: Vec<(f64, &TasteItem)> = unwatched
             .iter()
-            .map(|m| (score(m, &p, &signals).0, m))
+            .map(|m| (weigh(m, &p, &signals, |_| {}), m))
             .collect();
         first.sort_by(|a, b| b.0.total_cmp(&a.0));
         let leaders: Vec<String> = first
@@ -498,15 +514,15 @@ mod tests {
     #[test]
     fn recent_and_repeated_viewing_weighs_more() {
         let now = 1_000_000_000;
-        let watched = vec![
-            (movie("a", &["Drama"], 2000, 8.0), 3, Some(now - 86_400)),
-            (
-                movie("b", &["Horror"], 2000, 6.0),
-                1,
-                Some(now - 400 * 86_400),
-            ),
+        let (a, b) = (
+            movie("a", &["Drama"], 2000, 8.0),
+            movie("b", &["Horror"], 2000, 6.0),
+        );
+        let watched = [
+            (&a, 3, Some(now - 86_400)),
+            (&b, 1, Some(now - 400 * 86_400)),
         ];
-        let p = profile(&watched, now);
+        let p = profile(watched, now);
         assert_eq!(p.genres["Drama"], 1.0);
         assert!(p.genres["Horror"] < 0.2);
         assert!(p.avg_rating > 7.5, "{}", p.avg_rating);
