@@ -168,11 +168,18 @@ fn profile<'a>(
     for (it, views, last) in watched {
         let days = last.map_or(365.0, |t| (now - t).max(0) as f64 / 86_400.0);
         let w = (-std::f64::consts::LN_2 * days / HALF_LIFE_DAYS).exp() * (1.0 + views as f64).ln();
+        // A name is copied the first time it is seen, not at every movie it tags.
         for g in it.genres.iter() {
-            *genres.entry(g.to_string()).or_default() += w;
+            match genres.get_mut(g) {
+                Some(sum) => *sum += w,
+                None => _ = genres.insert(g.to_string(), w),
+            }
         }
         for d in it.directors.iter() {
-            *directors.entry(d.to_string()).or_default() += 1;
+            match directors.get_mut(d) {
+                Some(n) => *n += 1,
+                None => _ = directors.insert(d.to_string(), 1),
+            }
         }
         for a in it.roles.iter() {
             match actor_at.get(a) {
@@ -388,8 +395,8 @@ impl PlexMcp {
                 trakt_only += 1;
             }
         }
-        let (watched, unwatched): (Vec<TasteItem>, Vec<TasteItem>) = movies
-            .into_iter()
+        let (watched, unwatched): (Vec<&TasteItem>, Vec<&TasteItem>) = movies
+            .iter()
             .partition(|m| views.contains_key(&m.rating_key));
         let mut out = RecommendationsOutput {
             library_key: key.clone(),
@@ -429,7 +436,7 @@ impl PlexMcp {
         // A first pass on list tags picks the field; the leaders are rescored on full metadata.
         let mut first: Vec<(f64, &TasteItem)> = unwatched
             .iter()
-            .map(|m| (weigh(m, &p, &signals, |_| {}), m))
+            .map(|&m| (weigh(m, &p, &signals, |_| {}), m))
             .collect();
         first.sort_by(|a, b| b.0.total_cmp(&a.0));
         let leaders: Vec<String> = first
