@@ -6,6 +6,8 @@
 //! their full metadata too, a `userId` profile comes from that account's own plays, and every
 //! reason behind a pick is returned. External taste signals (Trakt) enter through [`Signals`].
 
+use std::borrow::Cow;
+
 use crate::{FastMap, FastSet};
 
 use crate::mcp::answer::Json;
@@ -354,16 +356,15 @@ impl PlexMcp {
             .section_all(&key, &[("type", "1".to_string()), elements, fields])
             .await
             .map_err(ToolError::not_found_as(|| no_library(&key)))?;
-        // Views per movie: the owner's from Plex's view state, another account's from its plays.
-        let mut views: FastMap<String, (u32, Option<i64>)> = match &user {
+        // Views per movie: the owner's from Plex's view state (keyed by the rows' own keys),
+        // another account's from its plays.
+        let mut views: FastMap<Cow<str>, (u32, Option<i64>)> = match &user {
             None => movies
                 .iter()
                 .filter(|m| m.view_count.unwrap_or(0) > 0)
                 .map(|m| {
-                    (
-                        m.rating_key.clone(),
-                        (m.view_count.unwrap_or(0), m.last_viewed_at),
-                    )
+                    let seen = (m.view_count.unwrap_or(0), m.last_viewed_at);
+                    (Cow::Borrowed(m.rating_key.as_str()), seen)
                 })
                 .collect(),
             Some(user) => {
@@ -372,11 +373,16 @@ impl PlexMcp {
                     section: Some(key.clone()),
                     ..Default::default()
                 };
-                let mut views: FastMap<String, (u32, Option<i64>)> = FastMap::default();
-                plex.history_fold::<PlayRow>(&filter, |r| {
-                    let e = views.entry(r.rating_key.into_owned()).or_insert((0, None));
-                    e.0 += 1;
-                    e.1 = Some(e.1.unwrap_or(0).max(r.viewed_at));
+                let mut views: FastMap<Cow<str>, (u32, Option<i64>)> = FastMap::default();
+                plex.history_fold::<PlayRow>(&filter, |r| match views.get_mut(&*r.rating_key) {
+                    Some((n, last)) => {
+                        *n += 1;
+                        *last = Some(last.unwrap_or(0).max(r.viewed_at));
+                    }
+                    None => {
+                        let key = Cow::Owned(r.rating_key.into_owned());
+                        views.insert(key, (1, Some(r.viewed_at)));
+                    }
                 })
                 .await?;
                 views
@@ -385,19 +391,19 @@ impl PlexMcp {
         let mut trakt_only = 0;
         for m in &movies {
             if let Some(year) = m.year
-                && !views.contains_key(&m.rating_key)
+                && !views.contains_key(m.rating_key.as_str())
                 && signals
                     .watched_elsewhere
                     .contains(&title_year(&m.title, year))
             {
                 // Watched, but not here: no views to weight its genres, yet its people count.
-                views.insert(m.rating_key.clone(), (0, None));
+                views.insert(Cow::Borrowed(&m.rating_key), (0, None));
                 trakt_only += 1;
             }
         }
         let (watched, unwatched): (Vec<&TasteItem>, Vec<&TasteItem>) = movies
             .iter()
-            .partition(|m| views.contains_key(&m.rating_key));
+            .partition(|m| views.contains_key(m.rating_key.as_str()));
         let mut out = RecommendationsOutput {
             library_key: key.clone(),
             user_id: user.clone().unwrap_or_else(|| "server_owner".into()),
@@ -428,7 +434,10 @@ impl PlexMcp {
         let now = chrono::Utc::now().timestamp();
         let p = profile(
             detailed.iter().map(|it| {
-                let (n, last) = views.get(&it.rating_key).copied().unwrap_or((1, None));
+                let (n, last) = views
+                    .get(it.rating_key.as_str())
+                    .copied()
+                    .unwrap_or((1, None));
                 (it, n, last)
             }),
             now,
