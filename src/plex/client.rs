@@ -386,6 +386,19 @@ impl PlexClient {
         keys: &[String],
         query: &[(&str, String)],
     ) -> Result<Vec<T>, BackendError> {
+        let mut all = Vec::with_capacity(keys.len());
+        self.metadata_fold(keys, query, |it| all.push(it)).await?;
+        Ok(all)
+    }
+
+    /// [`Self::metadata_batch`], each item handed to `fold` as its batch arrives, so a caller
+    /// that weighs items holds one batch at a time.
+    pub async fn metadata_fold<T: DeserializeOwned + Send>(
+        &self,
+        keys: &[String],
+        query: &[(&str, String)],
+        mut fold: impl FnMut(T),
+    ) -> Result<(), BackendError> {
         let pms = &self.pms;
         let paths = keys
             .chunks(METADATA_BATCH)
@@ -400,9 +413,9 @@ impl PlexClient {
                 }
             })
             .buffer_unordered(PAGE_CONCURRENCY)
-            .try_fold(Vec::with_capacity(keys.len()), |mut all, batch| {
-                all.extend(batch);
-                std::future::ready(Ok(all))
+            .try_for_each(|batch| {
+                batch.into_iter().for_each(&mut fold);
+                std::future::ready(Ok(()))
             })
             .await
     }

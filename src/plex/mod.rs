@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod client;
+mod decode;
 pub mod models;
 pub mod players;
 

@@ -154,78 +154,107 @@ fn item_rating(it: &TasteItem) -> Option<f64> {
     it.audience_rating.or(it.rating)
 }
 
-/// `watched`: (item, views, last viewed) with full metadata.
-fn profile<'a>(
-    watched: impl IntoIterator<Item = (&'a TasteItem, u32, Option<i64>)>,
+/// A taste profile as it is built, one watched movie (with full metadata) at a time, so the
+/// details of thousands of movies are weighed as their batches arrive rather than held.
+struct Taste {
     now: i64,
-) -> Profile {
-    let mut genres: FastMap<String, f64> = FastMap::default();
-    let mut directors: FastMap<String, u32> = FastMap::default();
+    genres: FastMap<String, f64>,
+    directors: FastMap<String, u32>,
     // Actors in first-seen order, with their index there: a linear search per role was
     // quadratic in a large watched list.
-    let mut actors: Vec<(String, u32)> = Vec::new();
-    let mut actor_at: FastMap<String, usize> = FastMap::default();
-    let (mut rating_sum, mut rating_weight) = (0.0, 0.0);
-    let mut years = Vec::new();
-    for (it, views, last) in watched {
-        let days = last.map_or(365.0, |t| (now - t).max(0) as f64 / 86_400.0);
+    actors: Vec<(String, u32)>,
+    actor_at: FastMap<String, usize>,
+    rating_sum: f64,
+    rating_weight: f64,
+    years: Vec<f64>,
+}
+
+impl Taste {
+    fn new(now: i64) -> Self {
+        Taste {
+            now,
+            genres: FastMap::default(),
+            directors: FastMap::default(),
+            actors: Vec::new(),
+            actor_at: FastMap::default(),
+            rating_sum: 0.0,
+            rating_weight: 0.0,
+            years: Vec::new(),
+        }
+    }
+
+    /// Weighs in a watched movie, its views and its last view.
+    fn add(&mut self, it: &TasteItem, views: u32, last: Option<i64>) {
+        let days = last.map_or(365.0, |t| (self.now - t).max(0) as f64 / 86_400.0);
         let w = (-std::f64::consts::LN_2 * days / HALF_LIFE_DAYS).exp() * (1.0 + views as f64).ln();
         // A name is copied the first time it is seen, not at every movie it tags.
         for g in it.genres.iter() {
-            match genres.get_mut(g) {
+            match self.genres.get_mut(g) {
                 Some(sum) => *sum += w,
-                None => _ = genres.insert(g.to_string(), w),
+                None => _ = self.genres.insert(g.to_string(), w),
             }
         }
         for d in it.directors.iter() {
-            match directors.get_mut(d) {
+            match self.directors.get_mut(d) {
                 Some(n) => *n += 1,
-                None => _ = directors.insert(d.to_string(), 1),
+                None => _ = self.directors.insert(d.to_string(), 1),
             }
         }
         for a in it.roles.iter() {
-            match actor_at.get(a) {
-                Some(&i) => actors[i].1 += 1,
+            match self.actor_at.get(a) {
+                Some(&i) => self.actors[i].1 += 1,
                 None => {
-                    actor_at.insert(a.to_string(), actors.len());
-                    actors.push((a.to_string(), 1));
+                    self.actor_at.insert(a.to_string(), self.actors.len());
+                    self.actors.push((a.to_string(), 1));
                 }
             }
         }
         if let Some(r) = item_rating(it) {
-            rating_sum += r * w;
-            rating_weight += w;
+            self.rating_sum += r * w;
+            self.rating_weight += w;
         }
-        years.extend(it.year.map(f64::from));
+        self.years.extend(it.year.map(f64::from));
     }
-    let max = genres.values().copied().fold(0.0, f64::max);
-    if max > 0.0 {
-        genres.values_mut().for_each(|v| *v /= max);
-    }
-    // Stable: ties keep first-seen order.
-    actors.sort_by_key(|a| std::cmp::Reverse(a.1));
-    actors.truncate(TOP_ACTORS);
-    let year_mean = if years.is_empty() {
-        2000.0
-    } else {
-        years.iter().sum::<f64>() / years.len() as f64
-    };
-    let year_sd = if years.len() > 1 {
-        (years.iter().map(|y| (y - year_mean).powi(2)).sum::<f64>() / years.len() as f64).sqrt()
-    } else {
-        20.0
-    };
-    Profile {
-        genres,
-        directors,
-        top_actors: actors,
-        avg_rating: if rating_weight > 0.0 {
-            rating_sum / rating_weight
+
+    fn profile(self) -> Profile {
+        let Taste {
+            mut genres,
+            directors,
+            mut actors,
+            rating_sum,
+            rating_weight,
+            years,
+            ..
+        } = self;
+        let max = genres.values().copied().fold(0.0, f64::max);
+        if max > 0.0 {
+            genres.values_mut().for_each(|v| *v /= max);
+        }
+        // Stable: ties keep first-seen order.
+        actors.sort_by_key(|a| std::cmp::Reverse(a.1));
+        actors.truncate(TOP_ACTORS);
+        let year_mean = if years.is_empty() {
+            2000.0
         } else {
-            5.0
-        },
-        year_mean,
-        year_sd,
+            years.iter().sum::<f64>() / years.len() as f64
+        };
+        let year_sd = if years.len() > 1 {
+            (years.iter().map(|y| (y - year_mean).powi(2)).sum::<f64>() / years.len() as f64).sqrt()
+        } else {
+            20.0
+        };
+        Profile {
+            genres,
+            directors,
+            top_actors: actors,
+            avg_rating: if rating_weight > 0.0 {
+                rating_sum / rating_weight
+            } else {
+                5.0
+            },
+            year_mean,
+            year_sd,
+        }
     }
 }
 
@@ -428,20 +457,16 @@ impl PlexMcp {
         }
         // List views trim tags: the profile is built from full metadata.
         let watched_keys: Vec<String> = watched.iter().map(|m| m.rating_key.clone()).collect();
-        let detailed = plex
-            .metadata_batch::<TasteItem>(&watched_keys, &tag_rows)
-            .await?;
-        let now = chrono::Utc::now().timestamp();
-        let p = profile(
-            detailed.iter().map(|it| {
-                let (n, last) = views
-                    .get(it.rating_key.as_str())
-                    .copied()
-                    .unwrap_or((1, None));
-                (it, n, last)
-            }),
-            now,
-        );
+        let mut taste = Taste::new(chrono::Utc::now().timestamp());
+        plex.metadata_fold::<TasteItem>(&watched_keys, &tag_rows, |it| {
+            let (n, last) = views
+                .get(it.rating_key.as_str())
+                .copied()
+                .unwrap_or((1, None));
+            taste.add(&it, n, last);
+        })
+        .await?;
+        let p = taste.profile();
         // A first pass on list tags picks the field; the leaders are rescored on full metadata.
         let mut first: Vec<(f64, &TasteItem)> = unwatched
             .iter()
@@ -534,11 +559,10 @@ mod tests {
             movie("a", &["Drama"], 2000, 8.0),
             movie("b", &["Horror"], 2000, 6.0),
         );
-        let watched = [
-            (&a, 3, Some(now - 86_400)),
-            (&b, 1, Some(now - 400 * 86_400)),
-        ];
-        let p = profile(watched, now);
+        let mut taste = Taste::new(now);
+        taste.add(&a, 3, Some(now - 86_400));
+        taste.add(&b, 1, Some(now - 400 * 86_400));
+        let p = taste.profile();
         assert_eq!(p.genres["Drama"], 1.0);
         assert!(p.genres["Horror"] < 0.2);
         assert!(p.avg_rating > 7.5, "{}", p.avg_rating);

@@ -1,6 +1,6 @@
 //! Step 2 of a sync: what the user's Trakt history already holds, folded page by page into
-//! fingerprints of `identity` (any play) and `identity@time` (that play), so a long history is
-//! never held whole.
+//! fingerprints of each identity (any play) and of each identity at a time (that play), so a
+//! long history is never held whole.
 
 use std::{
     collections::{HashSet, hash_map::DefaultHasher},

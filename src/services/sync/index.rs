@@ -39,7 +39,7 @@ pub(super) struct SyncItem {
 /// own guids are not read (or sent).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-pub(super) struct SyncEpisode {
+struct SyncEpisode {
     #[serde(deserialize_with = "string_or_number")]
     rating_key: String,
     title: String,
@@ -53,7 +53,7 @@ pub(super) struct SyncEpisode {
 }
 
 /// One library listing of the Plex side.
-pub(super) enum Listing {
+enum Listing {
     Movies(Vec<SyncItem>),
     Shows(Vec<SyncItem>),
     Episodes(Vec<SyncEpisode>),
