@@ -22,16 +22,18 @@ impl TagNames {
     pub fn first(&self) -> Option<&str> {
         self.iter().next()
     }
+
+    fn push(&mut self, name: &str) {
+        self.0.push_str(name);
+        self.0.push('\0');
+    }
 }
 
 impl<'a> FromIterator<&'a str> for TagNames {
     fn from_iter<I: IntoIterator<Item = &'a str>>(names: I) -> Self {
-        let mut text = String::new();
-        for name in names {
-            text.push_str(name);
-            text.push('\0');
-        }
-        TagNames(text)
+        let mut tags = TagNames::default();
+        names.into_iter().for_each(|name| tags.push(name));
+        tags
     }
 }
 
@@ -54,12 +56,11 @@ impl<'de> Deserialize<'de> for TagNames {
             }
 
             fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<TagNames, A::Error> {
-                let mut text = String::new();
+                let mut tags = TagNames::default();
                 while let Some(name) = seq.next_element::<Name<'de>>()? {
-                    text.push_str(&name.tag);
-                    text.push('\0');
+                    tags.push(&name.tag);
                 }
-                Ok(TagNames(text))
+                Ok(tags)
             }
 
             fn visit_unit<E: de::Error>(self) -> Result<TagNames, E> {

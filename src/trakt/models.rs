@@ -38,7 +38,7 @@ impl Ids {
 
 /// One of an item's ids, written `tmdb:949`: formatted where it is used, so matching a long
 /// history builds no string per id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum IdKey<'a> {
     Tmdb(u64),
     Tvdb(u64),

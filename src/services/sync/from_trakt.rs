@@ -12,7 +12,10 @@ use crate::{
     plex::client::{PAGE_CONCURRENCY, PlexClient},
     services::Error,
     time::Iso,
-    trakt::{client::TraktClient, models::WatchedEntry},
+    trakt::{
+        client::TraktClient,
+        models::{IdKey, WatchedEntry},
+    },
 };
 
 pub struct FromTraktOptions {
@@ -127,11 +130,7 @@ fn compare(
             }
         }
     }
-    let show_ids: HashSet<String> = side
-        .shows
-        .values()
-        .flat_map(|s| s.ids.keys().map(|k| k.to_string()))
-        .collect();
+    let show_ids: HashSet<IdKey> = side.shows.values().flat_map(|s| s.ids.keys()).collect();
     let lookup = |ids: Vec<String>| ids.iter().find_map(|id| by_identity.get(id).copied());
     let mut missing = MissingInPlex::default();
     let mut to_mark: Vec<String> = Vec::new();
@@ -177,7 +176,7 @@ fn compare(
                 year: media.year,
                 total_episodes: s.seasons.iter().map(|x| x.episodes.len()).sum(),
                 last_watched: s.last_watched_at.as_deref().map(Iso::rfc3339),
-                in_plex: media.ids.keys().any(|k| show_ids.contains(&k.to_string())),
+                in_plex: media.ids.keys().any(|k| show_ids.contains(&k)),
             });
         }
     }

@@ -61,8 +61,8 @@ impl TraktHistory {
                     }
                 }
                 (None, Some(s), Some(ep)) => {
+                    let (season, number) = (ep.season, ep.number);
                     for k in s.ids.keys() {
-                        let (season, number) = (ep.season, ep.number);
                         self.add(fingerprint(format_args!("e:{k}:{season}x{number}")), t);
                     }
                 }

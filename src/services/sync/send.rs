@@ -16,7 +16,8 @@ use crate::{
     trakt::{
         client::TraktClient,
         models::{
-            HistoryAdded, HistoryPost, PostEpisode, PostMovie, PostSeason, PostShow, trakt_time,
+            HistoryAdded, HistoryPost, IdKey, PostEpisode, PostMovie, PostSeason, PostShow,
+            trakt_time,
         },
     },
 };
@@ -160,13 +161,13 @@ fn classify<'a>(
         .not_found
         .movies
         .iter()
-        .flat_map(|m| m.ids.keys().map(|k| format!("m:{k}")).collect::<Vec<_>>())
+        .flat_map(|m| m.ids.keys().map(|k| format!("m:{k}")))
         .collect();
-    let missing_shows: HashSet<String> = answer
+    let missing_shows: HashSet<IdKey> = answer
         .not_found
         .shows
         .iter()
-        .flat_map(|s| s.ids.keys().map(|k| k.to_string()).collect::<Vec<_>>())
+        .flat_map(|s| s.ids.keys())
         .collect();
     batch.iter().partition(|o| {
         let unknown = match o.target {
@@ -177,7 +178,7 @@ fn classify<'a>(
             Target::Episode { show, .. } => side.shows[show.as_str()]
                 .ids
                 .keys()
-                .any(|k| missing_shows.contains(&k.to_string())),
+                .any(|k| missing_shows.contains(&k)),
         };
         !unknown
     })
