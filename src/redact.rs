@@ -42,9 +42,11 @@ impl Redactor {
     /// Whether a secret appears in `text`, as is or as JSON writes it inside a string.
     pub fn holds_secret(&self, text: &str) -> bool {
         let secrets = self.0.read().unwrap_or_else(|e| e.into_inner());
+        let has = |needle: &str| memchr::memmem::find(text.as_bytes(), needle.as_bytes()).is_some();
         secrets.iter().any(|s| {
-            text.contains(s.as_str())
-                || serde_json::to_string(s).is_ok_and(|q| text.contains(&q[1..q.len() - 1]))
+            has(s)
+                || serde_json::to_string(s)
+                    .is_ok_and(|q| q.len() != s.len() + 2 && has(&q[1..q.len() - 1]))
         })
     }
 

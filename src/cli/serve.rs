@@ -92,6 +92,7 @@ async fn serve_stdio(ctx: Arc<Context>) -> ExitCode {
         env!("CARGO_PKG_VERSION")
     );
     let answers = Answers::new(ctx.redactor.clone());
+    stdio::widen_stdout();
     let transport = stdio::transport(tokio::io::stdin(), tokio::io::stdout(), answers.clone());
     let service = match PlexMcp::new(ctx.clone())
         .holding(answers)

@@ -6,14 +6,12 @@ use hyper::body::Bytes;
 use reqwest::{Method, RequestBuilder, header::HeaderValue};
 use serde::de::{DeserializeOwned, IgnoredAny};
 
-use std::sync::{
-    Arc,
-    atomic::{AtomicUsize, Ordering::Relaxed},
-};
+use std::sync::Arc;
 
-use tokio::sync::OnceCell;
+use tokio::sync::{OnceCell, oneshot};
 
 use super::{
+    ahead::{Ahead, Span},
     models::{Envelope, MetadataPage},
     tv::PlexTv,
 };
@@ -225,7 +223,7 @@ impl PlexClient {
 
     /// The bodies of a collection's pages from `from`, in order: with Plex's `total`, the rest
     /// up to `end`, `got` rows each (the first page's size: a server that caps the container size
-    /// below what was asked sets the step), `PAGE_CONCURRENCY` at a time; without it, one after
+    /// below what was asked sets the step), fetched ahead (see [`Ahead`]); without it, one after
     /// another until a page comes back short.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn rest_bodies<'a>(
@@ -241,13 +239,12 @@ impl PlexClient {
     ) -> BoxStream<'a, Result<Bytes, BackendError>> {
         match total {
             Some(total) if got > 0 && from < total.min(end) => {
-                let end = total.min(end);
-                futures::stream::iter((from..end).step_by(got))
-                    .map(move |start| {
-                        self.page_body(backend, path, query, start, got.min(end - start))
-                    })
-                    .buffered(PAGE_CONCURRENCY)
-                    .boxed()
+                let span = Span {
+                    from,
+                    step: got,
+                    end: total.min(end),
+                };
+                Ahead::start(self, backend, path, query, span, None).boxed()
             }
             None if got == size && from < end => {
                 futures::stream::try_unfold(Some(from), move |next| async move {
@@ -274,9 +271,9 @@ impl PlexClient {
     /// write them as they come.
     ///
     /// A caller that names a limit of more than a page most likely gets more than one, so the
-    /// first pages go out together rather than the first alone; those past the end come back
-    /// empty. If the first page shows the server caps its size, the walk goes on from there as
-    /// usual.
+    /// first pages go out together rather than the first alone, and the rest once the first has
+    /// told the collection's size. If it shows the server caps its size, the walk goes on from
+    /// there as usual.
     pub(super) async fn walk<'a, T: DeserializeOwned + Send + 'a>(
         &'a self,
         backend: &'a Backend,
@@ -289,17 +286,15 @@ impl PlexClient {
         let size = size.clamp(1, PAGE_SIZE).min(limit.max(1));
         let end = offset.saturating_add(limit);
         let (body, ahead) = if limit != usize::MAX && limit > size {
-            let bound = Arc::new(AtomicUsize::new(end));
-            let known = bound.clone();
-            let mut pages = futures::stream::iter((offset..end).step_by(size))
-                .take_while(move |start| std::future::ready(*start < known.load(Relaxed)))
-                .map(move |start| {
-                    self.page_body(backend, path, query, start, size.min(end - start))
-                })
-                .buffered(PAGE_CONCURRENCY)
-                .boxed();
+            let (told, gate) = oneshot::channel();
+            let span = Span {
+                from: offset,
+                step: size,
+                end,
+            };
+            let mut pages = Ahead::start(self, backend, path, query, span, Some(gate));
             let first = pages.next().await.unwrap_or_else(|| Ok(Bytes::new()))?;
-            (first, Some((pages, bound)))
+            (first, Some((pages, told)))
         } else {
             (
                 self.page_body(backend, path, query, offset, size).await?,
@@ -310,9 +305,10 @@ impl PlexClient {
         let (first, total) = (first.container.metadata, first.container.total_size);
         let got = first.len();
         let bodies = match (ahead, total) {
-            (Some((pages, bound)), Some(total)) if got == size => {
-                bound.store(total.min(end), Relaxed);
-                pages
+            (Some((pages, told)), Some(total)) if got == size => {
+                // The task is gone only if a page failed, which the stream then yields.
+                let _ = told.send(total.min(end));
+                pages.boxed()
             }
             _ => self.rest_bodies(backend, path, query, offset + got, got, size, total, end),
         };

@@ -1,5 +1,6 @@
 //! Plex Media Server, Plex Discover and plex.tv: clients, response models and the Plex tools.
 
+mod ahead;
 pub mod api;
 pub mod client;
 mod decode;
