@@ -1,10 +1,11 @@
 //! Heavy calls against a realistic backend: the large sample stack (20,000 movies, 15,067
 //! episodes, 100,000 plays) served from a *separate process* behind a slower network (20 ms per
 //! answer and 200 Mbit/s by default, like Plex on a NAS; `BENCH_LATENCY_MS`, `BENCH_MBIT`). Per
-//! call, cold (the first call of a fresh process, median of 3 processes): wall time, the server's
-//! CPU time (its threads' time on a CPU, from /proc), the requests it made, and the replay floor:
-//! the same requests fetched again with the same concurrency and nothing parsed. Warm: the median
-//! of two follow-up calls in the same process. Peak RSS: the highest of the processes. Here our
+//! call, cold (the first call of a fresh process, median of `BENCH_RUNS` processes, 5 unless
+//! set): wall time, the server's CPU time (its threads' time on a CPU, from /proc), the requests
+//! it made, and the replay floor: the same requests fetched again right after the call, with the
+//! same concurrency and nothing parsed. The ratio is the median of each call's wall over its own
+//! floor. Warm: the median of two follow-up calls in the same process. Peak RSS: the highest of the processes. Here our
 //! own costs show; against the in-process fake of `serve.rs` the backend answers too fast to hide
 //! them.
 //!
@@ -208,11 +209,15 @@ async fn bench() {
         let Value::Object(args) = args else {
             unreachable!()
         };
-        // Cold: the first call of a fresh process, three processes. Warm: two more calls in the
-        // first one, as a conversation's follow-up questions would be.
-        let (mut cold, mut warm) = (Vec::new(), Vec::new());
+        // Cold: the first call of a fresh process, `BENCH_RUNS` processes, each followed at once
+        // by a replay of its requests, so a call and its floor see the same machine (on two
+        // cores the spread between runs minutes apart is larger than the differences measured).
+        // Warm: two more calls in the first process, as a conversation's follow-up questions
+        // would be.
+        let (mut cold, mut warm, mut floors, mut ratios) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let mut rss = 0;
-        for process in 0..3 {
+        for process in 0..number("BENCH_RUNS", 5) {
             let dir = std::env::temp_dir().join(format!(
                 "plex-mcp-slow-{}-{tool}-{process}",
                 std::process::id()
@@ -223,30 +228,33 @@ async fn bench() {
             let calls = if process == 0 { 3 } else { 1 };
             for call in 0..calls {
                 let run = measure(&client, pid, &http, &backend, tool, &args).await;
-                if call == 0 { &mut cold } else { &mut warm }.push(run);
+                if call == 0 {
+                    let gets: Vec<&String> = run
+                        .requests
+                        .iter()
+                        .filter(|r| r.starts_with("GET "))
+                        .collect();
+                    let floor = common::replay(&http, &backend.plex, TOKEN, &gets).await;
+                    floors.push(floor);
+                    ratios.push(run.wall.as_secs_f64() / floor.as_secs_f64().max(1e-9));
+                    cold.push(run);
+                } else {
+                    warm.push(run);
+                }
             }
             rss = rss.max(usage(pid).1);
             client.cancel().await.unwrap();
             let _ = std::fs::remove_dir_all(&dir);
         }
-        let requests = cold[0].requests.clone();
-        let gets: Vec<&String> = requests.iter().filter(|r| r.starts_with("GET ")).collect();
-        let mut floors = Vec::new();
-        for _ in 0..3 {
-            floors.push(common::replay(&http, &backend.plex, TOKEN, &gets).await);
-        }
-        let (wall, floor) = (
-            median(cold.iter().map(|r| r.wall).collect()),
-            median(floors),
-        );
+        ratios.sort_by(f64::total_cmp);
         println!(
             "{:<26} {:>8} {:>8} {:>5.2}x {:>7} {:>8} {:>9} {:>8} {:>5} MiB",
             tool,
-            ms(wall),
-            ms(floor),
-            wall.as_secs_f64() / floor.as_secs_f64().max(1e-9),
+            ms(median(cold.iter().map(|r| r.wall).collect())),
+            ms(median(floors)),
+            ratios[ratios.len() / 2],
             ms(median(cold.iter().map(|r| r.cpu).collect())),
-            requests.len(),
+            cold[0].requests.len(),
             ms(median(warm.iter().map(|r| r.wall).collect())),
             ms(median(warm.iter().map(|r| r.cpu).collect())),
             rss / 1024

@@ -339,7 +339,10 @@ impl PlexClient {
         key: &str,
         filters: &[(&str, String)],
     ) -> Result<Vec<T>, BackendError> {
-        self.collect_all(self.pms(), &Self::section_path(key), filters)
+        let path = Self::section_path(key);
+        self.section_walk(&path, filters, PAGE_SIZE)
+            .await?
+            .into_vec()
             .await
     }
 
@@ -351,7 +354,7 @@ impl PlexClient {
         filters: &'a [(&'a str, String)],
         size: usize,
     ) -> Result<Walk<'a, T>, BackendError> {
-        self.walk(self.pms(), path, filters, 0, usize::MAX, size)
+        self.walk(self.pms(), path, filters, 0, usize::MAX, size, true)
             .await
     }
 
@@ -454,12 +457,13 @@ impl PlexClient {
     ) -> Result<Option<usize>, BackendError> {
         use futures::TryStreamExt;
         let (pms, query) = (self.pms(), filter.query::<R::Row<'static>>());
-        let body = self.page_body(pms, HISTORY, &query, 0, PAGE_SIZE).await?;
+        let (body, opening) = self
+            .open(pms, HISTORY, &query, 0, usize::MAX, PAGE_SIZE, true)
+            .await?;
         let first: Envelope<MetadataPage<R::Row<'_>>> = pms.parse(HISTORY, &body)?;
         let (got, total) = (first.container.metadata.len(), first.container.total_size);
         first.container.metadata.into_iter().for_each(&mut fold);
-        let mut rest =
-            self.rest_bodies(pms, HISTORY, &query, got, got, PAGE_SIZE, total, usize::MAX);
+        let mut rest = opening.rest(got, total);
         while let Some(body) = rest.try_next().await? {
             let page: Envelope<MetadataPage<R::Row<'_>>> = pms.parse(HISTORY, &body)?;
             page.container.metadata.into_iter().for_each(&mut fold);

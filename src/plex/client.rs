@@ -56,6 +56,59 @@ pub struct Walk<'a, T> {
     pub rest: BoxStream<'a, Result<Vec<T>, BackendError>>,
 }
 
+/// A collection whose first page was asked for: what the rest of the walk needs.
+pub(super) struct Opening<'a> {
+    plex: &'a PlexClient,
+    backend: &'a Backend,
+    path: &'a str,
+    query: &'a [(&'a str, String)],
+    offset: usize,
+    size: usize,
+    end: usize,
+    /// The first wave still coming, and where to tell it the collection's end.
+    ahead: Option<(Ahead, oneshot::Sender<usize>)>,
+}
+
+impl<'a> Opening<'a> {
+    /// The bodies of the pages after the first, which held `got` rows, given Plex's `total`.
+    pub fn rest(
+        self,
+        got: usize,
+        total: Option<usize>,
+    ) -> BoxStream<'a, Result<Bytes, BackendError>> {
+        let Opening {
+            plex,
+            backend,
+            path,
+            query,
+            offset,
+            size,
+            end,
+            ahead,
+        } = self;
+        match (ahead, total) {
+            (Some((pages, told)), Some(total)) if got == size => {
+                // The task is gone only if a page failed, which the stream then yields.
+                let _ = told.send(total.min(end));
+                pages.boxed()
+            }
+            _ => plex.rest_bodies(backend, path, query, offset + got, got, size, total, end),
+        }
+    }
+}
+
+impl<T> Walk<'_, T> {
+    /// Every row, the walk read to its end.
+    pub async fn into_vec(mut self) -> Result<Vec<T>, BackendError> {
+        let mut all = std::mem::take(&mut self.first);
+        all.reserve(self.total.unwrap_or(0).saturating_sub(all.len()));
+        while let Some(page) = self.rest.try_next().await? {
+            all.extend(page);
+        }
+        Ok(all)
+    }
+}
+
 /// A window of a collection, read completely.
 pub struct Collected<T> {
     pub items: Vec<T>,
@@ -226,7 +279,7 @@ impl PlexClient {
     /// below what was asked sets the step), fetched ahead (see [`Ahead`]); without it, one after
     /// another until a page comes back short.
     #[allow(clippy::too_many_arguments)]
-    pub(super) fn rest_bodies<'a>(
+    fn rest_bodies<'a>(
         &'a self,
         backend: &'a Backend,
         path: &'a str,
@@ -266,15 +319,16 @@ impl PlexClient {
         }
     }
 
-    /// Walks at most `limit` rows from `offset`, `size` per request: the first page at once, the
-    /// rest as a stream of pages in order (see [`Self::rest_bodies`]), so callers can fold or
-    /// write them as they come.
+    /// The first page of at most `limit` rows from `offset`, `size` per request, and how to go
+    /// on once it is read ([`Opening::rest`]).
     ///
-    /// A caller that names a limit of more than a page most likely gets more than one, so the
-    /// first pages go out together rather than the first alone, and the rest once the first has
-    /// told the collection's size. If it shows the server caps its size, the walk goes on from
-    /// there as usual.
-    pub(super) async fn walk<'a, T: DeserializeOwned + Send + 'a>(
+    /// For a collection that most likely spans several pages (`many`: a library, the play
+    /// history, a limit of more than a page), the first pages go out together rather than the
+    /// first alone, and the rest once the first has told the collection's size; those of the
+    /// first wave past the end come back empty. If it shows the server caps its size, the walk
+    /// goes on from there as usual.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn open<'a>(
         &'a self,
         backend: &'a Backend,
         path: &'a str,
@@ -282,10 +336,11 @@ impl PlexClient {
         offset: usize,
         limit: usize,
         size: usize,
-    ) -> Result<Walk<'a, T>, BackendError> {
+        many: bool,
+    ) -> Result<(Bytes, Opening<'a>), BackendError> {
         let size = size.clamp(1, PAGE_SIZE).min(limit.max(1));
         let end = offset.saturating_add(limit);
-        let (body, ahead) = if limit != usize::MAX && limit > size {
+        let (body, ahead) = if many && limit > size {
             let (told, gate) = oneshot::channel();
             let span = Span {
                 from: offset,
@@ -301,18 +356,40 @@ impl PlexClient {
                 None,
             )
         };
+        let opening = Opening {
+            plex: self,
+            backend,
+            path,
+            query,
+            offset,
+            size,
+            end,
+            ahead,
+        };
+        Ok((body, opening))
+    }
+
+    /// Walks at most `limit` rows from `offset`, `size` per request (see [`Self::open`]): the
+    /// first page decoded, the rest as a stream of pages in order, so callers can fold or write
+    /// them as they come.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn walk<'a, T: DeserializeOwned + Send + 'a>(
+        &'a self,
+        backend: &'a Backend,
+        path: &'a str,
+        query: &'a [(&'a str, String)],
+        offset: usize,
+        limit: usize,
+        size: usize,
+        many: bool,
+    ) -> Result<Walk<'a, T>, BackendError> {
+        let (body, opening) = self
+            .open(backend, path, query, offset, limit, size, many)
+            .await?;
         let first: Envelope<MetadataPage<T>> = backend.parse(path, &body)?;
         let (first, total) = (first.container.metadata, first.container.total_size);
-        let got = first.len();
-        let bodies = match (ahead, total) {
-            (Some((pages, told)), Some(total)) if got == size => {
-                // The task is gone only if a page failed, which the stream then yields.
-                let _ = told.send(total.min(end));
-                pages.boxed()
-            }
-            _ => self.rest_bodies(backend, path, query, offset + got, got, size, total, end),
-        };
-        let rest = bodies
+        let rest = opening
+            .rest(first.len(), total)
             .and_then(move |body| async move {
                 let page: Envelope<MetadataPage<T>> = backend.parse(path, &body)?;
                 Ok(page.container.metadata)
@@ -346,7 +423,15 @@ impl PlexClient {
         mut keep: impl FnMut(T) -> U,
     ) -> Result<Collected<U>, BackendError> {
         let mut walk = self
-            .walk::<T>(backend, path, query, offset, limit, limit)
+            .walk::<T>(
+                backend,
+                path,
+                query,
+                offset,
+                limit,
+                limit,
+                limit != usize::MAX,
+            )
             .await?;
         let expected = walk
             .total
