@@ -193,6 +193,41 @@ async fn durations_are_right_whether_batched_or_listed() {
     s.close().await;
 }
 
+#[tokio::test]
+async fn the_play_history_is_read_with_every_page_once() {
+    let stack = stack(
+        Scale {
+            plays: 5_500,
+            ..MEDIUM
+        },
+        61,
+    )
+    .await;
+    let s = connect(&stack, &[]).await;
+    let page = plex_mcp::PAGE_SIZE;
+    // The history most likely spans pages, so the first pages go out together, before its size
+    // is known; once the first has told it, only the pages still needed follow.
+    let wave: Vec<usize> = (0..plex_mcp::PAGE_CONCURRENCY).map(|i| i * page).collect();
+    for days in [3650, 1] {
+        let plays = in_range(&stack, days);
+        assert_eq!(plays.len() > wave.len() * page, days > 1, "{days} days");
+        stack.control.clear_requests();
+        let out = s.ok("get_watch_stats", json!({"timeRange": days})).await;
+        assert_eq!(out["totalPlays"], json!(plays.len()), "{days} days");
+        let needed: Vec<usize> = (0..plays.len().max(1)).step_by(page).collect();
+        let mut expected = needed.clone();
+        expected.extend(wave.iter().filter(|s| !needed.contains(s)));
+        expected.sort();
+        assert_eq!(
+            page_starts(&stack, "GET /status/sessions/history/all"),
+            expected,
+            "{days} days: {} plays",
+            plays.len()
+        );
+    }
+    s.close().await;
+}
+
 /// Listings of whole libraries, for item lengths.
 fn listings(stack: &FakeStack) -> Vec<String> {
     let mut libraries: Vec<String> = stack

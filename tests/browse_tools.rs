@@ -182,17 +182,7 @@ async fn library_items_page_through_a_large_library() {
     );
     // Every page once. The first PAGE_CONCURRENCY pages go out together, before the total is
     // known, so those of them past the end are asked for too; nothing after them is.
-    let mut starts: Vec<usize> = stack
-        .control
-        .requests()
-        .iter()
-        .filter(|r| r.starts_with("GET /library/sections/1/all"))
-        .map(|r| {
-            let at = r.find("X-Plex-Container-Start=").expect("a paged request") + 23;
-            r[at..].split('&').next().unwrap().parse().unwrap()
-        })
-        .collect();
-    starts.sort();
+    let starts = page_starts(&stack, "GET /library/sections/1/all");
     let needed: Vec<usize> = (0..movies.len()).step_by(plex_mcp::PAGE_SIZE).collect();
     let first_wave: Vec<usize> = (0..plex_mcp::PAGE_CONCURRENCY)
         .map(|i| i * plex_mcp::PAGE_SIZE)

@@ -100,6 +100,23 @@ pub async fn stack(scale: Scale, seed: u64) -> FakeStack {
         .expect("fake stack starts")
 }
 
+/// Where each paged request to `path` (for example `GET /library/sections/1/all`) started,
+/// sorted: the pages a call asked for.
+pub fn page_starts(stack: &FakeStack, path: &str) -> Vec<usize> {
+    let mut starts: Vec<usize> = stack
+        .control
+        .requests()
+        .iter()
+        .filter(|r| r.starts_with(path))
+        .map(|r| {
+            let at = r.find("X-Plex-Container-Start=").expect("a paged request") + 23;
+            r[at..].split('&').next().unwrap().parse().unwrap()
+        })
+        .collect();
+    starts.sort();
+    starts
+}
+
 /// A fresh, empty directory for one test.
 pub fn temp_dir(label: &str) -> PathBuf {
     static N: AtomicUsize = AtomicUsize::new(0);
