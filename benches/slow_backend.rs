@@ -10,10 +10,11 @@
 //! them.
 //!
 //! Run with `cargo bench --bench slow_backend`. Plain harness: it prints a table, asserts nothing.
-//! `BENCH_ONLY=get_watch_stats,...` runs some calls only; `BENCH_PERF=/path/perf.data` runs the
-//! server under `perf record` (CPU figures then include perf's own). `BENCH_SERVER=/path/plex-mcp`
-//! measures another build of the server (an older commit's, for a before/after) against the same
-//! backend.
+//! `BENCH_ONLY=get_watch_stats,...` runs some calls only; `BENCH_GZIP=1` has the backend compress
+//! its answers and the server ask for that (the replay's client asks too);
+//! `BENCH_PERF=/path/perf.data` runs the server under `perf record` (CPU figures then include
+//! perf's own). `BENCH_SERVER=/path/plex-mcp` measures another build of the server (an older
+//! commit's, for a before/after) against the same backend.
 
 use std::{
     io::{BufRead, BufReader},
@@ -85,6 +86,10 @@ async fn backend() {
         stack.trakt.state.issue_access_token(),
     ));
     env.push(("TRAKT_WRITE_INTERVAL_MS".into(), "0".into()));
+    if std::env::var_os("BENCH_GZIP").is_some() {
+        stack.control.gzip(true);
+        env.push(("PLEX_MCP_COMPRESSION".into(), "on".into()));
+    }
     println!(
         "{}",
         json!({"env": env, "control": control_url, "plex": stack.plex.url})
@@ -175,9 +180,14 @@ async fn bench() {
     let started = Instant::now();
     let backend = start_backend();
     println!(
-        "backend: large stack in its own process, {} ms per answer, {} Mbit/s (ready in {})",
+        "backend: large stack in its own process, {} ms per answer, {} Mbit/s, {} (ready in {})",
         number("BENCH_LATENCY_MS", 20),
         number("BENCH_MBIT", 200),
+        if std::env::var_os("BENCH_GZIP").is_some() {
+            "gzip"
+        } else {
+            "uncompressed"
+        },
         ms(started.elapsed())
     );
     let http = plex_mcp::http_client(Duration::from_secs(300))

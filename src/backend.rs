@@ -3,6 +3,7 @@
 
 use std::{
     fmt,
+    net::{IpAddr, Ipv4Addr},
     sync::{Arc, Once, OnceLock},
     time::Duration,
 };
@@ -201,6 +202,72 @@ pub fn http_client(timeout: Duration) -> Http {
     Http {
         timeout,
         client: Arc::new(OnceLock::new()),
+        compression: Compression::Auto,
+    }
+}
+
+/// Whether backends are asked for gzip-compressed answers (`PLEX_MCP_COMPRESSION`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Compression {
+    /// Only from a backend beyond the local network. On this machine or the LAN the transfer is
+    /// quick, and compressing costs the backend's CPU, often the same small box we run on.
+    #[default]
+    Auto,
+    On,
+    Off,
+}
+
+impl Compression {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        match raw {
+            "auto" => Ok(Self::Auto),
+            "on" => Ok(Self::On),
+            "off" => Ok(Self::Off),
+            _ => Err(format!(
+                "PLEX_MCP_COMPRESSION must be auto, on or off (got {raw:?})"
+            )),
+        }
+    }
+
+    fn wanted(self, base: &str) -> bool {
+        match self {
+            Self::On => true,
+            Self::Off => false,
+            Self::Auto => !is_local(base),
+        }
+    }
+}
+
+/// Whether `base` names this machine or the local network: a loopback, private or link-local
+/// address, `localhost`, an mDNS `.local` name, or a `plex.direct` name spelling such an address
+/// (`192-168-1-5.<id>.plex.direct`, Plex's own way to give a LAN server a certificate).
+fn is_local(base: &str) -> bool {
+    let Some(host) = reqwest::Url::parse(base).ok().and_then(|u| {
+        u.host_str()
+            .map(|h| h.trim_matches(['[', ']']).to_ascii_lowercase())
+    }) else {
+        return false;
+    };
+    let local_v4 = |ip: Ipv4Addr| ip.is_loopback() || ip.is_private() || ip.is_link_local();
+    match host.parse::<IpAddr>() {
+        Ok(IpAddr::V4(ip)) => local_v4(ip),
+        Ok(IpAddr::V6(ip)) => {
+            ip.is_loopback()
+                || ip.is_unique_local()
+                || ip.is_unicast_link_local()
+                || ip.to_ipv4_mapped().is_some_and(local_v4)
+        }
+        Err(_) => {
+            let name = host.trim_end_matches('.');
+            let spelled = name
+                .strip_suffix(".plex.direct")
+                .and_then(|n| n.split('.').next())
+                .and_then(|label| label.replace('-', ".").parse::<Ipv4Addr>().ok());
+            name == "localhost"
+                || name.ends_with(".localhost")
+                || name.ends_with(".local")
+                || spelled.is_some_and(local_v4)
+        }
     }
 }
 
@@ -211,9 +278,17 @@ pub fn http_client(timeout: Duration) -> Http {
 pub struct Http {
     timeout: Duration,
     client: Arc<OnceLock<reqwest::Client>>,
+    compression: Compression,
 }
 
 impl Http {
+    pub fn compressing(self, compression: Compression) -> Self {
+        Self {
+            compression,
+            ..self
+        }
+    }
+
     pub fn client(&self) -> &reqwest::Client {
         self.client.get_or_init(|| build_client(self.timeout))
     }
@@ -279,12 +354,15 @@ pub struct Backend {
     pub base: String,
     http: Http,
     timeout: Duration,
+    /// Whether answers may come gzip-compressed (reqwest asks for gzip and decodes it).
+    compress: bool,
 }
 
 impl Backend {
     pub fn new(service: Service, base: String, http: Http, timeout: Duration) -> Self {
         Self {
             service,
+            compress: http.compression.wanted(&base),
             base,
             http,
             timeout,
@@ -292,9 +370,15 @@ impl Backend {
     }
 
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        self.http
+        let request = self
+            .http
             .client()
-            .request(method, format!("{}{}", self.base, path))
+            .request(method, format!("{}{}", self.base, path));
+        if self.compress {
+            request
+        } else {
+            request.header(reqwest::header::ACCEPT_ENCODING, "identity")
+        }
     }
 
     /// An answer that lacks what the caller needs.
@@ -485,6 +569,45 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compression_is_asked_only_beyond_the_local_network_unless_set() {
+        let local = [
+            "http://localhost:32400",
+            "http://127.0.0.1:32400",
+            "http://192.168.1.5:32400",
+            "http://10.0.0.2",
+            "http://172.20.0.3:8989",
+            "http://169.254.10.1",
+            "http://[::1]:32400",
+            "http://[fd12:3456::1]:32400",
+            "http://[::ffff:192.168.1.5]:32400",
+            "http://nas.local:32400",
+            "https://192-168-1-5.0123456789abcdef.plex.direct:32400",
+        ];
+        let remote = [
+            "https://81-2-3-4.0123456789abcdef.plex.direct:32400",
+            "https://plex.example.com",
+            "https://api.trakt.tv",
+            "http://100.64.1.2:32400",
+            "http://[2001:db8::1]:32400",
+            "not a url",
+        ];
+        for base in local {
+            assert!(!Compression::Auto.wanted(base), "{base}");
+            assert!(Compression::On.wanted(base), "{base}");
+        }
+        for base in remote {
+            assert!(Compression::Auto.wanted(base), "{base}");
+            assert!(!Compression::Off.wanted(base), "{base}");
+        }
+        assert_eq!(Compression::parse("off"), Ok(Compression::Off));
+        assert!(
+            Compression::parse("yes")
+                .unwrap_err()
+                .contains("PLEX_MCP_COMPRESSION")
+        );
+    }
 
     #[test]
     fn retry_after_reads_seconds_and_dates() {

@@ -92,6 +92,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Per-request timeout for every backend call.
     pub http_timeout: Duration,
+    /// Whether backends are asked for compressed answers (`PLEX_MCP_COMPRESSION`).
+    pub compression: crate::backend::Compression,
     pub auth_token: Option<Secret>,
     pub mcp_port: Option<u16>,
     /// Live HTTP sessions allowed at once (`MCP_MAX_SESSIONS`, as the reference server).
@@ -143,6 +145,10 @@ impl Config {
                 }
             },
             None => DEFAULT_HTTP_TIMEOUT,
+        };
+        let compression = match non_empty("PLEX_MCP_COMPRESSION") {
+            Some(raw) => crate::backend::Compression::parse(&raw)?,
+            None => Default::default(),
         };
         let mcp_port =
             match non_empty("MCP_PORT") {
@@ -247,6 +253,7 @@ impl Config {
             },
             data_dir,
             http_timeout,
+            compression,
             auth_token: non_empty("PLEX_MCP_AUTH_TOKEN").map(Secret::new),
             mcp_port,
             max_sessions,
@@ -353,6 +360,22 @@ mod tests {
             let c = config(&[("HOME", "/h"), ("PLEX_ENABLE_MUTATIVE_OPS", value)]).unwrap();
             assert_eq!(c.mutative_ops, on, "{value}");
         }
+    }
+
+    #[test]
+    fn compression_is_auto_unless_set_and_a_wrong_value_is_refused() {
+        use crate::backend::Compression;
+        assert_eq!(
+            config(&[("HOME", "/h")]).unwrap().compression,
+            Compression::Auto
+        );
+        let on = config(&[("HOME", "/h"), ("PLEX_MCP_COMPRESSION", "on")]).unwrap();
+        assert_eq!(on.compression, Compression::On);
+        let err = config(&[("HOME", "/h"), ("PLEX_MCP_COMPRESSION", "maybe")]).unwrap_err();
+        assert!(
+            err.contains("PLEX_MCP_COMPRESSION") && err.contains("maybe"),
+            "{err}"
+        );
     }
 
     #[test]

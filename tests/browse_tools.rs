@@ -646,6 +646,34 @@ async fn export_streams_the_library_to_a_file() {
 }
 
 #[tokio::test]
+async fn compressed_answers_are_asked_for_beyond_the_lan_or_when_set() {
+    let stack = stack(MEDIUM, 16).await;
+    stack.control.gzip(true);
+    let args = json!({"libraryKey": "1", "limit": 100000});
+    // The fake listens on 127.0.0.1: by default nothing is asked compressed.
+    let plain = connect(&stack, &[]).await;
+    let listed = plain.ok("get_library_items", args.clone()).await;
+    plain.close().await;
+    assert_eq!(stack.control.gzipped(), 0);
+    let movies = section_items(&stack.data.items, 1, "movie");
+    assert_eq!(listed["returned"], json!(movies.len()));
+
+    let packed = connect(&stack, &[("PLEX_MCP_COMPRESSION", "on")]).await;
+    let again = packed.ok("get_library_items", args).await;
+    let stats = packed
+        .ok("get_watch_stats", json!({"timeRange": 3650}))
+        .await;
+    packed.close().await;
+    assert!(
+        stack.control.gzipped() >= movies.len() / plex_mcp::PAGE_SIZE,
+        "{} answers compressed",
+        stack.control.gzipped()
+    );
+    assert_eq!(again, listed, "the same answer, decoded");
+    assert_eq!(stats["totalPlays"], json!(stack.data.history.len()));
+}
+
+#[tokio::test]
 async fn servers_that_cap_their_page_size_are_read_without_gaps() {
     let stack = stack(MEDIUM, 15).await;
     stack.control.cap_pages(Some(300));

@@ -160,7 +160,7 @@ pub async fn run(cli: Cli) -> ExitCode {
             }
         }
     }
-    let http = http_client(config.http_timeout);
+    let http = http_client(config.http_timeout).compressing(config.compression);
     let store = match Store::open(&config.data_dir) {
         Ok(s) => Arc::new(s),
         Err(e) => return usage_error(&e),

@@ -21,7 +21,7 @@ use std::{
 use axum::{
     Router,
     extract::{Request, State},
-    http::{HeaderValue, StatusCode},
+    http::{HeaderValue, StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -123,6 +123,10 @@ struct ControlInner {
     shape: Mutex<Option<Shape>>,
     /// The most rows a page holds, whatever the client asks for (0: as asked).
     page_cap: std::sync::atomic::AtomicUsize,
+    /// Answer gzip-compressed to clients that accept it, as Plex does.
+    gzip: std::sync::atomic::AtomicBool,
+    /// Answers sent compressed.
+    gzipped: std::sync::atomic::AtomicUsize,
 }
 
 /// A slower network in front of the fakes: each answer waits `latency`, then as long as its
@@ -141,6 +145,8 @@ impl Default for ControlInner {
             omit_totals: Default::default(),
             shape: Mutex::default(),
             page_cap: Default::default(),
+            gzip: Default::default(),
+            gzipped: Default::default(),
         }
     }
 }
@@ -186,6 +192,16 @@ impl Control {
     }
 
     /// Puts every answer behind `shape` (or none): for benchmarks against a realistic server.
+    /// Compress answers for clients that send `Accept-Encoding: gzip`.
+    pub fn gzip(&self, on: bool) {
+        self.0.gzip.store(on, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// How many answers went out compressed.
+    pub fn gzipped(&self) -> usize {
+        self.0.gzipped.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     pub fn shape(&self, shape: Option<Shape>) {
         *lock(&self.0.shape) = shape;
     }
@@ -217,7 +233,24 @@ impl Control {
 
 async fn control_layer(State(control): State<Control>, req: Request, next: Next) -> Response {
     let shape = *lock(&control.0.shape);
-    let response = faulty(control, req, next).await;
+    let gzip = control.0.gzip.load(std::sync::atomic::Ordering::SeqCst)
+        && req
+            .headers()
+            .get_all(header::ACCEPT_ENCODING)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|coding| coding.trim().split(';').next() == Some("gzip"));
+    let response = faulty(control.clone(), req, next).await;
+    let response = if gzip {
+        control
+            .0
+            .gzipped
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        gzipped(response).await
+    } else {
+        response
+    };
     match shape {
         Some(shape) => shaped(response, shape).await,
         None => response,
@@ -247,6 +280,25 @@ fn cap_page(req: &mut Request, cap: usize) {
             req.headers_mut().insert(SIZE, v);
         }
     }
+}
+
+/// `response` compressed at gzip's fastest level, so the fake spends little of the CPU that a
+/// benchmark shares with the server measured.
+async fn gzipped(response: Response) -> Response {
+    use std::io::Write;
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let Ok(packed) = encoder.write_all(&bytes).and_then(|_| encoder.finish()) else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts
+        .headers
+        .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    Response::from_parts(parts, axum::body::Body::from(packed))
 }
 
 async fn shaped(response: Response, shape: Shape) -> Response {
