@@ -89,6 +89,8 @@ pub enum ErrorKind {
     Timeout(Duration),
     Connect(String),
     Malformed(String),
+    /// Longer than the most we read (bytes).
+    TooLarge(usize),
     Transport(String),
 }
 
@@ -166,6 +168,14 @@ impl fmt::Display for BackendError {
                 f,
                 "{svc} answered {path} with data that is not the expected JSON ({detail}). Check that \
                  {} ({}) points at {svc} and not at another service or a proxy page.",
+                self.service.url_var(),
+                self.base
+            ),
+            ErrorKind::TooLarge(limit) => write!(
+                f,
+                "{svc} answered {path} with more than {} MB, far more than any answer plex-mcp asks \
+                 for, and it was not read to the end. Check that {} ({}) points at {svc}.",
+                limit >> 20,
                 self.service.url_var(),
                 self.base
             ),
@@ -356,13 +366,20 @@ pub struct Backend {
     timeout: Duration,
     /// Whether answers may come gzip-compressed (reqwest asks for gzip and decodes it).
     compress: bool,
+    max_body: usize,
 }
+
+/// The longest answer read, decoded: a broken or hostile server could otherwise fill memory,
+/// from a compressed body of a few hundred kilobytes at that. A 1,000-row page of full Plex
+/// metadata is a few megabytes; a large Sonarr's whole series list some tens.
+const MAX_BODY: usize = 256 << 20;
 
 impl Backend {
     pub fn new(service: Service, base: String, http: Http, timeout: Duration) -> Self {
         Self {
             service,
             compress: http.compression.wanted(&base),
+            max_body: MAX_BODY,
             base,
             http,
             timeout,
@@ -456,10 +473,20 @@ impl Backend {
         path: &str,
         response: reqwest::Response,
     ) -> Result<hyper::body::Bytes, BackendError> {
-        response
-            .bytes()
+        let mut response = response;
+        let expected = response.content_length().unwrap_or(0) as usize;
+        let mut body = Vec::with_capacity(expected.min(self.max_body));
+        while let Some(chunk) = response
+            .chunk()
             .await
-            .map_err(|e| self.transport_error(path, &e))
+            .map_err(|e| self.transport_error(path, &e))?
+        {
+            if body.len() + chunk.len() > self.max_body {
+                return Err(self.error(path, ErrorKind::TooLarge(self.max_body)));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body.into())
     }
 
     /// JSON of type `T` from a body read from `path`; `T` may borrow from it.
@@ -569,6 +596,62 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A server answering `/big` with 2 MiB of zeros, gzip-compressed to a few kilobytes.
+    async fn zeros_server() -> String {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&vec![b'0'; 2 << 20]).unwrap();
+        let packed = gz.finish().unwrap();
+        let app = axum::Router::new().route(
+            "/big",
+            axum::routing::get(move || {
+                let packed = packed.clone();
+                async move { ([("content-encoding", "gzip")], packed) }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        url
+    }
+
+    #[tokio::test]
+    async fn answers_are_decoded_and_read_only_up_to_the_limit() {
+        let url = zeros_server().await;
+        let http = http_client(Duration::from_secs(5)).compressing(Compression::On);
+        let read = |max_body| {
+            let backend = Backend {
+                max_body,
+                ..Backend::new(
+                    Service::Sonarr,
+                    url.clone(),
+                    http.clone(),
+                    Duration::from_secs(5),
+                )
+            };
+            async move {
+                let response = backend
+                    .send("/big", Retry::Idempotent, || {
+                        backend.request(Method::GET, "/big")
+                    })
+                    .await?;
+                backend.body("/big", response).await
+            }
+        };
+        let whole = read(4 << 20).await.unwrap();
+        assert_eq!(whole.len(), 2 << 20, "decoded");
+        assert!(whole.iter().all(|b| *b == b'0'));
+        let err = read(1 << 20).await.unwrap_err();
+        assert!(matches!(err.kind, ErrorKind::TooLarge(_)), "{err:?}");
+        let message = err.to_string();
+        assert!(
+            message.contains("Sonarr")
+                && message.contains("more than 1 MB")
+                && message.contains("SONARR_URL"),
+            "{message}"
+        );
+    }
 
     #[test]
     fn compression_is_asked_only_beyond_the_local_network_unless_set() {
