@@ -489,13 +489,17 @@ impl Backend {
         Ok(body.into())
     }
 
-    /// JSON of type `T` from a body read from `path`; `T` may borrow from it.
+    /// JSON of type `T` from a body read from `path`; `T` may borrow from it. The body is checked
+    /// to be UTF-8 once, whole: read from bytes, serde_json checks each string on its own, which
+    /// for a page of short titles and tags cost more than the check of the whole page.
     pub fn parse<'a, T: serde::Deserialize<'a>>(
         &self,
         path: &str,
         body: &'a [u8],
     ) -> Result<T, BackendError> {
-        serde_json::from_slice(body)
+        let text = std::str::from_utf8(body)
+            .map_err(|e| self.error(path, ErrorKind::Malformed(format!("not UTF-8 text: {e}"))))?;
+        serde_json::from_str(text)
             .map_err(|e| self.error(path, ErrorKind::Malformed(e.to_string())))
     }
 
