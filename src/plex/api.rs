@@ -9,7 +9,7 @@ use serde::{
 };
 
 use super::{
-    client::{Collected, PAGE_SIZE, Page, PlexClient, Walk},
+    client::{Collected, PAGE_SIZE, Page, PlexClient, Walk, Window},
     models::{
         AccountsContainer, ActivitiesContainer, Activity, Borrowing, Collection, DevicesContainer,
         Envelope, GenresContainer, HistoryRow, Identity, Item, LibrarySection, MetadataPage,
@@ -354,7 +354,7 @@ impl PlexClient {
         filters: &'a [(&'a str, String)],
         size: usize,
     ) -> Result<Walk<'a, T>, BackendError> {
-        self.walk(self.pms(), path, filters, 0, usize::MAX, size, true)
+        self.walk(self.pms(), path, filters, Window::whole(size))
             .await
     }
 
@@ -458,7 +458,7 @@ impl PlexClient {
         use futures::TryStreamExt;
         let (pms, query) = (self.pms(), filter.query::<R::Row<'static>>());
         let (body, opening) = self
-            .open(pms, HISTORY, &query, 0, usize::MAX, PAGE_SIZE, true)
+            .open(pms, HISTORY, &query, Window::whole(PAGE_SIZE))
             .await?;
         let first: Envelope<MetadataPage<R::Row<'_>>> = pms.parse(HISTORY, &body)?;
         let (got, total) = (first.container.metadata.len(), first.container.total_size);

@@ -56,6 +56,41 @@ pub struct Walk<'a, T> {
     pub rest: BoxStream<'a, Result<Vec<T>, BackendError>>,
 }
 
+/// The rows of a collection a walk reads, and how.
+#[derive(Clone, Copy)]
+pub(super) struct Window {
+    pub offset: usize,
+    pub limit: usize,
+    /// Rows per request.
+    pub size: usize,
+    /// The collection most likely spans several pages (see [`PlexClient::open`]).
+    pub many: bool,
+}
+
+impl Window {
+    /// `limit` rows from `offset`, a page per request; several pages are expected when the
+    /// caller names a limit of more than one.
+    pub fn rows(offset: usize, limit: usize) -> Self {
+        Window {
+            offset,
+            limit,
+            size: limit,
+            many: limit != usize::MAX,
+        }
+    }
+
+    /// A whole collection that most likely spans pages (a library, the play history), `size`
+    /// rows per request.
+    pub fn whole(size: usize) -> Self {
+        Window {
+            offset: 0,
+            limit: usize::MAX,
+            size,
+            many: true,
+        }
+    }
+}
+
 /// A collection whose first page was asked for: what the rest of the walk needs.
 pub(super) struct Opening<'a> {
     plex: &'a PlexClient,
@@ -76,23 +111,22 @@ impl<'a> Opening<'a> {
         got: usize,
         total: Option<usize>,
     ) -> BoxStream<'a, Result<Bytes, BackendError>> {
-        let Opening {
-            plex,
-            backend,
-            path,
-            query,
-            offset,
-            size,
-            end,
-            ahead,
-        } = self;
-        match (ahead, total) {
-            (Some((pages, told)), Some(total)) if got == size => {
+        match (self.ahead, total) {
+            (Some((pages, told)), Some(total)) if got == self.size => {
                 // The task is gone only if a page failed, which the stream then yields.
-                let _ = told.send(total.min(end));
+                let _ = told.send(total.min(self.end));
                 pages.boxed()
             }
-            _ => plex.rest_bodies(backend, path, query, offset + got, got, size, total, end),
+            _ => self.plex.rest_bodies(
+                self.backend,
+                self.path,
+                self.query,
+                self.offset + got,
+                got,
+                self.size,
+                total,
+                self.end,
+            ),
         }
     }
 }
@@ -327,16 +361,17 @@ impl PlexClient {
     /// first alone, and the rest once the first has told the collection's size; those of the
     /// first wave past the end come back empty. If it shows the server caps its size, the walk
     /// goes on from there as usual.
-    #[allow(clippy::too_many_arguments)]
     pub(super) async fn open<'a>(
         &'a self,
         backend: &'a Backend,
         path: &'a str,
         query: &'a [(&'a str, String)],
-        offset: usize,
-        limit: usize,
-        size: usize,
-        many: bool,
+        Window {
+            offset,
+            limit,
+            size,
+            many,
+        }: Window,
     ) -> Result<(Bytes, Opening<'a>), BackendError> {
         let size = size.clamp(1, PAGE_SIZE).min(limit.max(1));
         let end = offset.saturating_add(limit);
@@ -372,20 +407,14 @@ impl PlexClient {
     /// Walks at most `limit` rows from `offset`, `size` per request (see [`Self::open`]): the
     /// first page decoded, the rest as a stream of pages in order, so callers can fold or write
     /// them as they come.
-    #[allow(clippy::too_many_arguments)]
     pub(super) async fn walk<'a, T: DeserializeOwned + Send + 'a>(
         &'a self,
         backend: &'a Backend,
         path: &'a str,
         query: &'a [(&'a str, String)],
-        offset: usize,
-        limit: usize,
-        size: usize,
-        many: bool,
+        window: Window,
     ) -> Result<Walk<'a, T>, BackendError> {
-        let (body, opening) = self
-            .open(backend, path, query, offset, limit, size, many)
-            .await?;
+        let (body, opening) = self.open(backend, path, query, window).await?;
         let first: Envelope<MetadataPage<T>> = backend.parse(path, &body)?;
         let (first, total) = (first.container.metadata, first.container.total_size);
         let rest = opening
@@ -423,15 +452,7 @@ impl PlexClient {
         mut keep: impl FnMut(T) -> U,
     ) -> Result<Collected<U>, BackendError> {
         let mut walk = self
-            .walk::<T>(
-                backend,
-                path,
-                query,
-                offset,
-                limit,
-                limit,
-                limit != usize::MAX,
-            )
+            .walk::<T>(backend, path, query, Window::rows(offset, limit))
             .await?;
         let expected = walk
             .total
