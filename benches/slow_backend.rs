@@ -5,9 +5,9 @@
 //! set): wall time, the server's CPU time (its threads' time on a CPU, from /proc), the requests
 //! it made, and the replay floor: the same requests fetched again right after the call, with the
 //! same concurrency and nothing parsed. The ratio is the median of each call's wall over its own
-//! floor. Warm: the median of two follow-up calls in the same process. Peak RSS: the highest of the processes. Here our
-//! own costs show; against the in-process fake of `serve.rs` the backend answers too fast to hide
-//! them.
+//! floor. Warm: the median of two follow-up calls in the same process. Peak RSS: the highest of
+//! the processes. Here our own costs show; against the in-process fake of `serve.rs` the backend
+//! answers too fast to hide them.
 //!
 //! Run with `cargo bench --bench slow_backend`. Plain harness: it prints a table, asserts nothing.
 //! `BENCH_ONLY=get_watch_stats,...` runs some calls only; `BENCH_GZIP=1` has the backend compress

@@ -471,9 +471,8 @@ impl Backend {
     pub async fn body(
         &self,
         path: &str,
-        response: reqwest::Response,
+        mut response: reqwest::Response,
     ) -> Result<hyper::body::Bytes, BackendError> {
-        let mut response = response;
         let expected = response.content_length().unwrap_or(0) as usize;
         let mut body = Vec::with_capacity(expected.min(self.max_body));
         while let Some(chunk) = response

@@ -191,7 +191,6 @@ impl Control {
             .store(rows.unwrap_or(0), std::sync::atomic::Ordering::SeqCst);
     }
 
-    /// Puts every answer behind `shape` (or none): for benchmarks against a realistic server.
     /// Compress answers for clients that send `Accept-Encoding: gzip`.
     pub fn gzip(&self, on: bool) {
         self.0.gzip.store(on, std::sync::atomic::Ordering::SeqCst);
@@ -202,6 +201,7 @@ impl Control {
         self.0.gzipped.load(std::sync::atomic::Ordering::SeqCst)
     }
 
+    /// Puts every answer behind `shape` (or none): for benchmarks against a realistic server.
     pub fn shape(&self, shape: Option<Shape>) {
         *lock(&self.0.shape) = shape;
     }

@@ -329,7 +329,8 @@ impl PlexClient {
         keep: impl FnMut(T) -> U,
     ) -> Result<Collected<U>, BackendError> {
         let path = Self::section_path(key);
-        self.collect_map(self.pms(), &path, filters, offset, limit, keep)
+        let window = Window::rows(offset, limit);
+        self.collect_map(self.pms(), &path, filters, window, keep)
             .await
     }
 
@@ -340,10 +341,9 @@ impl PlexClient {
         filters: &[(&str, String)],
     ) -> Result<Vec<T>, BackendError> {
         let path = Self::section_path(key);
-        self.section_walk(&path, filters, PAGE_SIZE)
-            .await?
-            .into_vec()
-            .await
+        let window = Window::whole(PAGE_SIZE);
+        let all = self.collect_map(self.pms(), &path, filters, window, |row| row);
+        Ok(all.await?.items)
     }
 
     /// A library read page by page, `size` rows a request, for callers that write or fold as

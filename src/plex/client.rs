@@ -131,18 +131,6 @@ impl<'a> Opening<'a> {
     }
 }
 
-impl<T> Walk<'_, T> {
-    /// Every row, the walk read to its end.
-    pub async fn into_vec(mut self) -> Result<Vec<T>, BackendError> {
-        let mut all = std::mem::take(&mut self.first);
-        all.reserve(self.total.unwrap_or(0).saturating_sub(all.len()));
-        while let Some(page) = self.rest.try_next().await? {
-            all.extend(page);
-        }
-        Ok(all)
-    }
-}
-
 /// A window of a collection, read completely.
 pub struct Collected<T> {
     pub items: Vec<T>,
@@ -436,24 +424,23 @@ impl PlexClient {
         offset: usize,
         limit: usize,
     ) -> Result<Collected<T>, BackendError> {
-        self.collect_map(backend, path, query, offset, limit, |row| row)
+        let window = Window::rows(offset, limit);
+        self.collect_map(backend, path, query, window, |row| row)
             .await
     }
 
-    /// [`Self::collect`], each row turned into what the caller keeps as its page arrives, so
-    /// the decoded rows of only one page are held at a time.
+    /// The rows of `window` read completely, each turned into what the caller keeps as its page
+    /// arrives, so the decoded rows of only one page are held at a time.
     pub(super) async fn collect_map<T: DeserializeOwned + Send, U>(
         &self,
         backend: &Backend,
         path: &str,
         query: &[(&str, String)],
-        offset: usize,
-        limit: usize,
+        window: Window,
         mut keep: impl FnMut(T) -> U,
     ) -> Result<Collected<U>, BackendError> {
-        let mut walk = self
-            .walk::<T>(backend, path, query, Window::rows(offset, limit))
-            .await?;
+        let Window { offset, limit, .. } = window;
+        let mut walk = self.walk::<T>(backend, path, query, window).await?;
         let expected = walk
             .total
             .map_or(0, |t| t.saturating_sub(offset))
